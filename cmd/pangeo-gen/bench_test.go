@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// federationOf makes a repository with the real schema, templates and n
+// hubs: the three of hubs/ when n is 3, else n hubs built from the
+// #PangeoHub template, each with its own domains and cluster.
+func federationOf(b *testing.B, n int) string {
+	b.Helper()
+	src := repoRoot(b)
+	dir := b.TempDir()
+	for _, d := range []string{"cue.mod", "schema"} {
+		if err := copyDir(filepath.Join(src, d), filepath.Join(dir, d)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n == 3 {
+		if err := copyDir(filepath.Join(src, "hubs"), filepath.Join(dir, "hubs")); err != nil {
+			b.Fatal(err)
+		}
+		return dir
+	}
+	os.MkdirAll(filepath.Join(dir, "hubs"), 0o755)
+	for _, f := range []string{"hubs.cue", "templates.cue"} {
+		data, err := os.ReadFile(filepath.Join(src, "hubs", f))
+		if err != nil {
+			b.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, "hubs", f), data, 0o644)
+	}
+	for i := range n {
+		name := fmt.Sprintf("hub%03d", i)
+		body := fmt.Sprintf(`package hubs
+
+hubs: %[1]s: #PangeoHub & {
+	title: "Hub %[2]d"
+	environments: {
+		staging: domain: "staging.%[1]s.pangeo.io"
+		prod: domain:    "%[1]s.pangeo.io"
+	}
+	cloud: {
+		provider: "gcp"
+		project:  "pangeo-%[1]s"
+		location: "us-central1-b"
+		cluster:  "%[1]s"
+		nodePools: {
+			core: {machineType: "n2-standard-2", min: 1, max: 2}
+			user: {machineType: "n2-highmem-8", max: 20}
+			dask: {machineType: "n2-highmem-4", max: %[2]d + 10}
+		}
+	}
+	image: repository: "us-central1-docker.pkg.dev/pangeo-%[1]s/hubs/notebook"
+}
+`, name, i)
+		if err := os.WriteFile(filepath.Join(dir, "hubs", name+".cue"), []byte(body), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func run(b *testing.B, args ...string) {
+	b.Helper()
+	if code := Main(args, io.Discard, io.Discard); code != 0 {
+		b.Fatalf("pangeo-gen %v: exit %d", args, code)
+	}
+}
+
+// BenchmarkGen writes the whole deployments/ tree into a fresh repository.
+func BenchmarkGen(b *testing.B) {
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, n)
+			for b.Loop() {
+				b.StopTimer()
+				os.RemoveAll(filepath.Join(dir, "deployments"))
+				b.StartTimer()
+				run(b, "--root", dir, "gen")
+			}
+		})
+	}
+}
+
+// BenchmarkVet checks a current repository (every check, the up-to-date
+// comparison of the generated tree included).
+func BenchmarkVet(b *testing.B) {
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, n)
+			run(b, "--root", dir, "gen")
+			for b.Loop() {
+				run(b, "--root", dir, "vet")
+			}
+		})
+	}
+}
+
+// BenchmarkVetAndGen is the pre-PR routine the target is set for: vet and
+// gen of n hubs.
+func BenchmarkVetAndGen(b *testing.B) {
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, n)
+			for b.Loop() {
+				b.StopTimer()
+				os.RemoveAll(filepath.Join(dir, "deployments"))
+				b.StartTimer()
+				run(b, "--root", dir, "gen")
+				run(b, "--root", dir, "vet")
+			}
+		})
+	}
+}

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/tree"
+	"github.com/pangeo-data/pangeo-gen/internal/vet"
+)
+
+func newGen(g *globals) *cobra.Command {
+	var dryRun, force bool
+	cmd := &cobra.Command{
+		Use:   "gen [HUB...]",
+		Short: "Write the deployments/ tree of every hub (or of the hubs named)",
+		Long: `gen writes deployments/<hub>/ for every hub: config/{common,staging,prod}.yaml,
+hubploy.yaml, image/ (the repo2docker build context), secrets/ stubs (only where no
+file exists; an existing secrets file is never touched), README.md, and the
+encryption rules. Writes are atomic. A manifest (deployments/.pangeo-gen-manifest.json)
+records what gen wrote, so gen removes its own stale outputs and never overwrites
+or deletes a file it did not write. A generated file edited by hand is refused
+unless --force. Nothing is written when any hub has a problem.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fed, findings, err := g.loadFederation()
+			if err != nil {
+				return err
+			}
+			if findings != nil {
+				return g.report(fed.Root, "text", findings)
+			}
+			selected, err := vet.Select(fed, args)
+			if err != nil {
+				return err
+			}
+			res := vet.Generate(fed, selected)
+			if len(res.Findings) > 0 {
+				return g.report(fed.Root, "text", res.Findings)
+			}
+			res.Shared, err = gen.Shared(fed.Hubs)
+			if err != nil {
+				return err
+			}
+			var files []gen.File
+			for _, out := range res.Outputs {
+				if selected[out.Hub.Name] {
+					files = append(files, out.Files...)
+				}
+			}
+			files = append(files, res.Shared...)
+			var scope tree.Scope
+			if len(args) > 0 {
+				scope = func(p string) bool {
+					for name := range selected {
+						if strings.HasPrefix(p, gen.HubDir(name)+"/") {
+							return true
+						}
+					}
+					return !strings.HasPrefix(p, gen.Deployments+"/")
+				}
+			}
+			plan, err := tree.Compare(fed.Root, files, scope)
+			if err != nil {
+				return err
+			}
+			if dryRun {
+				for _, c := range plan.Pending() {
+					fmt.Fprintf(g.stdout, "%-7s %s\n", c.Action, c.Path)
+				}
+				return nil
+			}
+			if err := plan.Apply(force); err != nil {
+				return err
+			}
+			for _, c := range plan.Pending() {
+				if c.Action == tree.Edited && c.File == nil {
+					fmt.Fprintf(g.stderr, "kept    %s (edited by hand, no longer generated)\n", c.Path)
+					continue
+				}
+				fmt.Fprintf(g.stdout, "%-7s %s\n", c.Action, c.Path)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&dryRun, "dry-run", "n", false, "print what would change, write nothing")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite generated files that were edited by hand")
+	return cmd
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/vet"
+)
+
+// findRoot is --root, or the nearest folder up from here with cue.mod.
+func (g *globals) findRoot() (string, error) {
+	root := g.root
+	if root == "" {
+		root = "."
+	}
+	return load.FindRoot(root)
+}
+
+// loadFederation finds the root and loads the hubs. CUE problems come back
+// as findings (each with file:line:col and CUE path).
+func (g *globals) loadFederation() (*load.Federation, []*vet.Finding, error) {
+	root, err := g.findRoot()
+	if err != nil {
+		return nil, nil, err
+	}
+	fed, err := load.Load(root)
+	if err != nil {
+		return &load.Federation{Root: root}, vet.FromCUE(err), nil
+	}
+	return fed, nil, nil
+}
+
+// report prints findings as text on stderr or as JSON on stdout and turns
+// any finding into exit 1.
+func (g *globals) report(root, format string, findings []*vet.Finding) error {
+	if format == "json" {
+		if err := vet.PrintJSON(g.stdout, root, findings); err != nil {
+			return err
+		}
+	} else {
+		vet.Print(g.stderr, root, findings)
+	}
+	if len(findings) > 0 {
+		if format != "json" {
+			fmt.Fprintf(g.stderr, "%d problem(s)\n", len(findings))
+		}
+		return &exitError{1}
+	}
+	return nil
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pangeo-data/pangeo-gen/internal/vet"
+)
+
+func newVet(g *globals) *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "vet [HUB...]",
+		Short: "Check hubs, their generated tree and the repository for problems",
+		Long: `vet loads and unifies every hub with the schema and reports every problem, each
+with file:line:col and CUE path: schema errors, duplicate domains, raw values that
+contradict typed ones, a Dask worker image that differs from the notebook image,
+a dask-gateway client that does not match the chart, plaintext secrets, requests
+that do not fit the node pools, and a deployments/ tree that is not what gen
+would write. Exit 1 when there are findings.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return &usageError{fmt.Errorf("--format must be text or json, not %q", format)}
+			}
+			fed, findings, err := g.loadFederation()
+			if err != nil {
+				return err
+			}
+			if findings == nil {
+				res, err := vet.Run(fed, args)
+				if err != nil {
+					return err
+				}
+				findings = res.Findings
+			}
+			return g.report(fed.Root, format, findings)
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json (for CI annotations)")
+	return cmd
+}

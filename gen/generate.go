@@ -1,0 +1,67 @@
+package gen
+
+import (
+	"fmt"
+
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+)
+
+// Output is everything generated for one hub.
+type Output struct {
+	Hub *hub.Hub
+	// Image is the notebook image, which the Dask workers run too.
+	Image ImageRef
+	// Values are the hub's Helm values.
+	Values ValueSet
+	// Files are the hub's files, sorted by path.
+	Files []File
+}
+
+// Generate produces a hub's deployments/<hub>/ tree: the image folder
+// first (its content hash is the image tag), then the values that name
+// that image, hubploy.yaml, secret stubs and the README.
+func Generate(h *hub.Hub) (*Output, error) {
+	imageFiles, err := ImageFiles(h)
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: image: %w", h.Name, err)
+	}
+	out := &Output{Hub: h, Image: NotebookImage(h, imageFiles)}
+	out.Values, err = Values(h, out.Image)
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: values: %w", h.Name, err)
+	}
+	valueFiles, err := ValuesFiles(h, out.Values)
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: values: %w", h.Name, err)
+	}
+	hubploy, err := HubployFile(h)
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: hubploy.yaml: %w", h.Name, err)
+	}
+	secrets, err := SecretFiles(h)
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: secrets: %w", h.Name, err)
+	}
+	readme, err := ReadmeFile(h, out.Image)
+	if err != nil {
+		return nil, fmt.Errorf("generate %s: README: %w", h.Name, err)
+	}
+	out.Files = append(out.Files, imageFiles...)
+	out.Files = append(out.Files, valueFiles...)
+	out.Files = append(out.Files, secrets...)
+	out.Files = append(out.Files, hubploy, readme)
+	SortFiles(out.Files)
+	return out, nil
+}
+
+// Shared returns the files of the repository that depend on several hubs
+// (the root .sops.yaml).
+func Shared(hubs []*hub.Hub) ([]File, error) {
+	var files []File
+	if f, ok, err := SopsConfig(hubs); err != nil {
+		return nil, fmt.Errorf("generate .sops.yaml: %w", err)
+	} else if ok {
+		files = append(files, f)
+	}
+	return files, nil
+}

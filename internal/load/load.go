@@ -1,0 +1,350 @@
+// Package load reads a federation: it finds the repository root, loads
+// hubs/*.cue with the schema/ package through CUE, checks the result is
+// complete and decodes every hub into the hub model.
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/token"
+
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+)
+
+// HubsDir is the folder of hub files, relative to the repository root.
+const HubsDir = "hubs"
+
+// FindRoot walks up from dir to the first folder holding cue.mod, the way
+// git finds .git.
+func FindRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("find repository root: %w", err)
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if fi, err := os.Stat(filepath.Join(d, "cue.mod")); err == nil && fi.IsDir() {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no cue.mod found in %s or any parent: not a pangeo-gen repository (use --root)", abs)
+		}
+	}
+}
+
+// Federation is every hub of a repository.
+type Federation struct {
+	// Root is the repository root (absolute).
+	Root string
+	// Hubs are sorted by name.
+	Hubs []*hub.Hub
+
+	hubs   cue.Value            // the unified hubs: struct, for positions
+	labels map[string]token.Pos // where each hub's "<name>:" label is written
+}
+
+// Hub returns the hub called name, or nil.
+func (f *Federation) Hub(name string) *hub.Hub {
+	i, ok := slices.BinarySearchFunc(f.Hubs, name, func(h *hub.Hub, n string) int { return strings.Compare(h.Name, n) })
+	if !ok {
+		return nil
+	}
+	return f.Hubs[i]
+}
+
+// Names are the hub names, sorted.
+func (f *Federation) Names() []string {
+	names := make([]string, len(f.Hubs))
+	for i, h := range f.Hubs {
+		names[i] = h.Name
+	}
+	return names
+}
+
+// Pos is the source position of a field of a hub, given as path elements
+// relative to the hub ("environments", "prod", "domain"; "[2]" is a list
+// index). It falls back to the nearest parent with a position.
+func (f *Federation) Pos(hubName string, elems ...string) token.Pos {
+	sels := []cue.Selector{cue.Str(hubName)}
+	for _, e := range elems {
+		if strings.HasPrefix(e, "[") && strings.HasSuffix(e, "]") {
+			if n, err := strconv.Atoi(e[1 : len(e)-1]); err == nil {
+				sels = append(sels, cue.Index(n))
+				continue
+			}
+		}
+		sels = append(sels, cue.Str(e))
+	}
+	for n := len(sels); n > 1; n-- {
+		if v := f.hubs.LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
+			if pos := valuePos(v); pos.IsValid() {
+				return pos
+			}
+		}
+	}
+	return f.labels[hubName]
+}
+
+// SplitPath splits a CUE-like path "environments.prod.profiles[2].cpu"
+// into elements for Pos: environments, prod, profiles, [2], cpu.
+func SplitPath(p string) []string {
+	var out []string
+	for _, part := range strings.Split(p, ".") {
+		for part != "" {
+			i := strings.Index(part, "[")
+			if i < 0 {
+				out = append(out, part)
+				break
+			}
+			if i > 0 {
+				out = append(out, part[:i])
+			}
+			j := strings.Index(part[i:], "]")
+			if j < 0 {
+				out = append(out, part[i:])
+				break
+			}
+			out = append(out, part[i:i+j+1])
+			part = part[i+j+1:]
+		}
+	}
+	return out
+}
+
+// valuePos is the position of v, preferring a hubs/ file (where the user
+// wrote the value) among v's conjuncts.
+func valuePos(v cue.Value) token.Pos {
+	best := v.Pos()
+	if op, args := v.Expr(); op == cue.AndOp {
+		for _, a := range args {
+			if p := a.Pos(); p.IsValid() && (!best.IsValid() || inHubs(p) && !inHubs(best)) {
+				best = p
+			}
+		}
+	}
+	return best
+}
+
+func inHubs(p token.Pos) bool {
+	return filepath.Base(filepath.Dir(p.Filename())) == HubsDir
+}
+
+// Load loads and validates the federation at root. A CUE problem comes
+// back as a cue/errors.Error list (print it with errors.Print and
+// Config.Cwd = root), every problem, not only the first.
+func Load(root string) (*Federation, error) {
+	if err := checkSources(root); err != nil {
+		return nil, err
+	}
+	cfg := &load.Config{Dir: root}
+	insts := load.Instances([]string{"./" + HubsDir}, cfg)
+	inst := insts[0]
+	if inst.Err != nil {
+		return nil, inst.Err
+	}
+	ctx := cuecontext.New()
+	v := ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hubsV := v.LookupPath(cue.ParsePath("hubs"))
+	if !hubsV.Exists() {
+		return nil, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
+	}
+	if err := hubsV.Validate(cue.Concrete(true), cue.All()); err != nil {
+		return nil, err
+	}
+	sources, labels := hubSources(inst)
+	f := &Federation{Root: root, hubs: hubsV, labels: labels}
+	var errs errors.Error
+	it, err := hubsV.Fields()
+	if err != nil {
+		return nil, err
+	}
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		h, err := decode(it.Value())
+		if err != nil {
+			errs = errors.Append(errs, errors.Promote(fmt.Errorf("hubs.%s: %w", name, err), ""))
+			continue
+		}
+		want := filepath.ToSlash(filepath.Join(HubsDir, name+".cue"))
+		files := sources[name]
+		if !slices.Contains(files, want) {
+			errs = errors.Append(errs, &fileError{name: name, want: want, pos: f.Pos(name)})
+		}
+		h.Source = want
+		f.Hubs = append(f.Hubs, h)
+	}
+	if errs != nil {
+		return nil, errs
+	}
+	if len(f.Hubs) == 0 {
+		return nil, errors.Newf(token.NoPos, "%s/: the federation has no hubs (add hubs/<name>.cue with hubs: <name>: {...})", HubsDir)
+	}
+	slices.SortFunc(f.Hubs, func(a, b *hub.Hub) int { return strings.Compare(a.Name, b.Name) })
+	return f, nil
+}
+
+// fileError says a hub is not declared in its own file.
+type fileError struct {
+	name, want string
+	pos        token.Pos
+}
+
+func (e *fileError) Position() token.Pos         { return e.pos }
+func (e *fileError) InputPositions() []token.Pos { return nil }
+func (e *fileError) Path() []string              { return []string{"hubs", e.name} }
+func (e *fileError) Error() string               { return errors.String(e) }
+func (e *fileError) Msg() (string, []any) {
+	return "hub %s must be declared in %s (one file per hub, named after it)", []any{e.name, e.want}
+}
+
+// hubSources maps each hub name to the hubs/ files that declare
+// hubs: <name>: at top level.
+func hubSources(inst *build.Instance) (map[string][]string, map[string]token.Pos) {
+	out := map[string][]string{}
+	labels := map[string]token.Pos{}
+	for _, file := range inst.Files {
+		rel := filepath.ToSlash(filepath.Join(HubsDir, filepath.Base(file.Filename)))
+		for _, decl := range file.Decls {
+			fld, ok := decl.(*ast.Field)
+			if !ok || labelName(fld.Label) != "hubs" {
+				continue
+			}
+			st, ok := fld.Value.(*ast.StructLit)
+			if !ok {
+				continue
+			}
+			for _, elt := range st.Elts {
+				if hf, ok := elt.(*ast.Field); ok {
+					if n := labelName(hf.Label); n != "" {
+						out[n] = append(out[n], rel)
+						if p := hf.Label.Pos(); !labels[n].IsValid() || filepath.Base(file.Filename) == n+".cue" {
+							labels[n] = p
+						}
+					}
+				}
+			}
+		}
+	}
+	return out, labels
+}
+
+func labelName(l ast.Label) string {
+	name, _, err := ast.LabelName(l)
+	if err != nil {
+		return ""
+	}
+	return name
+}
+
+// checkSources refuses an empty hubs/ folder and files that are not UTF-8,
+// naming the first bad byte's position.
+func checkSources(root string) error {
+	var errs errors.Error
+	for _, dir := range []string{HubsDir, "schema"} {
+		matches, err := filepath.Glob(filepath.Join(root, dir, "*.cue"))
+		if err != nil {
+			return err
+		}
+		if dir == HubsDir && len(matches) == 0 {
+			return errors.Newf(token.NoPos, "%s/: no .cue files: the federation has no hubs (add hubs/<name>.cue)", HubsDir)
+		}
+		for _, m := range matches {
+			data, err := os.ReadFile(m)
+			if err != nil {
+				return fmt.Errorf("read %s: %w", m, err)
+			}
+			if utf8.Valid(data) {
+				continue
+			}
+			off := 0
+			for off < len(data) {
+				r, size := utf8.DecodeRune(data[off:])
+				if r == utf8.RuneError && size <= 1 {
+					break
+				}
+				off += size
+			}
+			tf := token.NewFile(m, -1, len(data))
+			tf.SetLinesForContent(data)
+			errs = errors.Append(errs, errors.Newf(tf.Pos(off, token.NoRelPos), "file is not UTF-8: invalid byte 0x%02x (CUE files must be UTF-8)", data[off]))
+		}
+	}
+	return errs
+}
+
+// decode turns one unified hub into the model. Numbers in free-form trees
+// (raw values, workspace) become int64 when whole, float64 otherwise.
+func decode(v cue.Value) (*hub.Hub, error) {
+	data, err := v.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	h := new(hub.Hub)
+	if err := dec.Decode(h); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	h.Values = normalize(h.Values).(map[string]any)
+	for name, e := range h.Environments {
+		e.Values = normalize(e.Values).(map[string]any)
+		h.Environments[name] = e
+	}
+	if h.Image.Workspace != nil {
+		h.Image.Workspace = normalize(h.Image.Workspace).(map[string]any)
+	}
+	return h, nil
+}
+
+func normalize(x any) any {
+	switch x := x.(type) {
+	case nil:
+		return map[string]any{}
+	case map[string]any:
+		for k, v := range x {
+			if v == nil {
+				x[k] = nil
+				continue
+			}
+			x[k] = normalizeValue(v)
+		}
+		return x
+	}
+	return x
+}
+
+func normalizeValue(x any) any {
+	switch x := x.(type) {
+	case json.Number:
+		if i, err := x.Int64(); err == nil {
+			return i
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		for k, v := range x {
+			x[k] = normalizeValue(v)
+		}
+	case []any:
+		for i, v := range x {
+			x[i] = normalizeValue(v)
+		}
+	}
+	return x
+}

@@ -1,0 +1,163 @@
+// Package vet checks a federation beyond its schema: domains, raw values,
+// the Dask worker image, the dask-gateway client version, plaintext
+// secrets, node pool fit and whether the generated tree is current. Every
+// problem is a Finding with a position and a CUE path.
+package vet
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+)
+
+// Finding is one problem. It is a cue/errors.Error, so every finding, from
+// CUE or from a check, prints the same way: the CUE path, the message and
+// each position (file:line:col relative to the repository root).
+type Finding struct {
+	// Check names the check: cue, domain, values, worker-image,
+	// gateway-version, secrets, fit, generated.
+	Check string
+	// Hub is the hub the finding is about, "" for the federation.
+	Hub string
+	// CUEPath is the path of the offending field (hubs.alpha.notebook...).
+	CUEPath []string
+	// Pos is where to look first; Also are other places involved.
+	Pos  token.Pos
+	Also []token.Pos
+	// Message says what is wrong and how to fix it.
+	Message string
+
+	err errors.Error // the CUE error a "cue" finding wraps
+}
+
+// Position implements errors.Error.
+func (f *Finding) Position() token.Pos {
+	if f.err != nil {
+		return f.err.Position()
+	}
+	return f.Pos
+}
+
+// InputPositions implements errors.Error.
+func (f *Finding) InputPositions() []token.Pos {
+	if f.err != nil {
+		return f.err.InputPositions()
+	}
+	return f.Also
+}
+
+// Path implements errors.Error.
+func (f *Finding) Path() []string {
+	if f.err != nil {
+		return f.err.Path()
+	}
+	return f.CUEPath
+}
+
+// Msg implements errors.Error.
+func (f *Finding) Msg() (string, []any) {
+	if f.err != nil {
+		return f.err.Msg()
+	}
+	return "%s", []any{f.Message}
+}
+
+// Error implements error.
+func (f *Finding) Error() string { return errors.String(f) }
+
+// FromCUE turns a CUE error (one or a list) into findings.
+func FromCUE(err error) []*Finding {
+	var out []*Finding
+	for _, e := range errors.Errors(err) {
+		f := &Finding{Check: "cue", err: e}
+		if p := e.Path(); len(p) >= 2 && p[0] == "hubs" {
+			f.Hub = p[1]
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// Print writes findings the way cue/errors prints errors: "path: message:"
+// then each position, relative to root.
+func Print(w io.Writer, root string, findings []*Finding) {
+	var list errors.Error
+	for _, f := range findings {
+		list = errors.Append(list, f)
+	}
+	errors.Print(w, list, &errors.Config{Cwd: root, ToSlash: true})
+}
+
+// jsonFinding is the JSON form of a finding, for CI annotations.
+type jsonFinding struct {
+	Check     string   `json:"check"`
+	Hub       string   `json:"hub,omitempty"`
+	Path      string   `json:"path,omitempty"`
+	File      string   `json:"file,omitempty"`
+	Line      int      `json:"line,omitempty"`
+	Column    int      `json:"column,omitempty"`
+	Message   string   `json:"message"`
+	Positions []string `json:"positions,omitempty"`
+}
+
+// PrintJSON writes findings as a JSON array.
+func PrintJSON(w io.Writer, root string, findings []*Finding) error {
+	cfg := &errors.Config{Cwd: root, ToSlash: true, OmitPath: true}
+	out := make([]jsonFinding, 0, len(findings))
+	for _, f := range findings {
+		j := jsonFinding{Check: f.Check, Hub: f.Hub, Path: strings.Join(f.Path(), "."), Message: errors.StringWithConfig(f, cfg)}
+		for i, p := range errors.Positions(f) {
+			rel := relative(root, p.Filename())
+			if i == 0 {
+				j.File, j.Line, j.Column = rel, p.Line(), p.Column()
+			}
+			j.Positions = append(j.Positions, fmt.Sprintf("%s:%d:%d", rel, p.Line(), p.Column()))
+		}
+		out = append(out, j)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func relative(root, name string) string {
+	if name == "" {
+		return ""
+	}
+	if rel, err := filepath.Rel(root, name); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(name)
+}
+
+// FilePos is a position in a file under root (line and column from 1),
+// for findings about files rather than CUE fields.
+func FilePos(root, rel string, line, col int) token.Pos {
+	name := filepath.Join(root, filepath.FromSlash(rel))
+	data, _ := os.ReadFile(name)
+	size := len(data)
+	f := token.NewFile(name, -1, size+1)
+	f.SetLinesForContent(data)
+	off := 0
+	if line > 1 {
+		lines := f.Lines()
+		if line-1 < len(lines) {
+			off = lines[line-1]
+		} else {
+			off = size
+		}
+	}
+	if col > 1 {
+		off += col - 1
+	}
+	if off > size {
+		off = size
+	}
+	return f.Pos(off, token.NoRelPos)
+}

@@ -1,0 +1,431 @@
+package vet
+
+import (
+	stderrors "errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue/token"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/machines"
+	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
+	"github.com/pangeo-data/pangeo-gen/internal/tree"
+)
+
+// Result is a vet run: the findings and what gen produced on the way.
+type Result struct {
+	Findings []*Finding
+	// Outputs are the generated trees of the hubs that generated.
+	Outputs []*gen.Output
+	// Shared are the repository-level generated files.
+	Shared []gen.File
+}
+
+// Generate generates every hub of fed and runs the checks without which
+// gen must not write: duplicate domains and raw values that contradict
+// typed ones. Findings are limited to the hubs selected (see Select).
+func Generate(fed *load.Federation, selected map[string]bool) *Result {
+	r := &Result{}
+	c := &checker{fed: fed, r: r}
+	c.domains()
+	for _, h := range fed.Hubs {
+		out, err := gen.Generate(h)
+		if err != nil {
+			c.generateError(h, err)
+			continue
+		}
+		r.Outputs = append(r.Outputs, out)
+	}
+	r.Findings = filter(r.Findings, selected)
+	sortFindings(r.Findings)
+	return r
+}
+
+// Files are every generated file of the result: the hubs' and the shared.
+func (r *Result) Files() []gen.File {
+	var files []gen.File
+	for _, out := range r.Outputs {
+		files = append(files, out.Files...)
+	}
+	return append(files, r.Shared...)
+}
+
+// Run runs every check on the hubs named (all when none).
+func Run(fed *load.Federation, names []string) (*Result, error) {
+	selected, err := Select(fed, names)
+	if err != nil {
+		return nil, err
+	}
+	r := Generate(fed, selected)
+	shared, err := gen.Shared(fed.Hubs)
+	if err != nil {
+		return nil, err
+	}
+	r.Shared = shared
+	c := &checker{fed: fed, r: r}
+	for _, out := range r.Outputs {
+		if !selected[out.Hub.Name] {
+			continue
+		}
+		c.workerImage(out)
+		c.gatewayVersion(out.Hub)
+		c.fit(out.Hub)
+	}
+	if err := c.secrets(); err != nil {
+		return nil, err
+	}
+	if len(r.Outputs) == len(fed.Hubs) {
+		if err := c.generated(r.Files()); err != nil {
+			return nil, err
+		}
+	}
+	r.Findings = filter(r.Findings, selected)
+	sortFindings(r.Findings)
+	return r, nil
+}
+
+// Select resolves hub names (all when none); an unknown name is an error
+// that lists the hubs there are.
+func Select(fed *load.Federation, names []string) (map[string]bool, error) {
+	sel := map[string]bool{}
+	if len(names) == 0 {
+		for _, h := range fed.Hubs {
+			sel[h.Name] = true
+		}
+		return sel, nil
+	}
+	for _, n := range names {
+		if fed.Hub(n) == nil {
+			return nil, fmt.Errorf("no hub named %q (hubs: %s)", n, strings.Join(fed.Names(), ", "))
+		}
+		sel[n] = true
+	}
+	return sel, nil
+}
+
+type checker struct {
+	fed *load.Federation
+	r   *Result
+}
+
+func (c *checker) add(f *Finding) { c.r.Findings = append(c.r.Findings, f) }
+
+// at makes a finding about a hub's field.
+func (c *checker) at(check string, h *hub.Hub, elems []string, format string, args ...any) *Finding {
+	return &Finding{
+		Check:   check,
+		Hub:     h.Name,
+		CUEPath: append([]string{"hubs", h.Name}, elems...),
+		Pos:     c.fed.Pos(h.Name, elems...),
+		Message: fmt.Sprintf(format, args...),
+	}
+}
+
+// domains: every environment's domain is unique across the federation.
+func (c *checker) domains() {
+	type use struct {
+		h   *hub.Hub
+		env string
+	}
+	seen := map[string]use{}
+	for _, h := range c.fed.Hubs {
+		for _, env := range hub.EnvNames {
+			d := h.Environments[env].Domain
+			elems := []string{"environments", env, "domain"}
+			if first, ok := seen[d]; ok {
+				f := c.at("domain", h, elems, "domain %s is already used by %s.%s", d, first.h.Name, first.env)
+				f.Also = []token.Pos{c.fed.Pos(first.h.Name, "environments", first.env, "domain")}
+				c.add(f)
+				continue
+			}
+			seen[d] = use{h, env}
+		}
+	}
+}
+
+// generateError reports why a hub did not generate: each raw value that
+// contradicts a typed one at its own position.
+func (c *checker) generateError(h *hub.Hub, err error) {
+	var conflicts gen.ConflictErrors
+	if stderrors.As(err, &conflicts) {
+		for _, ce := range conflicts {
+			elems := []string{"values"}
+			if ce.Env != "" {
+				elems = []string{"environments", ce.Env, "values"}
+			}
+			elems = append(elems, ce.Path...)
+			c.add(c.at("values", h, elems, "raw value %s contradicts the typed value %s: set it through the typed field, or remove it", show(ce.Raw), show(ce.Typed)))
+		}
+		return
+	}
+	c.add(c.at("generate", h, nil, "%v", err))
+}
+
+func show(v any) string {
+	s := fmt.Sprintf("%#v", v)
+	if str, ok := v.(string); ok {
+		s = strconv.Quote(str)
+	}
+	if len(s) > 80 {
+		s = s[:77] + "..."
+	}
+	return s
+}
+
+// workerImage: in every env the Dask workers run exactly the notebook image.
+func (c *checker) workerImage(out *gen.Output) {
+	h := out.Hub
+	want := out.Image.String()
+	for _, env := range hub.EnvNames {
+		v := out.Values.Merged(env)
+		nb := imageAt(v, "jupyterhub", "singleuser", "image")
+		if nb != want {
+			c.add(c.at("worker-image", h, rawPath(h, env, "jupyterhub", "singleuser", "image"), "%s: notebook image is %s, not the hub's image %s", env, nb, want))
+		}
+		extraEnv, _ := lookup(v, "jupyterhub", "singleuser", "extraEnv").(map[string]any)
+		switch h.Dask.Backend {
+		case hub.BackendGateway:
+			if w := imageAt(v, "dask-gateway", "gateway", "backend", "image"); w != nb {
+				c.add(c.at("worker-image", h, rawPath(h, env, "dask-gateway", "gateway", "backend", "image"), "%s: Dask worker image %s differs from the notebook image %s: workers must run the notebook's image", env, w, nb))
+			}
+			if got := extraEnv["DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE"]; got != "{JUPYTER_IMAGE_SPEC}" {
+				c.add(c.at("worker-image", h, rawPath(h, env, "jupyterhub", "singleuser", "extraEnv", "DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE"), "%s: DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE is %v, not {JUPYTER_IMAGE_SPEC}: workers would not clone the notebook image", env, got))
+			}
+		case hub.BackendKubernetes:
+			for k := range extraEnv {
+				if strings.HasPrefix(k, "DASK_KUBERNETES__WORKER_TEMPLATE") {
+					c.add(c.at("worker-image", h, rawPath(h, env, "jupyterhub", "singleuser", "extraEnv", k), "%s: %s replaces the worker template that runs the notebook image", env, k))
+				}
+			}
+		}
+	}
+}
+
+// rawPath is the path of a raw value in the env's or the hub's values when
+// one is set there, else of the hub's image.
+func rawPath(h *hub.Hub, env string, keys ...string) []string {
+	if lookup(h.Environments[env].Values, keys...) != nil {
+		return append([]string{"environments", env, "values"}, keys...)
+	}
+	if lookup(h.Values, keys...) != nil {
+		return append([]string{"values"}, keys...)
+	}
+	for i := len(keys) - 1; i > 0; i-- {
+		if lookup(h.Environments[env].Values, keys[:i]...) != nil {
+			return append([]string{"environments", env, "values"}, keys[:i]...)
+		}
+		if lookup(h.Values, keys[:i]...) != nil {
+			return append([]string{"values"}, keys[:i]...)
+		}
+	}
+	return []string{"image"}
+}
+
+func lookup(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// imageAt is the reference the charts make of an image: name:tag (a digest
+// is written as name "repo@sha256" and tag "<hex>").
+func imageAt(v map[string]any, keys ...string) string {
+	m, _ := lookup(v, keys...).(map[string]any)
+	return fmt.Sprintf("%v:%v", m["name"], m["tag"])
+}
+
+var gatewaySpec = regexp.MustCompile(`^dask-gateway\s*(?:(==?|>=|<=|>|<|!=|~=)\s*([^\s,]+))?$`)
+
+// gatewayVersion: the dask-gateway client in a built image equals the
+// dask-gateway chart version (a mismatch breaks cluster creation).
+func (c *checker) gatewayVersion(h *hub.Hub) {
+	if !h.Image.Built() || h.Dask.Backend != hub.BackendGateway {
+		return
+	}
+	chart := h.Chart.DaskGateway.Version
+	check := func(elems []string, spec string) {
+		m := gatewaySpec.FindStringSubmatch(strings.TrimSpace(spec))
+		if m == nil {
+			return
+		}
+		switch {
+		case m[1] == "":
+			c.add(c.at("gateway-version", h, elems, "dask-gateway is not pinned: pin dask-gateway=%s, the dask-gateway chart's version", chart))
+		case (m[1] == "=" || m[1] == "==") && strings.TrimSuffix(m[2], ".*") != chart:
+			c.add(c.at("gateway-version", h, elems, "dask-gateway client %s does not match the dask-gateway chart %s (chart.daskGateway.version): pin dask-gateway=%s", m[2], chart, chart))
+		case m[1] != "=" && m[1] != "==":
+			c.add(c.at("gateway-version", h, elems, "dask-gateway %s%s is a range: pin dask-gateway=%s, the chart's version", m[1], m[2], chart))
+		}
+	}
+	for i, d := range h.Image.Conda.Dependencies {
+		check([]string{"image", "conda", "dependencies", fmt.Sprintf("[%d]", i)}, d)
+	}
+	for i, d := range h.Image.Conda.Pip {
+		check([]string{"image", "conda", "pip", fmt.Sprintf("[%d]", i)}, d)
+	}
+}
+
+// fit: requests fit the machines of the pools they are scheduled on.
+func (c *checker) fit(h *hub.Hub) {
+	for _, p := range machines.Fit(h) {
+		c.add(c.at("fit", h, load.SplitPath(p.Path), "%s", p.Message))
+	}
+}
+
+// scanDirs are the folders checked for plaintext secrets.
+var scanDirs = []string{load.HubsDir, "schema", gen.Deployments}
+
+// secrets: no plaintext secret material in hubs/, schema/, deployments/.
+// A file in a hub's secrets/ folder is fine when it is a stub, git-crypt
+// ciphertext, sops-encrypted, or plaintext in a repository whose git-crypt
+// key is unlocked (the filter encrypts it on commit).
+func (c *checker) secrets() error {
+	for _, dir := range scanDirs {
+		root := filepath.Join(c.fed.Root, dir)
+		err := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if os.IsNotExist(err) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() || !d.Type().IsRegular() {
+				return nil
+			}
+			rel, _ := filepath.Rel(c.fed.Root, name)
+			rel = filepath.ToSlash(rel)
+			data, err := os.ReadFile(name)
+			if err != nil {
+				return err
+			}
+			c.scanFile(rel, data)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("scan for secrets: %w", err)
+		}
+	}
+	return nil
+}
+
+func (c *checker) scanFile(rel string, data []byte) {
+	hubName := hubOfPath(rel)
+	enc := secretscan.Classify(data)
+	if enc != secretscan.Plaintext {
+		return
+	}
+	if isSecretsFile(rel) {
+		if gen.IsStub(data) {
+			return
+		}
+		if h := c.fed.Hub(hubName); h != nil && h.Secrets.Backend == "git-crypt" && c.gitCryptUnlocked(h.Secrets.Key) {
+			return
+		}
+		c.add(&Finding{Check: "secrets", Hub: hubName, CUEPath: []string{rel}, Pos: FilePos(c.fed.Root, rel, 1, 1),
+			Message: "plaintext secrets file: encrypt it (git-crypt: run `git-crypt init` and commit through the filter; sops: `sops --encrypt --in-place " + rel + "`)"})
+		return
+	}
+	for _, m := range secretscan.Scan(rel, data) {
+		c.add(&Finding{Check: "secrets", Hub: hubName, CUEPath: []string{rel}, Pos: FilePos(c.fed.Root, rel, m.Line, m.Col),
+			Message: fmt.Sprintf("plaintext %s: move it into the hub's encrypted secrets file and rotate it", m.Kind)})
+	}
+}
+
+// gitCryptUnlocked reports whether the repository holds the git-crypt key
+// (it is unlocked, so the filter encrypts secrets on commit).
+func (c *checker) gitCryptUnlocked(key string) bool {
+	if key == "" {
+		key = "default"
+	}
+	_, err := os.Stat(filepath.Join(c.fed.Root, ".git", "git-crypt", "keys", key))
+	return err == nil
+}
+
+// isSecretsFile reports whether rel is in deployments/<hub>/secrets/.
+func isSecretsFile(rel string) bool {
+	parts := strings.Split(rel, "/")
+	return len(parts) >= 4 && parts[0] == gen.Deployments && parts[2] == "secrets"
+}
+
+// hubOfPath is <hub> of deployments/<hub>/... or hubs/<hub>.cue.
+func hubOfPath(rel string) string {
+	parts := strings.Split(rel, "/")
+	switch {
+	case len(parts) >= 3 && parts[0] == gen.Deployments:
+		return parts[1]
+	case len(parts) == 2 && parts[0] == load.HubsDir:
+		return strings.TrimSuffix(parts[1], ".cue")
+	}
+	return ""
+}
+
+// generated: the tree on disk is what gen would write.
+func (c *checker) generated(files []gen.File) error {
+	plan, err := tree.Compare(c.fed.Root, files, nil)
+	if err != nil {
+		return err
+	}
+	for _, ch := range plan.Pending() {
+		hubName := hubOfPath(ch.Path)
+		f := &Finding{Check: "generated", Hub: hubName, CUEPath: []string{ch.Path}}
+		if ch.Action != tree.Create {
+			f.Pos = FilePos(c.fed.Root, ch.Path, 1, 1)
+		} else if c.fed.Hub(hubName) != nil {
+			f.Pos = c.fed.Pos(hubName)
+		}
+		switch ch.Action {
+		case tree.Create:
+			f.Message = "missing: run pangeo-gen gen"
+		case tree.Update:
+			f.Message = "stale: the hubs changed since it was generated; run pangeo-gen gen"
+		case tree.Delete:
+			f.Message = "no longer generated (its hub is gone or changed): run pangeo-gen gen to remove it"
+		case tree.Edited:
+			f.Message = "edited by hand since pangeo-gen wrote it: move the change into " + sourceOf(c.fed, hubName) + " and run pangeo-gen gen --force"
+		case tree.Foreign:
+			f.Message = "not written by pangeo-gen, but gen generates this path: move it away, then run pangeo-gen gen"
+		}
+		c.add(f)
+	}
+	return nil
+}
+
+func sourceOf(fed *load.Federation, name string) string {
+	if h := fed.Hub(name); h != nil {
+		return h.Source
+	}
+	return "the hub's .cue file"
+}
+
+func filter(fs []*Finding, selected map[string]bool) []*Finding {
+	var out []*Finding
+	for _, f := range fs {
+		if f.Hub == "" || selected[f.Hub] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func sortFindings(fs []*Finding) {
+	key := func(f *Finding) string {
+		p := f.Position()
+		return fmt.Sprintf("%s\x00%08d\x00%08d\x00%s\x00%s", p.Filename(), p.Line(), p.Column(), path.Join(f.Path()...), f.Message)
+	}
+	sort.SliceStable(fs, func(i, j int) bool { return key(fs[i]) < key(fs[j]) })
+}
