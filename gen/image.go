@@ -205,8 +205,8 @@ func condaName(spec string) string {
 // condaDependencies returns the conda dependencies binder/environment.yml
 // installs: the hub's, in order, then what the hub needs and did not list:
 // intake-stac when catalogs are set, dask-gateway pinned to the
-// dask-gateway chart for the gateway backend, dask-kubernetes for the
-// kubernetes backend, and pip when pip packages are set.
+// dask-gateway chart for the gateway backend, a dask-kubernetes that still
+// has the classic KubeCluster for the kubernetes backend, and pip when pip packages are set.
 func condaDependencies(h *hub.Hub) []string {
 	deps := append([]string(nil), h.Image.Conda.Dependencies...)
 	have := map[string]bool{}
@@ -230,7 +230,7 @@ func condaDependencies(h *hub.Hub) []string {
 		}
 		need("dask-gateway", spec)
 	case hub.BackendKubernetes:
-		need("dask-kubernetes", "dask-kubernetes")
+		need("dask-kubernetes", "dask-kubernetes<"+ClassicDaskKubernetesBefore)
 	}
 	if len(h.Image.Conda.Pip) > 0 {
 		need("pip", "pip")

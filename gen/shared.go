@@ -110,3 +110,8 @@ const (
 	GatewayCoresRequest  = 0.88
 	GatewayMemoryRequest = 0.95
 )
+
+// ClassicDaskKubernetesBefore is the first dask-kubernetes release without
+// the classic KubeCluster, the one that reads kubernetes.worker-template
+// (the kubernetes Dask backend); it was removed in 2024.1.0.
+const ClassicDaskKubernetesBefore = "2024.1.0"

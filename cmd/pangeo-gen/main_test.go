@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/yaml"
@@ -54,7 +58,11 @@ func TestScripts(t *testing.T) {
 			"federation": func(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Check(copyDir(filepath.Join(root, "hubs"), ts.MkAbs("hubs")))
 			},
-			"cmpyaml": cmpYAML,
+			"cmpyaml":    cmpYAML,
+			"writebytes": writeBytes,
+			"mode":       checkMode,
+			"cmpdir":     cmpDir,
+			"yamlget":    yamlGet,
 		},
 	})
 }
@@ -76,6 +84,145 @@ func cmpYAML(ts *testscript.TestScript, neg bool, args []string) {
 		w, _ := yaml.Marshal(want)
 		ts.Fatalf("%s and %s differ as data:\n--- got\n%s--- want\n%s", args[0], args[1], g, w)
 	}
+}
+
+// writeBytes writes a file whose bytes an archive cannot hold (invalid
+// UTF-8, NUL): writebytes [-append] FILE TEXT... writes the TEXTs, each
+// with Go escapes decoded (\xNN is one byte, \n, \t, \\), one after the
+// other; -append adds them to the end of FILE.
+func writeBytes(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! writebytes")
+	}
+	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if len(args) > 0 && args[0] == "-append" {
+		flag = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		args = args[1:]
+	}
+	if len(args) < 1 {
+		ts.Fatalf("usage: writebytes [-append] FILE TEXT...")
+	}
+	var data []byte
+	for _, text := range args[1:] {
+		for s := text; s != ""; {
+			r, multibyte, tail, err := strconv.UnquoteChar(s, 0)
+			if err != nil {
+				ts.Fatalf("writebytes: bad escape in %q: %v", text, err)
+			}
+			if r < utf8.RuneSelf || !multibyte && r <= 0xff {
+				data = append(data, byte(r))
+			} else {
+				data = utf8.AppendRune(data, r)
+			}
+			s = tail
+		}
+	}
+	f, err := os.OpenFile(ts.MkAbs(args[0]), flag, 0o644)
+	ts.Check(err)
+	_, err = f.Write(data)
+	ts.Check(err)
+	ts.Check(f.Close())
+}
+
+// checkMode checks a file's permission bits: mode FILE PERM (octal, such
+// as 0755).
+func checkMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode FILE PERM")
+	}
+	want, err := strconv.ParseUint(args[1], 8, 32)
+	if err != nil {
+		ts.Fatalf("mode: bad permission %q: %v", args[1], err)
+	}
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	got := fi.Mode().Perm()
+	if (got == fs.FileMode(want)) == neg {
+		if neg {
+			ts.Fatalf("%s has mode %#o", args[0], got)
+		}
+		ts.Fatalf("%s has mode %#o, want %#o", args[0], got, want)
+	}
+}
+
+// cmpDir compares two folder trees: the same files at the same paths, with
+// the same bytes and permission bits. cmpdir DIR1 DIR2.
+func cmpDir(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cmpdir DIR1 DIR2")
+	}
+	walk := func(dir string) map[string]string {
+		files := map[string]string{}
+		root := ts.MkAbs(dir)
+		ts.Check(filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			files[filepath.ToSlash(rel)] = fmt.Sprintf("%v\n%s", fi.Mode(), data)
+			return nil
+		}))
+		return files
+	}
+	a, b := walk(args[0]), walk(args[1])
+	var diffs []string
+	for p, da := range a {
+		db, ok := b[p]
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("%s only in %s", p, args[0]))
+		case da != db:
+			diffs = append(diffs, fmt.Sprintf("%s differs (mode or bytes)", p))
+		}
+	}
+	for p := range b {
+		if _, ok := a[p]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%s only in %s", p, args[1]))
+		}
+	}
+	sort.Strings(diffs)
+	if (len(diffs) == 0) == neg {
+		if neg {
+			ts.Fatalf("%s and %s are identical (%d files)", args[0], args[1], len(a))
+		}
+		ts.Fatalf("%s and %s differ:\n%s", args[0], args[1], strings.Join(diffs, "\n"))
+	}
+}
+
+// yamlGet prints the scalar at a dotted key path of a YAML (or JSON) file,
+// so that a script can compare it with a file or another command's
+// output: yamlget FILE a.b.c.
+func yamlGet(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! yamlget")
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: yamlget FILE PATH")
+	}
+	var v any
+	ts.Check(yaml.Unmarshal([]byte(ts.ReadFile(args[0])), &v))
+	for _, k := range strings.Split(args[1], ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			ts.Fatalf("%s: %s: not a map at %q", args[0], args[1], k)
+		}
+		if v, ok = m[k]; !ok {
+			ts.Fatalf("%s: %s: no key %q", args[0], args[1], k)
+		}
+	}
+	switch v.(type) {
+	case map[string]any, []any:
+		ts.Fatalf("%s: %s is not a scalar", args[0], args[1])
+	}
+	fmt.Fprintln(ts.Stdout(), v)
 }
 
 func copyDir(src, dst string) error {

@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/pangeo-data/pangeo-gen/gen"
 )
 
@@ -196,29 +198,103 @@ func (p *Plan) Refused() []Change {
 // hand-edited generated files), deletes orphans, then the manifest. It
 // refuses the whole plan, writing nothing, while Refused is not empty and
 // force is false. Foreign files are never overwritten, even with force.
+//
+// Every new content is first staged in a temporary file beside its target;
+// the disks are synced once; only then are the targets replaced by rename,
+// so a failure while staging leaves every target as it was, and a crash
+// never leaves a half-written file.
 func (p *Plan) Apply(force bool) error {
 	for _, c := range p.Refused() {
 		if c.Action == Foreign || !force {
 			return fmt.Errorf("refusing to write: %s", describeRefused(p.Refused(), force))
 		}
 	}
+	var writes []Change
 	for _, c := range p.Changes {
 		switch c.Action {
 		case Create, Update, Edited:
-			if c.File == nil { // an edited orphan: never deleted
-				continue
+			if c.File != nil { // an edited orphan (no File) is never deleted
+				writes = append(writes, c)
 			}
-			if err := WriteFile(p.Root, c.Path, c.File.Mode, c.File.Data); err != nil {
-				return err
-			}
-		case Delete:
-			if err := os.Remove(filepath.Join(p.Root, filepath.FromSlash(c.Path))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("delete %s: %w", c.Path, err)
-			}
-			removeEmptyDirs(p.Root, path.Dir(c.Path))
 		}
 	}
-	return WriteFile(p.Root, ManifestPath, 0o644, p.Manifest.Encode())
+	writes = append(writes, Change{Path: ManifestPath, File: &gen.File{Path: ManifestPath, Mode: 0o644, Data: p.Manifest.Encode()}})
+	// Staging and renaming are I/O bound: run them in parallel, each file
+	// on its own, so the result does not depend on the order.
+	staged := make([]stagedFile, len(writes))
+	defer func() {
+		for _, s := range staged {
+			if s.tmp != "" {
+				os.Remove(s.tmp)
+			}
+		}
+	}()
+	var g errgroup.Group
+	g.SetLimit(ioParallelism)
+	for i, c := range writes {
+		g.Go(func() (err error) {
+			staged[i], err = stage(p.Root, c.Path, c.File.Mode, c.File.Data)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	if err := syncAll(staged); err != nil {
+		return err
+	}
+	for i := range staged {
+		g.Go(func() error {
+			if err := os.Rename(staged[i].tmp, staged[i].target); err != nil {
+				return fmt.Errorf("write %s: %w", staged[i].rel, err)
+			}
+			staged[i].tmp = "" // renamed: nothing to clean up
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, c := range p.Changes {
+		if c.Action != Delete {
+			continue
+		}
+		if err := os.Remove(filepath.Join(p.Root, filepath.FromSlash(c.Path))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("delete %s: %w", c.Path, err)
+		}
+		removeEmptyDirs(p.Root, path.Dir(c.Path))
+	}
+	return nil
+}
+
+// ioParallelism is how many files are staged or renamed at once.
+const ioParallelism = 16
+
+// stagedFile is new content written beside its target, not yet renamed.
+type stagedFile struct {
+	rel, target, tmp string
+}
+
+// stage writes data to a temporary file in the target's folder with the
+// target's mode.
+func stage(root, rel string, mode fs.FileMode, data []byte) (stagedFile, error) {
+	target := filepath.Join(root, filepath.FromSlash(rel))
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	if err != nil {
+		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
+	}
+	s := stagedFile{rel: rel, target: target, tmp: tmp.Name()}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Chmod(mode.Perm())
+	if err := errors.Join(werr, cerr, tmp.Close()); err != nil {
+		os.Remove(s.tmp)
+		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
+	}
+	return s, nil
 }
 
 func describeRefused(cs []Change, force bool) string {
@@ -279,34 +355,17 @@ func readFile(root, rel string) ([]byte, fs.FileMode, error) {
 }
 
 // WriteFile writes data to root/rel atomically: a temporary file in the
-// same folder, synced, given its mode, then renamed over the target.
+// same folder, given its mode and synced, then renamed over the target.
 func WriteFile(root, rel string, mode fs.FileMode, data []byte) error {
-	name := filepath.Join(root, filepath.FromSlash(rel))
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", rel, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	s, err := stage(root, rel, mode, data)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", rel, err)
+		return err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", rel, err)
+	defer os.Remove(s.tmp)
+	if err := syncAll([]stagedFile{s}); err != nil {
+		return err
 	}
-	if err := tmp.Chmod(mode.Perm()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", rel, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", rel, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", rel, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
+	if err := os.Rename(s.tmp, s.target); err != nil {
 		return fmt.Errorf("write %s: %w", rel, err)
 	}
 	return nil

@@ -79,6 +79,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		}
 		c.workerImage(out)
 		c.gatewayVersion(out.Hub)
+		c.classicKubernetes(out.Hub)
 		c.fit(out.Hub)
 	}
 	if err := c.secrets(); err != nil {
@@ -250,6 +251,41 @@ func imageAt(v map[string]any, keys ...string) string {
 }
 
 var gatewaySpec = regexp.MustCompile(`^dask-gateway\s*(?:(==?|>=|<=|>|<|!=|~=)\s*([^\s,]+))?$`)
+
+var kubernetesSpec = regexp.MustCompile(`^dask-kubernetes\s*==?\s*([0-9][^\s,]*)$`)
+
+// classicKubernetes: the kubernetes backend needs a dask-kubernetes that
+// still has the classic KubeCluster (before 2024.1.0).
+func (c *checker) classicKubernetes(h *hub.Hub) {
+	if !h.Image.Built() || h.Dask.Backend != hub.BackendKubernetes {
+		return
+	}
+	for i, d := range h.Image.Conda.Dependencies {
+		m := kubernetesSpec.FindStringSubmatch(strings.TrimSpace(d))
+		if m != nil && versionAtLeast(m[1], gen.ClassicDaskKubernetesBefore) {
+			c.add(c.at("dask-kubernetes", h, []string{"image", "conda", "dependencies", fmt.Sprintf("[%d]", i)},
+				"dask-kubernetes %s has no classic KubeCluster (removed in %s), which the kubernetes backend's worker template needs: pin an older release or use the gateway backend", m[1], gen.ClassicDaskKubernetesBefore))
+		}
+	}
+}
+
+// versionAtLeast compares dotted numeric versions (2024.1.0 >= 2023.10.1).
+func versionAtLeast(v, min string) bool {
+	a, b := strings.Split(v, "."), strings.Split(min, ".")
+	for i := 0; i < len(a) || i < len(b); i++ {
+		var x, y int
+		if i < len(a) {
+			x, _ = strconv.Atoi(a[i])
+		}
+		if i < len(b) {
+			y, _ = strconv.Atoi(b[i])
+		}
+		if x != y {
+			return x > y
+		}
+	}
+	return true
+}
 
 // gatewayVersion: the dask-gateway client in a built image equals the
 // dask-gateway chart version (a mismatch breaks cluster creation).
