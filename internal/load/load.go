@@ -157,14 +157,14 @@ func Load(root string) (*Federation, error) {
 	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(inst)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
 	hubsV := v.LookupPath(cue.ParsePath("hubs"))
 	if !hubsV.Exists() {
+		if err := v.Err(); err != nil {
+			return nil, err
+		}
 		return nil, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
 	}
-	if err := hubsV.Validate(cue.Concrete(true), cue.All()); err != nil {
+	if err := validate(hubsV); err != nil {
 		return nil, err
 	}
 	sources, labels := hubSources(inst)
@@ -179,6 +179,10 @@ func Load(root string) (*Federation, error) {
 		h, err := decode(it.Value())
 		if err != nil {
 			errs = errors.Append(errs, errors.Promote(fmt.Errorf("hubs.%s: %w", name, err), ""))
+			continue
+		}
+		if name == ReservedName {
+			errs = errors.Append(errs, &nameError{name: name, pos: f.Pos(name)})
 			continue
 		}
 		want := filepath.ToSlash(filepath.Join(HubsDir, name+".cue"))
@@ -197,6 +201,64 @@ func Load(root string) (*Federation, error) {
 	}
 	slices.SortFunc(f.Hubs, func(a, b *hub.Hub) int { return strings.Compare(a.Name, b.Name) })
 	return f, nil
+}
+
+// validate checks that every hub is complete and consistent. CUE stops at
+// the first failing field of a struct, so each field of each hub is
+// validated on its own to report every problem, not only the first.
+func validate(hubs cue.Value) error {
+	var errs errors.Error
+	seen := map[string]bool{}
+	add := func(err error) {
+		for _, e := range errors.Errors(err) {
+			key := errors.String(e) + fmt.Sprint(e.Position())
+			if !seen[key] {
+				seen[key] = true
+				errs = errors.Append(errs, e)
+			}
+		}
+	}
+	it, err := hubs.Fields()
+	if err != nil {
+		return err
+	}
+	for it.Next() {
+		fields, err := it.Value().Fields(cue.Optional(false))
+		if err != nil {
+			add(err)
+			continue
+		}
+		for fields.Next() {
+			if err := fields.Value().Validate(cue.Concrete(true), cue.All()); err != nil {
+				add(err)
+			}
+		}
+		if err := it.Value().Validate(cue.Concrete(true), cue.All()); err != nil {
+			add(err)
+		}
+	}
+	if errs != nil {
+		return errs
+	}
+	return hubs.Validate(cue.Concrete(true), cue.All())
+}
+
+// ReservedName cannot name a hub: deployments/chart/ is the generated
+// umbrella chart.
+const ReservedName = "chart"
+
+// nameError refuses a reserved hub name.
+type nameError struct {
+	name string
+	pos  token.Pos
+}
+
+func (e *nameError) Position() token.Pos         { return e.pos }
+func (e *nameError) InputPositions() []token.Pos { return nil }
+func (e *nameError) Path() []string              { return []string{"hubs", e.name} }
+func (e *nameError) Error() string               { return errors.String(e) }
+func (e *nameError) Msg() (string, []any) {
+	return "hub name %q is reserved: deployments/%s/ holds the generated umbrella chart", []any{e.name, e.name}
 }
 
 // fileError says a hub is not declared in its own file.
