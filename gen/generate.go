@@ -54,10 +54,13 @@ func Generate(h *hub.Hub) (*Output, error) {
 	return out, nil
 }
 
-// Shared returns the files of the repository that depend on several hubs
-// (the root .sops.yaml).
+// Shared returns the files of the repository that depend on several hubs:
+// the generated umbrella chart and the root .sops.yaml.
 func Shared(hubs []*hub.Hub) ([]File, error) {
-	var files []File
+	files, err := ChartFiles(hubs)
+	if err != nil {
+		return nil, err
+	}
 	if f, ok, err := SopsConfig(hubs); err != nil {
 		return nil, fmt.Errorf("generate .sops.yaml: %w", err)
 	} else if ok {

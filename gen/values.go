@@ -512,6 +512,7 @@ func valSingleuser(h *hub.Hub, img ImageRef) (map[string]any, error) {
 		if k := h.Dask.Kubernetes; k != nil {
 			// Per environment; overrides the image's dask config.
 			env["DASK_KUBERNETES__COUNT__MAX"] = strconv.Itoa(k.MaxWorkers)
+			env["DASK_KUBERNETES__IDLE_TIMEOUT"] = strconv.Itoa(h.Culling.DaskIdleTimeout) + "s"
 		}
 		su["serviceAccountName"] = valDaskKubernetesSA
 		// The notebook talks to the Kubernetes API and to the schedulers

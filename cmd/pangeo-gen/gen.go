@@ -79,7 +79,11 @@ unless --force. Nothing is written when any hub has a problem.`,
 					fmt.Fprintf(g.stderr, "kept    %s (edited by hand, no longer generated)\n", c.Path)
 					continue
 				}
-				fmt.Fprintf(g.stdout, "%-7s %s\n", c.Action, c.Path)
+				action := c.Action
+				if action == tree.Edited { // overwritten with --force
+					action = tree.Update
+				}
+				fmt.Fprintf(g.stdout, "%-7s %s\n", action, c.Path)
 			}
 			return nil
 		},

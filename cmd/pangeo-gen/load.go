@@ -25,7 +25,10 @@ func (g *globals) loadFederation() (*load.Federation, []*vet.Finding, error) {
 	}
 	fed, err := load.Load(root)
 	if err != nil {
-		return &load.Federation{Root: root}, vet.FromCUE(err), nil
+		if fed == nil {
+			fed = &load.Federation{Root: root}
+		}
+		return fed, vet.FromCUE(err, fed.HubPos), nil
 	}
 	return fed, nil, nil
 }
@@ -42,7 +45,7 @@ func (g *globals) report(root, format string, findings []*vet.Finding) error {
 	}
 	if len(findings) > 0 {
 		if format != "json" {
-			fmt.Fprintf(g.stderr, "%d problem(s)\n", len(findings))
+			fmt.Fprintf(g.stderr, "%s\n", vet.Summary(findings))
 		}
 		return &exitError{1}
 	}

@@ -197,32 +197,38 @@ func cmpDir(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// yamlGet prints the scalar at a dotted key path of a YAML (or JSON) file,
-// so that a script can compare it with a file or another command's
-// output: yamlget FILE a.b.c.
+// yamlGet prints the scalars at dotted key paths of a YAML (or JSON)
+// file, joined by ':' (as an image's name and tag make its reference), so
+// that a script can compare them with a file or another command's output:
+// yamlget FILE a.b.c [a.b.d...].
 func yamlGet(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
 		ts.Fatalf("unsupported: ! yamlget")
 	}
-	if len(args) != 2 {
-		ts.Fatalf("usage: yamlget FILE PATH")
+	if len(args) < 2 {
+		ts.Fatalf("usage: yamlget FILE PATH...")
 	}
-	var v any
-	ts.Check(yaml.Unmarshal([]byte(ts.ReadFile(args[0])), &v))
-	for _, k := range strings.Split(args[1], ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			ts.Fatalf("%s: %s: not a map at %q", args[0], args[1], k)
+	var doc any
+	ts.Check(yaml.Unmarshal([]byte(ts.ReadFile(args[0])), &doc))
+	var out []string
+	for _, p := range args[1:] {
+		v := doc
+		for _, k := range strings.Split(p, ".") {
+			m, ok := v.(map[string]any)
+			if !ok {
+				ts.Fatalf("%s: %s: not a map at %q", args[0], p, k)
+			}
+			if v, ok = m[k]; !ok {
+				ts.Fatalf("%s: %s: no key %q", args[0], p, k)
+			}
 		}
-		if v, ok = m[k]; !ok {
-			ts.Fatalf("%s: %s: no key %q", args[0], args[1], k)
+		switch v.(type) {
+		case map[string]any, []any:
+			ts.Fatalf("%s: %s is not a scalar", args[0], p)
 		}
+		out = append(out, fmt.Sprint(v))
 	}
-	switch v.(type) {
-	case map[string]any, []any:
-		ts.Fatalf("%s: %s is not a scalar", args[0], args[1])
-	}
-	fmt.Fprintln(ts.Stdout(), v)
+	fmt.Fprintln(ts.Stdout(), strings.Join(out, ":"))
 }
 
 func copyDir(src, dst string) error {

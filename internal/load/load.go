@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -155,20 +156,24 @@ func Load(root string) (*Federation, error) {
 	if inst.Err != nil {
 		return nil, inst.Err
 	}
+	sources, labels, err := hubSources(root, inst)
+	f := &Federation{Root: root, labels: labels}
+	if err != nil {
+		return f, err
+	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(inst)
 	hubsV := v.LookupPath(cue.ParsePath("hubs"))
 	if !hubsV.Exists() {
 		if err := v.Err(); err != nil {
-			return nil, err
+			return f, err
 		}
-		return nil, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
+		return f, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
 	}
+	f.hubs = hubsV
 	if err := validate(hubsV); err != nil {
-		return nil, err
+		return f, err
 	}
-	sources, labels := hubSources(inst)
-	f := &Federation{Root: root, hubs: hubsV, labels: labels}
 	var errs errors.Error
 	it, err := hubsV.Fields()
 	if err != nil {
@@ -186,18 +191,17 @@ func Load(root string) (*Federation, error) {
 			continue
 		}
 		want := filepath.ToSlash(filepath.Join(HubsDir, name+".cue"))
-		files := sources[name]
-		if !slices.Contains(files, want) {
-			errs = errors.Append(errs, &fileError{name: name, want: want, pos: f.Pos(name)})
+		if files := sources[name]; len(files) != 1 || files[0] != want {
+			errs = errors.Append(errs, &fileError{name: name, want: want, files: files, pos: f.Pos(name)})
 		}
 		h.Source = want
 		f.Hubs = append(f.Hubs, h)
 	}
 	if errs != nil {
-		return nil, errs
+		return f, errs
 	}
 	if len(f.Hubs) == 0 {
-		return nil, errors.Newf(token.NoPos, "%s/: the federation has no hubs (add hubs/<name>.cue with hubs: <name>: {...})", HubsDir)
+		return f, errors.Newf(token.NoPos, "%s/: the federation has no hubs (add hubs/<name>.cue with hubs: <name>: {...})", HubsDir)
 	}
 	slices.SortFunc(f.Hubs, func(a, b *hub.Hub) int { return strings.Compare(a.Name, b.Name) })
 	return f, nil
@@ -261,9 +265,10 @@ func (e *nameError) Msg() (string, []any) {
 	return "hub name %q is reserved: deployments/%s/ holds the generated umbrella chart", []any{e.name, e.name}
 }
 
-// fileError says a hub is not declared in its own file.
+// fileError says a hub is not declared in its own file, or in others too.
 type fileError struct {
 	name, want string
+	files      []string
 	pos        token.Pos
 }
 
@@ -272,16 +277,27 @@ func (e *fileError) InputPositions() []token.Pos { return nil }
 func (e *fileError) Path() []string              { return []string{"hubs", e.name} }
 func (e *fileError) Error() string               { return errors.String(e) }
 func (e *fileError) Msg() (string, []any) {
-	return "hub %s must be declared in %s (one file per hub, named after it)", []any{e.name, e.want}
+	return "hub %s must be declared in %s only (one file per hub, named after it), not in %s", []any{e.name, e.want, strings.Join(e.files, ", ")}
 }
 
 // hubSources maps each hub name to the hubs/ files that declare
-// hubs: <name>: at top level.
-func hubSources(inst *build.Instance) (map[string][]string, map[string]token.Pos) {
+// hubs: <name>: at top level, and records where each hub's label is
+// written (preferring its own file). CUE also loads a package's files from
+// the folders above hubs/; such a file is refused: hub files live in hubs/.
+func hubSources(root string, inst *build.Instance) (map[string][]string, map[string]token.Pos, error) {
 	out := map[string][]string{}
 	labels := map[string]token.Pos{}
+	var errs errors.Error
 	for _, file := range inst.Files {
-		rel := filepath.ToSlash(filepath.Join(HubsDir, filepath.Base(file.Filename)))
+		rel, err := filepath.Rel(root, file.Filename)
+		if err != nil {
+			rel = file.Filename
+		}
+		rel = filepath.ToSlash(rel)
+		if path.Dir(rel) != HubsDir {
+			errs = errors.Append(errs, errors.Newf(file.Pos(), "%s is in package hubs but outside %s/: CUE would merge it into every hub; move it into %s/", rel, HubsDir, HubsDir))
+			continue
+		}
 		for _, decl := range file.Decls {
 			fld, ok := decl.(*ast.Field)
 			if !ok || labelName(fld.Label) != "hubs" {
@@ -295,7 +311,7 @@ func hubSources(inst *build.Instance) (map[string][]string, map[string]token.Pos
 				if hf, ok := elt.(*ast.Field); ok {
 					if n := labelName(hf.Label); n != "" {
 						out[n] = append(out[n], rel)
-						if p := hf.Label.Pos(); !labels[n].IsValid() || filepath.Base(file.Filename) == n+".cue" {
+						if p := hf.Label.Pos(); !labels[n].IsValid() || path.Base(rel) == n+".cue" {
 							labels[n] = p
 						}
 					}
@@ -303,8 +319,15 @@ func hubSources(inst *build.Instance) (map[string][]string, map[string]token.Pos
 			}
 		}
 	}
-	return out, labels
+	if errs != nil {
+		return out, labels, errs
+	}
+	return out, labels, nil
 }
+
+// HubPos is where a hub's "<name>:" label is written (in its own file when
+// it is), for problems CUE places only in schema/.
+func (f *Federation) HubPos(name string) token.Pos { return f.labels[name] }
 
 func labelName(l ast.Label) string {
 	name, _, err := ast.LabelName(l)

@@ -47,7 +47,7 @@ func (f *Finding) Position() token.Pos {
 // InputPositions implements errors.Error.
 func (f *Finding) InputPositions() []token.Pos {
 	if f.err != nil {
-		return f.err.InputPositions()
+		return append(f.err.InputPositions(), f.Also...)
 	}
 	return f.Also
 }
@@ -71,17 +71,37 @@ func (f *Finding) Msg() (string, []any) {
 // Error implements error.
 func (f *Finding) Error() string { return errors.String(f) }
 
-// FromCUE turns a CUE error (one or a list) into findings.
-func FromCUE(err error) []*Finding {
+// FromCUE turns a CUE error (one or a list) into findings. A problem CUE
+// places nowhere in the hub's own file (a missing required field, a bad
+// name) also gets hubPos of its hub, so that it points there too; hubPos
+// may be nil.
+func FromCUE(err error, hubPos func(hub string) token.Pos) []*Finding {
 	var out []*Finding
 	for _, e := range errors.Errors(err) {
 		f := &Finding{Check: "cue", err: e}
 		if p := e.Path(); len(p) >= 2 && p[0] == "hubs" {
 			f.Hub = p[1]
 		}
+		if f.Hub != "" && hubPos != nil {
+			// A message without positions is a header (CUE's "N errors in
+			// empty disjunction:"): it stays as it is.
+			ps := errors.Positions(e)
+			if p := hubPos(f.Hub); p.IsValid() && len(ps) > 0 && !inFile(ps, p.Filename()) {
+				f.Also = []token.Pos{p}
+			}
+		}
 		out = append(out, f)
 	}
 	return out
+}
+
+func inFile(ps []token.Pos, file string) bool {
+	for _, p := range ps {
+		if p.Filename() == file {
+			return true
+		}
+	}
+	return false
 }
 
 // Print writes findings the way cue/errors prints errors: "path: message:"
@@ -112,9 +132,13 @@ func PrintJSON(w io.Writer, root string, findings []*Finding) error {
 	out := make([]jsonFinding, 0, len(findings))
 	for _, f := range findings {
 		j := jsonFinding{Check: f.Check, Hub: f.Hub, Path: strings.Join(f.Path(), "."), Message: errors.StringWithConfig(f, cfg)}
+		// The annotation goes where the user can act: the hub's own file
+		// first, then any hubs/ file, then the first position.
+		best := -1
 		for i, p := range errors.Positions(f) {
 			rel := relative(root, p.Filename())
-			if i == 0 {
+			if best < 0 || rank(rel, f.Hub) < rank(j.File, f.Hub) {
+				best = i
 				j.File, j.Line, j.Column = rel, p.Line(), p.Column()
 			}
 			j.Positions = append(j.Positions, fmt.Sprintf("%s:%d:%d", rel, p.Line(), p.Column()))
@@ -124,6 +148,18 @@ func PrintJSON(w io.Writer, root string, findings []*Finding) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// rank orders positions for an annotation: 0 the hub's file, 1 another
+// hubs/ file, 2 elsewhere.
+func rank(rel, hubName string) int {
+	switch {
+	case hubName != "" && rel == "hubs/"+hubName+".cue":
+		return 0
+	case strings.HasPrefix(rel, "hubs/"):
+		return 1
+	}
+	return 2
 }
 
 func relative(root, name string) string {
@@ -160,4 +196,18 @@ func FilePos(root, rel string, line, col int) token.Pos {
 		off = size
 	}
 	return f.Pos(off, token.NoRelPos)
+}
+
+// Summary counts the problems: findings at the same CUE path (CUE reports
+// a failed disjunction as a header and one error per alternative) count
+// once.
+func Summary(findings []*Finding) string {
+	paths := map[string]bool{}
+	for _, f := range findings {
+		paths[strings.Join(f.Path(), ".")] = true
+	}
+	if len(paths) == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", len(paths))
 }

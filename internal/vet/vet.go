@@ -46,7 +46,9 @@ func Generate(fed *load.Federation, selected map[string]bool) *Result {
 		}
 		r.Outputs = append(r.Outputs, out)
 	}
-	r.Findings = filter(r.Findings, selected)
+	if len(selected) < len(fed.Hubs) {
+		r.Findings = filter(r.Findings, selected)
+	}
 	sortFindings(r.Findings)
 	return r
 }
@@ -67,6 +69,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		return nil, err
 	}
 	r := Generate(fed, selected)
+	blocking := len(r.Findings) > 0
 	shared, err := gen.Shared(fed.Hubs)
 	if err != nil {
 		return nil, err
@@ -85,12 +88,15 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 	if err := c.secrets(); err != nil {
 		return nil, err
 	}
-	if len(r.Outputs) == len(fed.Hubs) {
+	// Whether the tree is current is only worth saying once gen can run.
+	if !blocking && len(r.Outputs) == len(fed.Hubs) {
 		if err := c.generated(r.Files()); err != nil {
 			return nil, err
 		}
 	}
-	r.Findings = filter(r.Findings, selected)
+	if len(names) > 0 {
+		r.Findings = filter(r.Findings, selected)
+	}
 	sortFindings(r.Findings)
 	return r, nil
 }
@@ -126,10 +132,24 @@ func (c *checker) at(check string, h *hub.Hub, elems []string, format string, ar
 	return &Finding{
 		Check:   check,
 		Hub:     h.Name,
-		CUEPath: append([]string{"hubs", h.Name}, elems...),
+		CUEPath: cuePath(append([]string{"hubs", h.Name}, elems...)),
 		Pos:     c.fed.Pos(h.Name, elems...),
 		Message: fmt.Sprintf(format, args...),
 	}
+}
+
+// cuePath joins list indexes to their list: dependencies, [1] becomes
+// dependencies[1], as CUE writes paths.
+func cuePath(elems []string) []string {
+	var out []string
+	for _, e := range elems {
+		if strings.HasPrefix(e, "[") && len(out) > 0 {
+			out[len(out)-1] += e
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // domains: every environment's domain is unique across the federation.
@@ -361,6 +381,9 @@ func (c *checker) secrets() error {
 
 func (c *checker) scanFile(rel string, data []byte) {
 	hubName := hubOfPath(rel)
+	if strings.HasPrefix(rel, load.HubsDir+"/") && c.fed.Hub(hubName) == nil {
+		hubName = "" // a shared file (hubs.cue, templates.cue): the federation's
+	}
 	enc := secretscan.Classify(data)
 	if enc != secretscan.Plaintext {
 		return
