@@ -147,6 +147,10 @@ func inHubs(p token.Pos) bool {
 // back as a cue/errors.Error list (print it with errors.Print and
 // Config.Cwd = root), every problem, not only the first.
 func Load(root string) (*Federation, error) {
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
 	if err := checkSources(root); err != nil {
 		return nil, err
 	}
