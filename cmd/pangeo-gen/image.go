@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,7 +57,7 @@ func (g *globals) imageRef(name string) (gen.ImageRef, error) {
 	}
 	h := fed.Hub(name)
 	if h == nil {
-		return gen.ImageRef{}, fmt.Errorf("no hub named %q (hubs: %v)", name, fed.Names())
+		return gen.ImageRef{}, fmt.Errorf("no hub named %q (hubs: %s)", name, strings.Join(fed.Names(), ", "))
 	}
 	return imageOf(h)
 }

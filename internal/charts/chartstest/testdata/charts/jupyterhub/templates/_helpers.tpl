@@ -1,0 +1,4 @@
+{{- define "jupyterhub.labels" -}}
+app: jupyterhub
+release: {{ .Release.Name }}
+{{- end }}
