@@ -1,0 +1,224 @@
+// Package helmengine renders Helm charts in process, behind one small
+// interface so that the Helm major version (v3 today) can change without
+// touching its callers.
+//
+// Rendering is client-only: nothing talks to a cluster, and the Kubernetes
+// version the charts see is the one the request names (Helm without it
+// assumes v1.20, which the hub charts refuse).
+package helmengine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/release"
+)
+
+// Engine renders a chart the way `helm template` / a client-only install
+// does.
+type Engine interface {
+	Render(ctx context.Context, req Request) (*Result, error)
+}
+
+// Request is one release of one chart to render.
+type Request struct {
+	// Chart is the loaded chart (helm.sh/helm/v3/pkg/chart/loader). It is not
+	// modified: the engine renders a copy (Helm prunes disabled subcharts
+	// and imports values into the chart it installs).
+	Chart *chart.Chart
+	// ReleaseName and Namespace are .Release.Name and .Release.Namespace.
+	ReleaseName, Namespace string
+	// Values are the user-supplied values, coalesced over the chart's
+	// defaults by Helm. Not modified.
+	Values map[string]any
+	// KubeVersion is the Kubernetes version the templates see as
+	// .Capabilities.KubeVersion, e.g. "1.33.0"; charts' kubeVersion
+	// constraints are checked against it. Required.
+	KubeVersion string
+	// IncludeCRDs puts the files of the charts' crds/ directories into the
+	// manifest (before the templates' objects), as `helm template
+	// --include-crds` does.
+	IncludeCRDs bool
+}
+
+// Result is what a render produced.
+type Result struct {
+	// Manifest is the release manifest: a YAML stream of the templates'
+	// objects in Helm's install order, each document preceded by a
+	// "# Source: <chart file>" comment, the CRDs first when asked for.
+	// Hooks are not in it.
+	Manifest string
+	// Hooks are the objects annotated helm.sh/hook, in Helm's order.
+	Hooks []Hook
+}
+
+// Hook is one hook object of a release.
+type Hook struct {
+	Name     string // metadata.name
+	Kind     string // Kubernetes kind
+	Path     string // chart file that produced it
+	Manifest string // the object's YAML
+	Events   []string
+	Weight   int
+}
+
+// NewV3 returns the Engine of Helm v3 (helm.sh/helm/v3/pkg/action): a
+// client-only dry-run install per Render, with a fresh action.Configuration
+// each time (a shared one keeps state between releases). The charts'
+// values.schema.json files are enforced; hooks are rendered (not disabled)
+// but returned apart from the manifest. A Render is safe to call
+// concurrently with others, on the same chart too.
+func NewV3() Engine { return v3Engine{} }
+
+type v3Engine struct{}
+
+func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
+	if req.Chart == nil || req.Chart.Metadata == nil {
+		return nil, errors.New("helm render: no chart")
+	}
+	name := req.Chart.Name()
+	if req.KubeVersion == "" {
+		return nil, fmt.Errorf("helm render of chart %s: no Kubernetes version given (Helm would assume v1.20)", name)
+	}
+	kv, err := chartutil.ParseKubeVersion(req.KubeVersion)
+	if err != nil {
+		return nil, fmt.Errorf("helm render of chart %s: Kubernetes version %q: %w", name, req.KubeVersion, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	cfg := &action.Configuration{Log: func(string, ...any) {}}
+	install := action.NewInstall(cfg)
+	install.DryRun = true
+	install.DryRunOption = "client"
+	install.ClientOnly = true
+	install.Replace = true
+	install.IncludeCRDs = req.IncludeCRDs
+	install.DisableHooks = false
+	install.ReleaseName = req.ReleaseName
+	install.Namespace = req.Namespace
+	install.KubeVersion = kv
+	install.APIVersions = nil // chartutil.DefaultVersionSet
+
+	vals := copyValues(req.Values)
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	rel, err := install.RunWithContext(ctx, cloneChart(req.Chart, nil), vals)
+	if err != nil {
+		// Helm's text names the chart file and line of a template error,
+		// and the chart and value path of a schema violation: keep it.
+		return nil, &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}
+	}
+	res := &Result{Manifest: rel.Manifest}
+	for _, h := range rel.Hooks {
+		res.Hooks = append(res.Hooks, convertHook(h))
+	}
+	return res, nil
+}
+
+// renderError is Helm's error with context, less the trailing blank lines
+// of Helm's schema errors.
+type renderError struct {
+	context string
+	err     error
+}
+
+func (e *renderError) Error() string {
+	return e.context + ": " + strings.TrimRight(e.err.Error(), "\n ")
+}
+
+func (e *renderError) Unwrap() error { return e.err }
+
+func convertHook(h *release.Hook) Hook {
+	ev := make([]string, len(h.Events))
+	for i, e := range h.Events {
+		ev[i] = e.String()
+	}
+	return Hook{Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest, Events: ev, Weight: h.Weight}
+}
+
+// cloneChart copies what an install changes in a chart (its values, its
+// dependency metadata and its list of subcharts), recursively; templates,
+// files and schemas are shared, read only.
+func cloneChart(c *chart.Chart, parent *chart.Chart) *chart.Chart {
+	out := &chart.Chart{
+		Raw:       c.Raw,
+		Lock:      c.Lock,
+		Templates: c.Templates,
+		Values:    copyValues(c.Values),
+		Schema:    c.Schema,
+		Files:     c.Files,
+	}
+	if c.Metadata != nil {
+		md := *c.Metadata
+		md.Annotations = maps.Clone(c.Metadata.Annotations)
+		md.Dependencies = nil
+		for _, d := range c.Metadata.Dependencies {
+			if d == nil {
+				md.Dependencies = append(md.Dependencies, nil)
+				continue
+			}
+			dc := *d
+			dc.Tags = slices.Clone(d.Tags)
+			dc.ImportValues = copyList(d.ImportValues)
+			md.Dependencies = append(md.Dependencies, &dc)
+		}
+		out.Metadata = &md
+	}
+	deps := make([]*chart.Chart, 0, len(c.Dependencies()))
+	for _, d := range c.Dependencies() {
+		deps = append(deps, cloneChart(d, out))
+	}
+	out.SetDependencies(deps...)
+	return out
+}
+
+// copyValues deep-copies the maps and lists of a values tree.
+func copyValues(m map[string]any) map[string]any {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = copyValue(v)
+	}
+	return out
+}
+
+func copyList(l []any) []any {
+	if l == nil {
+		return nil
+	}
+	out := make([]any, len(l))
+	for i, v := range l {
+		out[i] = copyValue(v)
+	}
+	return out
+}
+
+func copyValue(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		return copyValues(v)
+	case chartutil.Values:
+		return chartutil.Values(copyValues(v))
+	case []any:
+		return copyList(v)
+	case map[any]any:
+		out := make(map[any]any, len(v))
+		for k, e := range v {
+			out[k] = copyValue(e)
+		}
+		return out
+	}
+	return v
+}
