@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
@@ -31,64 +32,70 @@ unless --force. Nothing is written when any hub has a problem.`,
 			if findings != nil {
 				return g.report(fed.Root, "text", findings)
 			}
-			selected, err := vet.Select(fed, args)
-			if err != nil {
-				return err
-			}
-			res := vet.Generate(fed, selected)
-			if len(res.Findings) > 0 {
-				return g.report(fed.Root, "text", res.Findings)
-			}
-			res.Shared, err = gen.Shared(fed.Hubs)
-			if err != nil {
-				return err
-			}
-			var files []gen.File
-			for _, out := range res.Outputs {
-				if selected[out.Hub.Name] {
-					files = append(files, out.Files...)
-				}
-			}
-			files = append(files, res.Shared...)
-			var scope tree.Scope
-			if len(args) > 0 {
-				scope = func(p string) bool {
-					for name := range selected {
-						if strings.HasPrefix(p, gen.HubDir(name)+"/") {
-							return true
-						}
-					}
-					return !strings.HasPrefix(p, gen.Deployments+"/")
-				}
-			}
-			plan, err := tree.Compare(fed.Root, files, scope)
-			if err != nil {
-				return err
-			}
-			if dryRun {
-				for _, c := range plan.Pending() {
-					fmt.Fprintf(g.stdout, "%-7s %s\n", c.Action, c.Path)
-				}
-				return nil
-			}
-			if err := plan.Apply(force); err != nil {
-				return err
-			}
-			for _, c := range plan.Pending() {
-				if c.Action == tree.Edited && c.File == nil {
-					fmt.Fprintf(g.stderr, "kept    %s (edited by hand, no longer generated)\n", c.Path)
-					continue
-				}
-				action := c.Action
-				if action == tree.Edited { // overwritten with --force
-					action = tree.Update
-				}
-				fmt.Fprintf(g.stdout, "%-7s %s\n", action, c.Path)
-			}
-			return nil
+			return g.generate(fed, args, dryRun, force)
 		},
 	}
 	cmd.Flags().BoolVarP(&dryRun, "dry-run", "n", false, "print what would change, write nothing")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite generated files that were edited by hand")
 	return cmd
+}
+
+// generate writes the deployments/ tree of the hubs named (every hub when
+// none) of a federation that loaded without problems: what `gen` does.
+func (g *globals) generate(fed *load.Federation, names []string, dryRun, force bool) error {
+	selected, err := vet.Select(fed, names)
+	if err != nil {
+		return err
+	}
+	res := vet.Generate(fed, selected)
+	if len(res.Findings) > 0 {
+		return g.report(fed.Root, "text", res.Findings)
+	}
+	res.Shared, err = gen.Shared(fed.Hubs)
+	if err != nil {
+		return err
+	}
+	var files []gen.File
+	for _, out := range res.Outputs {
+		if selected[out.Hub.Name] {
+			files = append(files, out.Files...)
+		}
+	}
+	files = append(files, res.Shared...)
+	var scope tree.Scope
+	if len(names) > 0 {
+		scope = func(p string) bool {
+			for name := range selected {
+				if strings.HasPrefix(p, gen.HubDir(name)+"/") {
+					return true
+				}
+			}
+			return !strings.HasPrefix(p, gen.Deployments+"/")
+		}
+	}
+	plan, err := tree.Compare(fed.Root, files, scope)
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		for _, c := range plan.Pending() {
+			fmt.Fprintf(g.stdout, "%-7s %s\n", c.Action, c.Path)
+		}
+		return nil
+	}
+	if err := plan.Apply(force); err != nil {
+		return err
+	}
+	for _, c := range plan.Pending() {
+		if c.Action == tree.Edited && c.File == nil {
+			fmt.Fprintf(g.stderr, "kept    %s (edited by hand, no longer generated)\n", c.Path)
+			continue
+		}
+		action := c.Action
+		if action == tree.Edited { // overwritten with --force
+			action = tree.Update
+		}
+		fmt.Fprintf(g.stdout, "%-7s %s\n", action, c.Path)
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 )
 
@@ -40,7 +41,12 @@ func repoRoot(t testing.TB) string {
 
 // TestScripts runs testdata/script/*.txtar. Each script starts in a $WORK
 // holding the repository's cue.mod/ and schema/; `federation` adds the
-// repository's hubs/.
+// repository's hubs/. For render: `testchart DIR` writes the test umbrella
+// chart (the repository's deployments/chart with stand-ins of jupyterhub
+// and dask-gateway bundled), `testvendor DIR` a vendored folder of the
+// stand-ins, `chartserver` serves them from a chart repository and an OCI
+// registry, `imageregistry` starts an image registry, and `subst` expands
+// the environment variables they set in files.
 func TestScripts(t *testing.T) {
 	root := repoRoot(t)
 	testscript.Run(t, testscript.Params{
@@ -63,6 +69,26 @@ func TestScripts(t *testing.T) {
 			"mode":       checkMode,
 			"cmpdir":     cmpDir,
 			"yamlget":    yamlGet,
+			"testchart": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: testchart DIR")
+				}
+				ts.Check(deploytest.WriteUmbrella(ts.MkAbs(args[0]), root))
+			},
+			"testvendor": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 && len(args) != 3 {
+					ts.Fatalf("usage: testvendor DIR [JUPYTERHUB_REPO DASK_GATEWAY_REPO]")
+				}
+				args = append(args, "", "")
+				ts.Check(deploytest.WriteVendor(ts.MkAbs(args[0]), args[1], args[2]))
+			},
+			"chartserver": func(ts *testscript.TestScript, neg bool, args []string) {
+				chartServer(t, root, ts, neg, args)
+			},
+			"imageregistry": func(ts *testscript.TestScript, neg bool, args []string) {
+				imageRegistry(t, ts, neg, args)
+			},
+			"subst": subst,
 		},
 	})
 }
@@ -264,6 +290,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--root", root, "vet", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 		{[]string{"--root", root, "image", "tag", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 		{[]string{"--root", t.TempDir(), "vet"}, 1, "no cue.mod found"},
+		{[]string{"--root", root, "render"}, 2, "accepts 1 arg(s)"},
+		{[]string{"--root", root, "render", "alpha", "--bogus"}, 2, "unknown flag: --bogus"},
+		{[]string{"--root", root, "render", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
+		{[]string{"--root", root, "render", "alpha", "--env", "dev"}, 1, `hub alpha has no environment "dev"`},
+		{[]string{"--root", root, "charts", "vendor", "alpha"}, 2, "unknown command \"alpha\" for \"pangeo-gen charts vendor\""},
+		{[]string{"--root", root, "charts", "pull", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 	} {
 		t.Run(strings.Join(tc.args[2:], " "), func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

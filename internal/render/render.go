@@ -141,7 +141,7 @@ func Render(ctx context.Context, o Options) ([]byte, error) {
 		Chart:       o.Chart,
 		ReleaseName: o.Release,
 		Namespace:   o.Namespace,
-		Values:      mergeValues(o.Values),
+		Values:      MergeValues(o.Values),
 		KubeVersion: kubeVersion,
 		IncludeCRDs: true,
 	})
@@ -498,13 +498,13 @@ func sortObjects(objs []*kustomized) {
 	})
 }
 
-// mergeValues merges layers of values the way Helm merges -f files and
+// MergeValues merges layers of values the way Helm merges -f files and
 // --set flags before it coalesces them with the chart's defaults (helm's
 // mergeMaps): maps merge deeply, anything else of a later layer replaces,
 // and a null is kept, so that Helm then deletes the chart's default at that
 // key, exactly as `helm upgrade -f common.yaml -f <env>.yaml` does. The
 // result shares no maps or lists with the layers.
-func mergeValues(layers []map[string]any) map[string]any {
+func MergeValues(layers []map[string]any) map[string]any {
 	out := map[string]any{}
 	for _, l := range layers {
 		out = merge(out, l)

@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"reflect"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -673,7 +671,7 @@ func TestMergeValuesLikeHelm(t *testing.T) {
 		"f": nil,
 		"g": map[string]any{"h": true},
 	}
-	got := mergeValues([]map[string]any{common, env})
+	got := MergeValues([]map[string]any{common, env})
 	want := map[string]any{
 		"a": map[string]any{"b": 2, "c": []any{3}, "d": nil},
 		"e": nil,
@@ -681,14 +679,14 @@ func TestMergeValuesLikeHelm(t *testing.T) {
 		"g": map[string]any{"h": true},
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("mergeValues\n got %v\nwant %v", got, want)
+		t.Errorf("MergeValues\n got %v\nwant %v", got, want)
 	}
 	got["a"].(map[string]any)["c"].([]any)[0] = 99
 	if common["a"].(map[string]any)["c"].([]any)[0] != 1 || env["a"].(map[string]any)["c"].([]any)[0] != 3 {
-		t.Error("mergeValues shares lists with its input")
+		t.Error("MergeValues shares lists with its input")
 	}
-	if m := mergeValues(nil); m == nil || len(m) != 0 {
-		t.Errorf("mergeValues(nil) = %v", m)
+	if m := MergeValues(nil); m == nil || len(m) != 0 {
+		t.Errorf("MergeValues(nil) = %v", m)
 	}
 }
 
@@ -709,50 +707,6 @@ func TestSortUnknownKinds(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
-}
-
-// TestTimings logs what the steps cost on the test chart (go test -v -run
-// TestTimings, in a fresh process for krusty's first run).
-func TestTimings(t *testing.T) {
-	t0 := time.Now()
-	c := loadChart(t)
-	tLoad := time.Since(t0)
-	o := options(c, "alpha", "staging")
-	req := helmengine.Request{Chart: c, ReleaseName: o.Release, Namespace: o.Namespace, Values: secretValues(), KubeVersion: DefaultKubeVersion, IncludeCRDs: true}
-	var tHelm []time.Duration
-	var manifest string
-	for range 3 {
-		t0 = time.Now()
-		res, err := helmengine.NewV3().Render(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tHelm = append(tHelm, time.Since(t0))
-		manifest = res.Manifest
-	}
-	var tKust []time.Duration
-	var patches []Patch
-	for range 4 {
-		objs, err := splitManifest(manifest)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := prepare(objs, o.Namespace); err != nil {
-			t.Fatal(err)
-		}
-		t0 = time.Now()
-		if _, err := kustomize(append([]*object{namespaceObject(o.Namespace)}, objs...), o.Namespace, map[string]string{PartOfLabel: PartOfValue}, patches); err != nil {
-			t.Fatal(err)
-		}
-		tKust = append(tKust, time.Since(t0))
-		// The first strategic merge patch makes kustomize parse its
-		// OpenAPI schema: measure it apart.
-		patches = []Patch{{Patch: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hub\nspec:\n  replicas: 2\n"}}
-	}
-	t0 = time.Now()
-	render(t, o)
-	tAll := time.Since(t0)
-	t.Log(fmt.Sprintf("chart load %v; helm render %v; krusty without patches, then with a strategic merge patch %v; whole Render (warm) %v", tLoad, tHelm, tKust, tAll))
 }
 
 func BenchmarkRender(b *testing.B) {

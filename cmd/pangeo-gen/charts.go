@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
+	"github.com/pangeo-data/pangeo-gen/internal/deploy"
+	"github.com/pangeo-data/pangeo-gen/internal/vet"
+)
+
+func newCharts(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "charts",
+		Short: "Fill the chart cache, or vendor the pinned charts, so that render works offline",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "pull [HUB...]",
+		Short: "Download every chart the hubs (or those named) pin into the chart cache",
+		Long: `pull downloads the charts every hub (or every hub named) pins into the chart cache
+($PANGEO_GEN_CACHE, or pangeo-gen/charts in the user's cache folder): jupyterhub,
+dask-gateway, and the umbrella chart when it is pulled rather than generated, with
+the dependencies it does not bundle. Each package's digest is checked against its
+pin and recorded. It prints one line per pinned chart: name, version, source, digest.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fed, findings, err := g.loadFederation()
+			if err != nil {
+				return err
+			}
+			if findings != nil {
+				return g.report(fed.Root, "text", findings)
+			}
+			selected, err := vet.Select(fed, args)
+			if err != nil {
+				return err
+			}
+			dir, err := charts.DefaultDir()
+			if err != nil {
+				return err
+			}
+			pulled, err := deploy.Pull(cmd.Context(), &charts.Cache{Dir: dir}, fed, selected)
+			if err != nil {
+				return err
+			}
+			for _, p := range pulled {
+				fmt.Fprintf(g.stdout, "%s %s %s %s\n", p.Ref.Name, p.Ref.Version, p.Ref.Source(), p.Digest)
+			}
+			return nil
+		},
+	})
+	var update bool
+	vendor := &cobra.Command{
+		Use:   "vendor",
+		Short: "Write every pinned chart into vendor/charts, with the lock file charts.lock",
+		Long: `vendor writes the chart packages every hub pins, and the dependencies they do not
+bundle, into vendor/charts/ with vendor/charts/charts.lock listing each one's source
+and digest; render uses them first, offline. Packages come through the chart cache.
+A vendored package whose digest would change is refused unless --update; packages no
+hub needs any more are removed. It prints the lock's entries: name, version,
+repository, digest.`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fed, findings, err := g.loadFederation()
+			if err != nil {
+				return err
+			}
+			if findings != nil {
+				return g.report(fed.Root, "text", findings)
+			}
+			dir, err := charts.DefaultDir()
+			if err != nil {
+				return err
+			}
+			lock, err := deploy.Vendor(cmd.Context(), &charts.Cache{Dir: dir}, fed, update)
+			if err != nil {
+				return err
+			}
+			for _, e := range lock.Charts {
+				fmt.Fprintf(g.stdout, "%s %s %s %s\n", e.Name, e.Version, e.Repository, e.Digest)
+			}
+			return nil
+		},
+	}
+	vendor.Flags().BoolVar(&update, "update", false, "replace vendored packages whose digest changed")
+	cmd.AddCommand(vendor)
+	return cmd
+}

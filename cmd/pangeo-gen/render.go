@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pangeo-data/pangeo-gen/internal/deploy"
+	"github.com/pangeo-data/pangeo-gen/internal/render"
+	"github.com/pangeo-data/pangeo-gen/internal/tree"
+)
+
+func newRender(g *globals) *cobra.Command {
+	var (
+		req     deploy.Request
+		output  string
+		offline bool
+	)
+	cmd := &cobra.Command{
+		Use:   "render HUB",
+		Short: "Render a hub-env into the Kubernetes objects to apply (kubectl apply -f -)",
+		Long: `render renders one hub-env, release and namespace <hub>-<env>, into one YAML
+stream: the Namespace, then CRDs, then every object in Helm's install order, each
+labelled app.kubernetes.io/part-of: pangeo, pangeo.io/hub and pangeo.io/env. Helm
+runs in process, client-only; its hooks are left out.
+
+The values are layered as hubploy deploys them: chart defaults, config/common.yaml,
+config/<env>.yaml, the secrets, then the image (jupyterhub.singleuser.image), all as
+gen generates them now. The secrets come from deployments/<hub>/secrets/<env>.yaml
+(plaintext in an unlocked git-crypt checkout, or decrypted with sops), or --secrets.
+
+The chart is the hub's pin: the generated umbrella deployments/chart, whose
+dependencies come through the chart cache, or the pinned chart itself; --chart
+replaces it. The cache is $PANGEO_GEN_CACHE or pangeo-gen/charts in the user's cache
+folder; vendor/charts (pangeo-gen charts vendor) is used first when present.
+
+The output holds the hub's secrets: -o FILE writes it with mode 0600.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fed, findings, err := g.loadFederation()
+			if err != nil {
+				return err
+			}
+			if findings != nil {
+				return g.report(fed.Root, "text", findings)
+			}
+			if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
+				return err
+			}
+			req.Fed, req.Hub = fed, args[0]
+			out, err := deploy.Render(cmd.Context(), req)
+			if err != nil {
+				return err
+			}
+			if output == "" {
+				_, err := g.stdout.Write(out)
+				return err
+			}
+			abs, err := filepath.Abs(output)
+			if err != nil {
+				return err
+			}
+			if err := tree.WriteFile(filepath.Dir(abs), filepath.Base(abs), 0o600, out); err != nil {
+				return fmt.Errorf("-o: %w", err)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Env, "env", "staging", "environment: staging or prod")
+	f.StringVar(&req.Chart, "chart", "", "chart to render instead of the hub's pin: a folder, a .tgz, an https repository URL, or oci://host/path/name[:version]")
+	f.StringVar(&req.KubeVersion, "kube-version", render.DefaultKubeVersion, "Kubernetes version the charts see")
+	f.StringVar(&req.Secrets, "secrets", "", "file of secret values to use instead of deployments/<hub>/secrets/<env>.yaml")
+	f.BoolVar(&req.PlaceholderSecrets, "placeholder-secrets", false, "fill unfilled secret stubs with fake, deterministic values (for tests and review)")
+	f.BoolVar(&req.PinDigests, "pin-digests", false, "pin every container image to its digest (looked up in its registry)")
+	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")
+	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	return cmd
+}

@@ -1,0 +1,78 @@
+package deploy
+
+import (
+	"context"
+	"path/filepath"
+	"sort"
+
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
+)
+
+// Pulled is one chart in the cache.
+type Pulled struct {
+	Ref    charts.Ref
+	Digest string
+}
+
+// pinnedRefs are the charts the selected hubs pin (charts.ChartRefs), each
+// once, in hub order.
+func pinnedRefs(fed *load.Federation, selected map[string]bool) []charts.Ref {
+	type key struct{ name, version, repo string }
+	seen := map[key]bool{}
+	var refs []charts.Ref
+	for _, h := range fed.Hubs {
+		if selected != nil && !selected[h.Name] {
+			continue
+		}
+		for _, r := range charts.ChartRefs(h.Chart) {
+			k := key{r.Name, r.Version, r.Source()}
+			if !seen[k] {
+				seen[k] = true
+				refs = append(refs, r)
+			}
+		}
+	}
+	return refs
+}
+
+// Pull gets every chart the selected hubs (all when selected is nil) pin
+// into cache, checking pinned digests, and returns them sorted by name,
+// version and source. A pulled (not generated) umbrella chart is loaded
+// too, so that the dependencies it does not bundle are cached as well.
+func Pull(ctx context.Context, cache *charts.Cache, fed *load.Federation, selected map[string]bool) ([]Pulled, error) {
+	var out []Pulled
+	for _, ref := range pinnedRefs(fed, selected) {
+		_, digest, err := cache.Get(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Pulled{Ref: ref, Digest: digest})
+	}
+	for _, h := range fed.Hubs {
+		if (selected == nil || selected[h.Name]) && h.Chart.Name != hub.GeneratedChart {
+			if _, err := cache.Load(ctx, "", UmbrellaRef(h)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].Ref, out[j].Ref
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		if a.Version != b.Version {
+			return a.Version < b.Version
+		}
+		return a.Source() < b.Source()
+	})
+	return out, nil
+}
+
+// Vendor writes every chart the hubs pin, and the dependencies they do not
+// bundle, into <root>/vendor/charts with its lock (charts.Cache.Vendor).
+func Vendor(ctx context.Context, cache *charts.Cache, fed *load.Federation, update bool) (charts.Lock, error) {
+	dir := filepath.Join(fed.Root, filepath.FromSlash(VendorDir))
+	return cache.Vendor(ctx, dir, pinnedRefs(fed, nil), charts.VendorOptions{Update: update})
+}

@@ -1,0 +1,324 @@
+// Package deploy renders one hub-env into the Kubernetes objects to apply:
+// it finds the hub's chart (through the chart cache), layers the hub's
+// values as hubploy deploys them (config/common.yaml, config/<env>.yaml,
+// the secrets, then the image), renders them with internal/render and,
+// when asked, pins every workload image to its digest (internal/pin).
+package deploy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
+	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/pin"
+	"github.com/pangeo-data/pangeo-gen/internal/render"
+	"github.com/pangeo-data/pangeo-gen/internal/secrets"
+)
+
+// Labels that every rendered object carries besides render.PartOfLabel.
+const (
+	HubLabel = "pangeo.io/hub"
+	EnvLabel = "pangeo.io/env"
+)
+
+// VendorDir is the vendored chart folder, relative to the repository root.
+const VendorDir = "vendor/charts"
+
+// Request is one hub-env to render.
+type Request struct {
+	// Fed is the loaded federation. Required.
+	Fed *load.Federation
+	// Hub and Env name the hub-env. Required.
+	Hub, Env string
+	// Chart replaces the hub's pinned chart: a chart folder, a .tgz, an
+	// http(s) chart repository (the chart's name and version are the hub's
+	// pin), or oci://host/path/name[:version]. Empty: the hub's pin.
+	Chart string
+	// KubeVersion is the Kubernetes version the charts see;
+	// render.DefaultKubeVersion if empty.
+	KubeVersion string
+	// Secrets is a file of secret values to use instead of
+	// deployments/<hub>/secrets/<env>.yaml.
+	Secrets string
+	// PlaceholderSecrets lets secret stubs through, filled with
+	// placeholders (secrets.Placeholders).
+	PlaceholderSecrets bool
+	// PinDigests pins every workload image to its digest.
+	PinDigests bool
+	// Cache gets charts. Required.
+	Cache *charts.Cache
+	// Resolver looks images up for PinDigests; nil is a zero Resolver.
+	Resolver *pin.Resolver
+	// Engine renders the chart; helmengine.NewV3() if nil.
+	Engine helmengine.Engine
+}
+
+// Release is the Helm release name and namespace of a hub-env.
+func Release(hubName, env string) string { return hubName + "-" + env }
+
+// Render renders the hub-env of r into one YAML stream (render.Render):
+// the Namespace, CRDs, then the objects in install order, each labelled
+// with app.kubernetes.io/part-of: pangeo, pangeo.io/hub and pangeo.io/env.
+func Render(ctx context.Context, r Request) ([]byte, error) {
+	h, err := Select(r.Fed, r.Hub, r.Env)
+	if err != nil {
+		return nil, err
+	}
+	out, err := gen.Generate(h)
+	if err != nil {
+		return nil, err
+	}
+	values, err := Values(ctx, r.Fed.Root, out, r.Env, r.Secrets, r.PlaceholderSecrets)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := LoadChart(ctx, r.Cache, r.Fed, h, r.Chart)
+	if err != nil {
+		return nil, err
+	}
+	release := Release(h.Name, r.Env)
+	y, err := render.Render(ctx, render.Options{
+		Release:     release,
+		Namespace:   release,
+		Chart:       ch,
+		Values:      []map[string]any{values},
+		KubeVersion: r.KubeVersion,
+		Labels:      map[string]string{HubLabel: h.Name, EnvLabel: r.Env},
+		Engine:      r.Engine,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if r.PinDigests {
+		res := r.Resolver
+		if res == nil {
+			res = &pin.Resolver{}
+		}
+		if y, err = res.Pin(ctx, y); err != nil {
+			return nil, fmt.Errorf("pin digests of %s: %w", release, err)
+		}
+	}
+	return y, nil
+}
+
+// Select returns the hub named hubName after checking that it has
+// environment env.
+func Select(fed *load.Federation, hubName, env string) (*hub.Hub, error) {
+	h := fed.Hub(hubName)
+	if h == nil {
+		return nil, fmt.Errorf("no hub named %q (hubs: %s)", hubName, strings.Join(fed.Names(), ", "))
+	}
+	if _, ok := h.Environments[env]; !ok {
+		return nil, fmt.Errorf("hub %s has no environment %q (environments: %s)", h.Name, env, strings.Join(hub.EnvNames, ", "))
+	}
+	return h, nil
+}
+
+// Values are the values of a hub-env as hubploy deploys them, merged into
+// one layer as Helm merges `-f` files and `--set` flags (maps merge deeply,
+// anything else replaces, and a null is kept, so that Helm then deletes the
+// chart's default):
+//
+//  1. config/common.yaml (out.Values.Common),
+//  2. config/<env>.yaml (out.Values.Env[env]),
+//  3. the secrets: the file secretsFile, or else
+//     deployments/<hub>/secrets/<env>.yaml (secrets.Parse; when that file
+//     does not exist and placeholder is set, the stub gen writes),
+//  4. the notebook image, jupyterhub.singleuser.image.name and .tag as
+//     strings (hubploy's --set and --set-string), so that no secrets file
+//     can change it.
+func Values(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
+	h := out.Hub
+	sec, err := secretValues(ctx, root, out, env, secretsFile, placeholder)
+	if err != nil {
+		return nil, err
+	}
+	layers := []map[string]any{out.Values.Common, out.Values.Env[env], sec}
+	if img, ok := dig(out.Values.Merged(env), "jupyterhub", "singleuser", "image").(map[string]any); ok {
+		layers = append(layers, map[string]any{"jupyterhub": map[string]any{"singleuser": map[string]any{"image": map[string]any{
+			"name": fmt.Sprint(img["name"]),
+			"tag":  fmt.Sprint(img["tag"]),
+		}}}})
+	} else {
+		return nil, fmt.Errorf("hub %s: the values have no jupyterhub.singleuser.image", h.Name)
+	}
+	return render.MergeValues(layers), nil
+}
+
+// secretValues reads the secrets of a hub-env (see Values).
+func secretValues(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
+	h := out.Hub
+	file := secretsFile
+	if file == "" {
+		file = filepath.Join(root, filepath.FromSlash(SecretsPath(h.Name, env)))
+	}
+	data, err := os.ReadFile(file)
+	switch {
+	case err == nil:
+		return secrets.Parse(ctx, file, data, h.Name, env, placeholder)
+	case errors.Is(err, fs.ErrNotExist) && secretsFile == "" && placeholder:
+		for _, f := range out.Files {
+			if f.Path == SecretsPath(h.Name, env) {
+				return secrets.Parse(ctx, f.Path+" (the stub gen writes)", f.Data, h.Name, env, true)
+			}
+		}
+		return nil, fmt.Errorf("hub %s: gen writes no %s", h.Name, SecretsPath(h.Name, env))
+	case errors.Is(err, fs.ErrNotExist) && secretsFile == "":
+		return nil, fmt.Errorf("%s does not exist: run `pangeo-gen gen` to write its stub and fill it in, pass --secrets FILE, or pass --placeholder-secrets to render with fake values", file)
+	default:
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+}
+
+// SecretsPath is the secrets file of a hub-env, relative to the root.
+func SecretsPath(hubName, env string) string {
+	return path.Join(gen.HubDir(hubName), "secrets", env+".yaml")
+}
+
+func dig(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// NewCache is the chart cache of the repository at root: charts.DefaultDir
+// (or $PANGEO_GEN_CACHE), serving root/vendor/charts first when it exists.
+func NewCache(root string, offline bool) (*charts.Cache, error) {
+	dir, err := charts.DefaultDir()
+	if err != nil {
+		return nil, err
+	}
+	c := &charts.Cache{Dir: dir, Offline: offline}
+	vendor := filepath.Join(root, filepath.FromSlash(VendorDir))
+	if fi, err := os.Stat(vendor); err == nil && fi.IsDir() {
+		c.VendorDir = vendor
+	}
+	return c, nil
+}
+
+// UmbrellaRef is the ref of the hub's umbrella chart; for the generated
+// chart, its name and version (gen.UmbrellaVersion) and no repository.
+func UmbrellaRef(h *hub.Hub) charts.Ref {
+	c := h.Chart
+	if c.Name == hub.GeneratedChart {
+		return charts.Ref{Name: c.Name, Version: gen.UmbrellaVersion}
+	}
+	return charts.Ref{Name: c.Name, Version: c.Version, Repository: c.Repository, Digest: c.Digest}
+}
+
+// LoadChart loads the chart of hub h with its dependencies, through cache:
+//
+//   - source (--chart) when set: a chart folder or .tgz; an http(s) chart
+//     repository, from which the hub's umbrella chart (name, version and
+//     digest of its pin) is pulled; or an oci:// reference, whose version
+//     defaults to the pin's when it names the pinned chart;
+//   - else for the generated chart (chart.name "pangeo-deploy"),
+//     deployments/chart, which must be what gen writes, its dependencies
+//     jupyterhub and dask-gateway coming through the cache (checked against
+//     the digests the hub pins them to, if any);
+//   - else the pinned chart, pulled by repository, version and digest.
+func LoadChart(ctx context.Context, cache *charts.Cache, fed *load.Federation, h *hub.Hub, source string) (*chart.Chart, error) {
+	ch, err := loadChart(ctx, cache, fed, h, source)
+	if err != nil {
+		return nil, chartError(err, source)
+	}
+	return ch, nil
+}
+
+func loadChart(ctx context.Context, cache *charts.Cache, fed *load.Federation, h *hub.Hub, source string) (*chart.Chart, error) {
+	pinned := UmbrellaRef(h)
+	switch {
+	case strings.HasPrefix(source, "oci://"):
+		r, err := charts.ParseOCI(source)
+		if err != nil {
+			return nil, err
+		}
+		ref := charts.Ref{Name: r.Name, Version: r.Version}
+		if r.Name == pinned.Name && (r.Version == "" || r.Version == pinned.Version) {
+			ref.Version, ref.Digest = pinned.Version, pinned.Digest
+		}
+		return cache.Load(ctx, source, ref)
+	case strings.HasPrefix(source, "https://") || strings.HasPrefix(source, "http://"):
+		return cache.Load(ctx, source, charts.Ref{Name: pinned.Name, Version: pinned.Version, Digest: pinned.Digest})
+	case source != "":
+		return cache.Load(ctx, source, charts.Ref{})
+	case h.Chart.Name == hub.GeneratedChart:
+		dir, err := generatedChart(fed)
+		if err != nil {
+			return nil, err
+		}
+		// The dependencies' pinned digests: Load takes the versions from
+		// Chart.yaml, so get the pinned packages first (Get checks their
+		// digests); Load then finds them cached.
+		for _, ref := range charts.ChartRefs(h.Chart) {
+			if ref.Digest == "" {
+				continue
+			}
+			if _, _, err := cache.Get(ctx, ref); err != nil {
+				return nil, err
+			}
+		}
+		return cache.Load(ctx, dir, charts.Ref{})
+	default:
+		return cache.Load(ctx, "", pinned)
+	}
+}
+
+// generatedChart is the folder of the generated umbrella chart, after
+// checking that it holds what gen writes.
+func generatedChart(fed *load.Federation) (string, error) {
+	files, err := gen.ChartFiles(fed.Hubs)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range files {
+		got, err := os.ReadFile(filepath.Join(fed.Root, filepath.FromSlash(f.Path)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s is missing: run `pangeo-gen gen`", f.Path)
+		}
+		if err != nil {
+			return "", err
+		}
+		if !bytes.Equal(got, f.Data) {
+			return "", fmt.Errorf("%s is not what gen writes: run `pangeo-gen gen` (pangeo-gen vet says more)", f.Path)
+		}
+	}
+	return filepath.Join(fed.Root, filepath.FromSlash(gen.GeneratedChartDir)), nil
+}
+
+// chartError adds what to do to an error getting a chart over a network
+// that failed (an offline cache's error says it already).
+func chartError(err error, source string) error {
+	if errors.Is(err, charts.ErrOffline) {
+		return err
+	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	if errors.As(err, &dnsErr) || errors.As(err, &opErr) {
+		hint := "run `pangeo-gen charts pull` (or `charts vendor`) where the repository is reachable"
+		if source == "" {
+			hint += ", or pass --chart with a local chart folder or .tgz"
+		}
+		return fmt.Errorf("%w: %s", err, hint)
+	}
+	return err
+}

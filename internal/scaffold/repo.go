@@ -1,0 +1,109 @@
+package scaffold
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// Repo is a checkout of the repository a hub's image starts from
+// (--image-from GIT_URL[@REF]).
+type Repo struct {
+	// URL is the repository as given: a URL or a local path.
+	URL string
+	// Ref is the branch, tag or commit asked for; "" for the default
+	// branch.
+	Ref string
+	// Commit is the commit checked out.
+	Commit string
+	// Dir is the checkout (without its .git for the image's purposes).
+	Dir string
+
+	tmp string
+}
+
+// ParseImageFrom splits GIT_URL[@REF]. An '@' is the ref's only when it
+// comes after the URL's last '/' and ':' (git@host:org/repo.git has none).
+func ParseImageFrom(s string) (url, ref string) {
+	i := strings.LastIndex(s, "@")
+	if i > 0 && i < len(s)-1 && i > strings.LastIndex(s, "/") && i > strings.LastIndex(s, ":") {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}
+
+// Source is the repository as the hub's file and README cite it: URL, or
+// URL@REF.
+func (r *Repo) Source() string {
+	if r.Ref == "" {
+		return r.URL
+	}
+	return r.URL + "@" + r.Ref
+}
+
+// Clone checks url out into a temporary folder with `git clone`, then the
+// ref (a branch, tag or commit) when given. Close removes the folder.
+func Clone(url, ref string) (*Repo, error) {
+	if url == "" {
+		return nil, fmt.Errorf("--image-from: no repository")
+	}
+	if strings.HasPrefix(ref, "-") {
+		return nil, fmt.Errorf("--image-from: bad ref %q", ref)
+	}
+	tmp, err := os.MkdirTemp("", "pangeo-gen-image-from-")
+	if err != nil {
+		return nil, err
+	}
+	r := &Repo{URL: url, Ref: ref, Dir: filepath.Join(tmp, "repo"), tmp: tmp}
+	if _, err := git("", "clone", "--quiet", "--", url, r.Dir); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("git clone %s: %w", url, err)
+	}
+	if ref != "" {
+		sha, err := git(r.Dir, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
+		if err != nil {
+			sha, err = git(r.Dir, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/"+ref+"^{commit}")
+		}
+		if err != nil {
+			r.Close()
+			return nil, fmt.Errorf("%s has no branch, tag or commit %q", url, ref)
+		}
+		if _, err := git(r.Dir, "checkout", "--quiet", "--detach", sha); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("git checkout %s: %w", ref, err)
+		}
+	}
+	r.Commit, err = git(r.Dir, "rev-parse", "HEAD")
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Close removes the checkout.
+func (r *Repo) Close() error {
+	if r == nil || r.tmp == "" {
+		return nil
+	}
+	return os.RemoveAll(r.tmp)
+}
+
+// git runs git in dir and returns its trimmed output.
+func git(dir string, args ...string) (string, error) {
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		if msg := strings.TrimSpace(stderr.String()); msg != "" {
+			return "", fmt.Errorf("%s", msg)
+		}
+		return "", err
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
