@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net"
 	"os"
 	"path"
@@ -91,13 +92,15 @@ func Render(ctx context.Context, r Request) ([]byte, error) {
 		return nil, err
 	}
 	release := Release(h.Name, r.Env)
+	labels, patches := kustomizeLayer(h, r.Env)
 	y, err := render.Render(ctx, render.Options{
 		Release:     release,
 		Namespace:   release,
 		Chart:       ch,
 		Values:      []map[string]any{values},
 		KubeVersion: r.KubeVersion,
-		Labels:      map[string]string{HubLabel: h.Name, EnvLabel: r.Env},
+		Labels:      labels,
+		Patches:     patches,
 		Engine:      r.Engine,
 	})
 	if err != nil {
@@ -113,6 +116,28 @@ func Render(ctx context.Context, r Request) ([]byte, error) {
 		}
 	}
 	return y, nil
+}
+
+// kustomizeLayer is what the hub declares for kustomize in env: the hub's
+// labels and the env's, then the hub and env labels (which neither can
+// change); the hub's patches, then the env's.
+func kustomizeLayer(h *hub.Hub, env string) (map[string]string, []render.Patch) {
+	labels := map[string]string{}
+	maps.Copy(labels, h.Kustomize.Labels)
+	maps.Copy(labels, h.Environments[env].Kustomize.Labels)
+	labels[HubLabel] = h.Name
+	labels[EnvLabel] = env
+	var patches []render.Patch
+	for _, ps := range [][]hub.Patch{h.Kustomize.Patches, h.Environments[env].Kustomize.Patches} {
+		for _, p := range ps {
+			rp := render.Patch{Patch: p.Patch}
+			if t := p.Target; t != nil {
+				rp.Target = &render.Target{Group: t.Group, Version: t.Version, Kind: t.Kind, Name: t.Name, LabelSelector: t.LabelSelector, AnnotationSelector: t.AnnotationSelector}
+			}
+			patches = append(patches, rp)
+		}
+	}
+	return labels, patches
 }
 
 // Select returns the hub named hubName after checking that it has

@@ -30,6 +30,7 @@ type Hub struct {
 	Chart        Chart              `json:"chart"`
 	Values       map[string]any     `json:"values"`
 	Secrets      Secrets            `json:"secrets"`
+	Kustomize    Kustomize          `json:"kustomize"`
 
 	// Source is the hub's file relative to the repo root, "hubs/<name>.cue".
 	Source string `json:"-"`
@@ -44,6 +45,29 @@ type Env struct {
 	Culling        *CullingOverride  `json:"culling,omitempty"`
 	Dask           *DaskOverride     `json:"dask,omitempty"`
 	Values         map[string]any    `json:"values"`
+	Kustomize      Kustomize         `json:"kustomize"`
+}
+
+// Kustomize is the kustomize layer render applies after Helm.
+type Kustomize struct {
+	Labels  map[string]string `json:"labels"`
+	Patches []Patch           `json:"patches"`
+}
+
+// Patch is a strategic merge or JSON 6902 patch.
+type Patch struct {
+	Patch  string       `json:"patch"`
+	Target *PatchTarget `json:"target,omitempty"`
+}
+
+// PatchTarget selects the objects a patch applies to.
+type PatchTarget struct {
+	Group              string `json:"group,omitempty"`
+	Version            string `json:"version,omitempty"`
+	Kind               string `json:"kind,omitempty"`
+	Name               string `json:"name,omitempty"`
+	LabelSelector      string `json:"labelSelector,omitempty"`
+	AnnotationSelector string `json:"annotationSelector,omitempty"`
 }
 
 // Cloud is the provider, cluster and node pools (schema #GCP, #AWS, #Azure).
