@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+
+	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
 )
 
 // federationOf makes a repository with the real schema, templates and n
@@ -96,6 +98,24 @@ func BenchmarkVet(b *testing.B) {
 		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
 			dir := federationOf(b, n)
 			run(b, "--root", dir, "gen")
+			for b.Loop() {
+				run(b, "--root", dir, "vet")
+			}
+		})
+	}
+}
+
+// BenchmarkVetChartsVendored is BenchmarkVet with the charts vendored
+// (the stand-ins), so that vet also checks every hub-env's values against
+// them (without them, that check costs next to nothing).
+func BenchmarkVetChartsVendored(b *testing.B) {
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, n)
+			run(b, "--root", dir, "gen")
+			if err := deploytest.WriteVendor(filepath.Join(dir, "vendor", "charts"), "", ""); err != nil {
+				b.Fatal(err)
+			}
 			for b.Loop() {
 				run(b, "--root", dir, "vet")
 			}

@@ -46,7 +46,9 @@ func repoRoot(t testing.TB) string {
 // and dask-gateway bundled), `testvendor DIR` a vendored folder of the
 // stand-ins, `chartserver` serves them from a chart repository and an OCI
 // registry, `imageregistry` starts an image registry, and `subst` expands
-// the environment variables they set in files.
+// the environment variables they set in files. For secrets: `usesops` puts
+// sops (the module's tool dependency) on PATH, under the condition [sops]
+// (see toolCondition), and `agekey ID RCPT` makes an age key pair.
 func TestScripts(t *testing.T) {
 	root := repoRoot(t)
 	testscript.Run(t, testscript.Params{
@@ -88,8 +90,11 @@ func TestScripts(t *testing.T) {
 			"imageregistry": func(ts *testscript.TestScript, neg bool, args []string) {
 				imageRegistry(t, ts, neg, args)
 			},
-			"subst": subst,
+			"subst":   subst,
+			"usesops": useSops,
+			"agekey":  ageKey,
 		},
+		Condition: toolCondition,
 	})
 }
 

@@ -18,7 +18,10 @@ with file:line:col and CUE path: schema errors, duplicate domains, raw values th
 contradict typed ones, a Dask worker image that differs from the notebook image,
 a dask-gateway client that does not match the chart, plaintext secrets, requests
 that do not fit the node pools, and a deployments/ tree that is not what gen
-would write. Exit 1 when there are findings.`,
+would write. Once a hub's charts are vendored or cached (charts pull, charts
+vendor), each of its environments' values is checked against the charts'
+values.schema.json files, offline; a hub whose charts are not gets a note on
+stderr instead. Exit 1 when there are findings.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return &usageError{fmt.Errorf("--format must be text or json, not %q", format)}
@@ -33,6 +36,9 @@ would write. Exit 1 when there are findings.`,
 					return err
 				}
 				findings = res.Findings
+				for _, n := range res.Notes {
+					fmt.Fprintf(g.stderr, "note: %s\n", n)
+				}
 			}
 			return g.report(fed.Root, format, findings)
 		},

@@ -298,6 +298,30 @@ func (c *Cache) get(ctx context.Context, ref Ref, o getOptions) (string, string,
 	return tgz, digest, nil
 }
 
+// Has reports whether the package of ref is vendored (VendorDir's lock
+// lists it) or cached (the cache records it), without reading it: a cheap
+// test of whether an offline Get can serve it, for callers that would
+// rather skip a chart than fail on it. Get still checks its digests.
+func (c *Cache) Has(ref Ref) bool {
+	ref.Repository = normRepo(ref.Repository)
+	if ref.validate() != nil {
+		return false
+	}
+	if c.VendorDir != "" {
+		if lock, err := ReadLock(c.VendorDir); err == nil {
+			if _, ok := lock.Find(ref); ok {
+				return true
+			}
+		}
+	}
+	dir, err := c.dir()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(dir, cacheKey(ref.Repository, ref.Name), ref.Name+"-"+ref.Version+".json"))
+	return err == nil
+}
+
 // checkArchive makes sure the package at path is the chart ref names.
 func checkArchive(path string, ref Ref) error {
 	ch, err := loader.LoadFile(path)

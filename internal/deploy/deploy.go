@@ -167,11 +167,36 @@ func Select(fed *load.Federation, hubName, env string) (*hub.Hub, error) {
 //     strings (hubploy's --set and --set-string), so that no secrets file
 //     can change it.
 func Values(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
-	h := out.Hub
 	sec, err := secretValues(ctx, root, out, env, secretsFile, placeholder)
 	if err != nil {
 		return nil, err
 	}
+	return layered(out, env, sec)
+}
+
+// StubValues are the values of a hub-env as Values layers them, with the
+// secrets of the stub gen writes filled with placeholders
+// (secrets.Placeholders) instead of any secrets file: values in the shape
+// the charts get, for checking them without reading (or decrypting) a
+// secret.
+func StubValues(out *gen.Output, env string) (map[string]any, error) {
+	h := out.Hub
+	for _, f := range out.Files {
+		if f.Path == SecretsPath(h.Name, env) {
+			sec, err := secrets.Parse(context.Background(), f.Path+" (the stub gen writes)", f.Data, h.Name, env, true)
+			if err != nil {
+				return nil, err
+			}
+			return layered(out, env, sec)
+		}
+	}
+	return nil, fmt.Errorf("hub %s: gen writes no %s", h.Name, SecretsPath(h.Name, env))
+}
+
+// layered merges the layers of Values: common, env, the secrets sec, the
+// image.
+func layered(out *gen.Output, env string, sec map[string]any) (map[string]any, error) {
+	h := out.Hub
 	layers := []map[string]any{out.Values.Common, out.Values.Env[env], sec}
 	if img, ok := dig(out.Values.Merged(env), "jupyterhub", "singleuser", "image").(map[string]any); ok {
 		layers = append(layers, map[string]any{"jupyterhub": map[string]any{"singleuser": map[string]any{"image": map[string]any{
@@ -238,6 +263,18 @@ func NewCache(root string, offline bool) (*charts.Cache, error) {
 		c.VendorDir = vendor
 	}
 	return c, nil
+}
+
+// ChartsCached reports whether every chart hub h pins (charts.ChartRefs)
+// is vendored or cached, so that LoadChart can get them offline; it reads
+// no package (charts.Cache.Has).
+func ChartsCached(cache *charts.Cache, h *hub.Hub) bool {
+	for _, ref := range charts.ChartRefs(h.Chart) {
+		if !cache.Has(ref) {
+			return false
+		}
+	}
+	return true
 }
 
 // UmbrellaRef is the ref of the hub's umbrella chart; for the generated

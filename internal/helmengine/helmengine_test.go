@@ -328,4 +328,16 @@ func TestUpstreamSchemasThroughHelm(t *testing.T) {
 			t.Errorf("error does not mention %q", w)
 		}
 	}
+	// CheckValues (vet) finds the same, value by value.
+	problems, err := CheckValues(c, req.Values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, p := range problems {
+		paths = append(paths, p.Chart+": "+strings.Join(p.Path, "."))
+	}
+	if want := []string{"dask-gateway: dask-gateway.gateway.replicas", "jupyterhub: jupyterhub.hub.bogus"}; !reflect.DeepEqual(paths, want) {
+		t.Errorf("CheckValues: %v, want %v (%+v)", paths, want, problems)
+	}
 }

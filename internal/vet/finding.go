@@ -1,7 +1,8 @@
 // Package vet checks a federation beyond its schema: domains, raw values,
 // the Dask worker image, the dask-gateway client version, plaintext
-// secrets, node pool fit and whether the generated tree is current. Every
-// problem is a Finding with a position and a CUE path.
+// secrets, node pool fit, the values against the charts' schemas (when the
+// charts are vendored or cached) and whether the generated tree is
+// current. Every problem is a Finding with a position and a CUE path.
 package vet
 
 import (
@@ -21,7 +22,7 @@ import (
 // each position (file:line:col relative to the repository root).
 type Finding struct {
 	// Check names the check: cue, domain, values, worker-image,
-	// gateway-version, secrets, fit, generated.
+	// gateway-version, secrets, fit, chart-values, generated.
 	Check string
 	// Hub is the hub the finding is about, "" for the federation.
 	Hub string

@@ -29,6 +29,9 @@ type Result struct {
 	Outputs []*gen.Output
 	// Shared are the repository-level generated files.
 	Shared []gen.File
+	// Notes are what vet could not check, and why (say, the charts of a
+	// hub are not cached): to print, not to fail on.
+	Notes []string
 }
 
 // Generate generates every hub of fed and runs the checks without which
@@ -85,6 +88,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		c.classicKubernetes(out.Hub)
 		c.fit(out.Hub)
 	}
+	c.chartValues(selected)
 	if err := c.secrets(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pangeo-data/pangeo-gen/internal/tooltest"
+)
+
+// toolCondition is the scripts' [sops] condition: sops, the module's tool
+// dependency, can be built (go tool -n sops). Under CI (CI=true) a sops
+// that cannot be built fails the script instead of making it skip.
+func toolCondition(cond string) (bool, error) {
+	switch cond {
+	case "sops":
+		_, err := tooltest.SopsPath()
+		if err != nil && tooltest.CI() {
+			return false, fmt.Errorf("sops, the module's tool dependency, is unavailable (CI=true: a script may not skip for it): %w", err)
+		}
+		return err == nil, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// useSops puts sops (the module's tool dependency) first on the script's
+// PATH, as a user installs it: usesops.
+func useSops(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: usesops")
+	}
+	bin := ts.MkAbs(".bin")
+	ts.Check(tooltest.LinkSops(bin))
+	ts.Setenv("PATH", bin+string(os.PathListSeparator)+ts.Getenv("PATH"))
+}
+
+// ageKey makes an age key pair and sets the environment variable IDENTITY
+// to the identity (AGE-SECRET-KEY-1..., for SOPS_AGE_KEY) and RECIPIENT to
+// its recipient (age1..., for sops --encrypt --age): agekey IDENTITY RECIPIENT.
+func ageKey(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: agekey IDENTITY RECIPIENT")
+	}
+	id, rcpt, err := tooltest.AgeIdentity()
+	ts.Check(err)
+	ts.Setenv(args[0], id)
+	ts.Setenv(args[1], rcpt)
+}
