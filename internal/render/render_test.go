@@ -16,11 +16,10 @@ import (
 	"helm.sh/helm/v3/pkg/releaseutil"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	kjson "k8s.io/apimachinery/pkg/runtime/serializer/json"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
+	"github.com/pangeo-data/pangeo-gen/internal/render/rendertest"
 )
 
 const testChart = "testdata/hubchart"
@@ -513,22 +512,8 @@ func TestRenderConcurrentColdStart(t *testing.T) {
 	}
 }
 
-// strictDecoder decodes YAML into the k8s.io/api types (and apiextensions
-// v1), refusing unknown and duplicate fields.
-func strictDecoder(t testing.TB) runtime.Decoder {
-	t.Helper()
-	sch := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(sch); err != nil {
-		t.Fatal(err)
-	}
-	if err := apiextensionsv1.AddToScheme(sch); err != nil {
-		t.Fatal(err)
-	}
-	return kjson.NewSerializerWithOptions(kjson.DefaultMetaFactory, sch, sch, kjson.SerializerOptions{Yaml: true, Strict: true})
-}
-
 func TestRenderStrictDecode(t *testing.T) {
-	dec := strictDecoder(t)
+	dec := rendertest.StrictDecoder(t)
 	out := render(t, options(loadChart(t), "alpha", "staging"))
 	for _, d := range documents(t, out) {
 		o, gvk, err := dec.Decode(d, nil, nil)
