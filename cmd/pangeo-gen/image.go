@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -8,6 +10,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/registry"
 )
 
 func newImage(g *globals) *cobra.Command {
@@ -42,8 +45,58 @@ machine and any git history. For a prebuilt image it prints that image's tag.`,
 			fmt.Fprintln(g.stdout, ref)
 			return nil
 		},
+	}, &cobra.Command{
+		Use:   "exists HUB",
+		Short: "Ask the registry whether a hub's image is there: exit 0 yes, 1 no, 2 cannot tell",
+		Long: `exists asks the image's registry (a HEAD of the manifest of 'image ref HUB', the
+prebuilt reference for a prebuilt image) whether it holds the hub's image, with the
+credentials of docker's config.json and its credential helpers (gcloud, ECR, ACR).
+Transient failures (unreachable, 5xx, 429, timeouts) are tried again, four tries in all.
+
+Exit codes, unlike the other verbs:
+  0  the image is there (its reference is printed)
+  1  the registry says it is not (404, MANIFEST_UNKNOWN, NAME_UNKNOWN)
+  2  cannot tell: access refused, registry unreachable or failing, an unknown hub,
+     a federation that does not load, or bad usage
+
+1 means absent and nothing else, so a script may build on 1 and must stop on 2.`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.imageExists(cmd.Context(), args[0])
+		},
 	})
 	return cmd
+}
+
+// existsOptions tune the registry lookups of 'image exists' (tests
+// shorten the retry delays).
+var existsOptions registry.Options
+
+// imageExists runs 'image exists HUB': anything that stops an answer is
+// exit 2, so that 1 means only "absent".
+func (g *globals) imageExists(ctx context.Context, hubName string) error {
+	ref, err := g.imageRef(hubName)
+	if err != nil {
+		var exit *exitError
+		if !errors.As(err, &exit) {
+			fmt.Fprintf(g.stderr, "pangeo-gen: %v\n", err)
+		}
+		return &exitError{2}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ok, err := registry.Exists(ctx, ref.String(), existsOptions)
+	switch {
+	case err != nil:
+		fmt.Fprintf(g.stderr, "pangeo-gen: %v\n", err)
+		return &exitError{2}
+	case !ok:
+		fmt.Fprintf(g.stderr, "pangeo-gen: image %s is not in its registry\n", ref)
+		return &exitError{1}
+	}
+	fmt.Fprintln(g.stdout, ref)
+	return nil
 }
 
 // imageRef loads the federation and computes one hub's image reference.

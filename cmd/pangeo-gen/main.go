@@ -2,7 +2,8 @@
 // CUE file under hubs/, into the deployments/ tree that hubploy, repo2docker
 // and Helm use, and checks it before a pull request.
 //
-// Exit codes: 0 ok, 1 findings or failure, 2 bad usage.
+// Exit codes: 0 ok, 1 findings or failure, 2 bad usage; for 'image exists'
+// 0 present, 1 absent, 2 cannot tell (see its help).
 package main
 
 import (

@@ -15,13 +15,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
+	"github.com/pangeo-data/pangeo-gen/internal/registry"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -99,60 +97,29 @@ func (r *Resolver) Digest(ctx context.Context, image string) (string, error) {
 // describe turns a lookup error into one line that names the image and
 // what to do.
 func describe(image string, ref name.Reference, err error) error {
-	registry := ref.Context().RegistryStr()
+	host := ref.Context().RegistryStr()
 	var te *transport.Error
 	if errors.As(err, &te) {
 		switch te.StatusCode {
 		case http.StatusNotFound:
-			return fmt.Errorf("image %s: %w in registry %s (push it first, or check its name and tag)", image, ErrNotFound, registry)
+			return fmt.Errorf("image %s: %w in registry %s (push it first, or check its name and tag)", image, ErrNotFound, host)
 		case http.StatusUnauthorized, http.StatusForbidden:
-			return fmt.Errorf("image %s: registry %s refused access (%d): log in to it (docker login %s) or check the image's name", image, registry, te.StatusCode, registry)
+			return fmt.Errorf("image %s: registry %s refused access (%d): log in to it (docker login %s) or check the image's name", image, host, te.StatusCode, host)
 		}
 	}
-	if transient(err) {
-		return fmt.Errorf("image %s: registry %s is unreachable or failing: %w", image, registry, err)
+	if registry.Transient(err) {
+		return fmt.Errorf("image %s: registry %s is unreachable or failing: %w", image, host, err)
 	}
 	return fmt.Errorf("image %s: %w", image, err)
 }
 
-// retry calls f until it succeeds, fails for good, or has been tried
-// len(RetryDelays)+1 times, waiting RetryDelays between tries.
+// retry tries f as registry.Retry does, with the resolver's delays.
 func (r *Resolver) retry(ctx context.Context, f func() error) error {
 	delays := r.RetryDelays
 	if delays == nil {
 		delays = DefaultRetryDelays
 	}
-	for try := 0; ; try++ {
-		err := f()
-		if err == nil || ctx.Err() != nil || !transient(err) {
-			return err
-		}
-		if try == len(delays) {
-			return fmt.Errorf("%w (tried %d times)", err, try+1)
-		}
-		t := time.NewTimer(delays[try])
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%w (then %w)", err, ctx.Err())
-		case <-t.C:
-		}
-	}
-}
-
-// transient reports whether err may go away when tried again.
-func transient(err error) bool {
-	var te *transport.Error
-	if errors.As(err, &te) {
-		c := te.StatusCode
-		return c >= 500 || c == http.StatusTooManyRequests || c == http.StatusRequestTimeout
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	return registry.Retry(ctx, delays, f)
 }
 
 // podSpecPaths are where each kind keeps its pod spec.
