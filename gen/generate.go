@@ -55,7 +55,8 @@ func Generate(h *hub.Hub) (*Output, error) {
 }
 
 // Shared returns the files of the repository that depend on several hubs:
-// the generated umbrella chart and the root .sops.yaml.
+// the generated umbrella chart, the root .sops.yaml and the CircleCI setup
+// config (.circleci/config.yml).
 func Shared(hubs []*hub.Hub) ([]File, error) {
 	files, err := ChartFiles(hubs)
 	if err != nil {
@@ -66,5 +67,9 @@ func Shared(hubs []*hub.Hub) ([]File, error) {
 	} else if ok {
 		files = append(files, f)
 	}
-	return files, nil
+	ci, err := CircleCIConfig(CircleCIOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return append(files, ci), nil
 }

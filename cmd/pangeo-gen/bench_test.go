@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -173,6 +174,47 @@ func BenchmarkVetAndGenFresh(b *testing.B) {
 				b.StartTimer()
 				run(b, "--root", dir, "gen")
 				run(b, "--root", dir, "vet")
+			}
+		})
+	}
+}
+
+// BenchmarkCIPlan decides the affected hubs between two commits of a git
+// repository of n hubs, the second editing one hub's title: both revisions
+// are taken out with git archive, loaded and generated, and compared.
+func BenchmarkCIPlan(b *testing.B) {
+	if _, err := exec.LookPath("git"); err != nil {
+		b.Skip("needs git")
+	}
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, n)
+			git := func(args ...string) {
+				cmd := exec.Command("git", append([]string{"-c", "user.email=t@e", "-c", "user.name=t"}, args...)...)
+				cmd.Dir = dir
+				if out, err := cmd.CombinedOutput(); err != nil {
+					b.Fatalf("git %v: %v\n%s", args, err, out)
+				}
+			}
+			git("init", "-q")
+			git("add", "-A")
+			git("commit", "-q", "-m", "first")
+			git("tag", "base")
+			file := filepath.Join(dir, "hubs", "alpha.cue")
+			if n != 3 {
+				file = filepath.Join(dir, "hubs", "hub000.cue")
+			}
+			orig, err := os.ReadFile(file)
+			if err != nil {
+				b.Fatal(err)
+			}
+			edited := regexp.MustCompile(`title:(\s*)"`).ReplaceAll(orig, []byte(`title:$1"Edited `))
+			if err := os.WriteFile(file, edited, 0o644); err != nil {
+				b.Fatal(err)
+			}
+			git("commit", "-q", "-a", "-m", "second")
+			for b.Loop() {
+				run(b, "--root", dir, "ci", "plan", "--format", "json", "--base", "base", "--head", "HEAD")
 			}
 		})
 	}

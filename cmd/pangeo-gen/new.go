@@ -227,11 +227,7 @@ func (g *globals) nextSteps(cmd *cobra.Command, h *hub.Hub, res *scaffold.Result
 		step("Encrypt them: git-crypt (`git-crypt init` once for the repository, or unlock it; %s/.gitattributes routes secrets/** through the filter, so commit encrypts them).", dir)
 	}
 	step("Check the federation: `pangeo-gen vet`.")
-	if c, _, err := cmd.Root().Find([]string{"ci"}); err == nil && c != cmd.Root() && c.Name() == "ci" {
-		step("Run CI's checks: `pangeo-gen ci`.")
-	} else {
-		step("Run CI's checks: .ci/run (tests, go vet, gofmt, pangeo-gen vet).")
-	}
+	step("Regenerate the pipeline: `pangeo-gen ci` (its CI job plans, builds and deploys only the hubs whose output changed).")
 	step("Commit %s and %s/, and open a pull request.", res.Path, dir)
 	return nil
 }

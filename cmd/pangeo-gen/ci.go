@@ -1,0 +1,84 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/ci"
+	"github.com/pangeo-data/pangeo-gen/internal/tree"
+)
+
+func newCI(g *globals) *cobra.Command {
+	var check, force bool
+	cmd := &cobra.Command{
+		Use:   "ci [--check]",
+		Short: "Write the CircleCI setup config .circleci/config.yml",
+		Long: `ci writes .circleci/config.yml: CircleCI 2.1 dynamic configuration whose job
+installs pangeo-gen from the commit under test, runs 'pangeo-gen ci plan' and
+continues the pipeline with one vet → build → deploy chain per affected hub.
+gen writes the same file with the shared files; this verb writes only it.
+Like gen, it records the file in deployments/.pangeo-gen-manifest.json and
+refuses to overwrite a file it did not write or that was edited by hand
+(unless --force, which never overwrites a file pangeo-gen did not write).
+
+  --check  write nothing; exit 1 naming the file when it is missing or stale`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fed, findings, err := g.loadFederation()
+			if err != nil {
+				return err
+			}
+			if findings != nil {
+				return g.report(fed.Root, "text", findings)
+			}
+			data, err := ci.Setup(fed, ci.SetupOptions{})
+			if err != nil {
+				return err
+			}
+			files := []gen.File{{Path: ci.ConfigPath, Mode: 0o644, Data: data}}
+			// Only the config is in scope: every other manifest entry is
+			// kept as it is.
+			scope := func(p string) bool { return p == ci.ConfigPath }
+			plan, err := tree.Compare(fed.Root, files, scope)
+			if err != nil {
+				return err
+			}
+			pending := plan.Pending()
+			if check {
+				for _, c := range pending {
+					what := "stale"
+					switch c.Action {
+					case tree.Create:
+						what = "missing"
+					case tree.Edited:
+						what = "edited by hand"
+					case tree.Foreign:
+						what = "not written by pangeo-gen"
+					}
+					fmt.Fprintf(g.stderr, "%s: %s: run pangeo-gen ci (or gen)\n", c.Path, what)
+				}
+				if len(pending) > 0 {
+					return &exitError{1}
+				}
+				return nil
+			}
+			if err := plan.Apply(force); err != nil {
+				return err
+			}
+			for _, c := range pending {
+				action := c.Action
+				if action == tree.Edited {
+					action = tree.Update
+				}
+				fmt.Fprintf(g.stdout, "%-7s %s\n", action, c.Path)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 when .circleci/config.yml is missing or stale")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite the config when it was edited by hand")
+	cmd.AddCommand(newCIPlan(g))
+	return cmd
+}

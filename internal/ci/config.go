@@ -1,0 +1,523 @@
+// Package ci writes the federation's CircleCI configuration: the setup
+// config committed at .circleci/config.yml (Setup), which runs
+// `pangeo-gen ci plan` and continues the pipeline with the config that
+// Continuation writes for the hubs a change affects.
+//
+// Every value of a hub that reaches a shell line goes through shellQuote
+// (single quotes, embedded quotes escaped) and is refused when it holds a
+// newline, a NUL or CircleCI's "<<" parameter syntax: a hub field can never
+// inject a command.
+package ci
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
+)
+
+// ConfigPath is the setup config, relative to the repository root.
+const ConfigPath = gen.CircleCIPath
+
+// Header starts every config pangeo-gen writes.
+const Header = gen.CircleCIHeader
+
+// Pinned versions of what the configs run. Bump them here (and run
+// `pangeo-gen gen`): the configs never float.
+const (
+	DefaultGoImage       = gen.CircleCIGoImage
+	DefaultHelmVersion   = "v3.18.4"
+	DefaultRepo2Docker   = "2024.07.0"
+	DefaultGCloudVersion = "530.0.0"
+	DefaultContextPrefix = "pangeo-"
+)
+
+// DeployBranches are the branches that deploy, each to the environment of
+// its name. Every other branch only checks.
+var DeployBranches = gen.CircleCIDeployBranches
+
+// SetupOptions tune the setup config; the zero value uses the defaults
+// (see gen.CircleCIOptions: the setup config is one of gen's shared files,
+// so `gen` writes it and vet's generated check keeps it current).
+type SetupOptions = gen.CircleCIOptions
+
+// ContinuationOptions tune the continuation config; the zero value uses the
+// defaults.
+type ContinuationOptions struct {
+	GoImage       string
+	HelmVersion   string
+	Repo2Docker   string // jupyter-repo2docker version (pip)
+	GCloudVersion string // google-cloud-cli version
+	// ContextPrefix names each hub's CircleCI context: <prefix><hub>.
+	ContextPrefix string
+}
+
+func (o ContinuationOptions) withDefaults() ContinuationOptions {
+	if o.GoImage == "" {
+		o.GoImage = DefaultGoImage
+	}
+	if o.HelmVersion == "" {
+		o.HelmVersion = DefaultHelmVersion
+	}
+	if o.Repo2Docker == "" {
+		o.Repo2Docker = DefaultRepo2Docker
+	}
+	if o.GCloudVersion == "" {
+		o.GCloudVersion = DefaultGCloudVersion
+	}
+	if o.ContextPrefix == "" {
+		o.ContextPrefix = DefaultContextPrefix
+	}
+	return o
+}
+
+// Context is the CircleCI context holding a hub's secrets.
+func Context(prefix, hubName string) string {
+	if prefix == "" {
+		prefix = DefaultContextPrefix
+	}
+	return prefix + hubName
+}
+
+// GitCryptKeyEnv is the environment variable (in the hub's context) that
+// holds the base64 of a git-crypt key: GIT_CRYPT_KEY for the default key,
+// GIT_CRYPT_KEY_<KEY> (upper case, other characters as _) for a named one.
+func GitCryptKeyEnv(key string) string {
+	if key == "" || key == "default" {
+		return "GIT_CRYPT_KEY"
+	}
+	var b strings.Builder
+	for _, r := range strings.ToUpper(key) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return "GIT_CRYPT_KEY_" + b.String()
+}
+
+// shellQuote quotes s for a POSIX shell: single quotes, each embedded
+// quote written as '\”. A value with a newline, carriage return or NUL, or
+// with "<<" (CircleCI would substitute a parameter there before the shell
+// runs) is refused.
+func shellQuote(s string) (string, error) {
+	if strings.ContainsAny(s, "\n\r\x00") {
+		return "", fmt.Errorf("value %q holds a line break or NUL", s)
+	}
+	if strings.Contains(s, "<<") {
+		return "", fmt.Errorf("value %q holds \"<<\" (CircleCI parameter syntax)", s)
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'", nil
+}
+
+// quoter quotes values and keeps the first refusal, so that a script can
+// be written in one go and checked once.
+type quoter struct{ err error }
+
+func (q *quoter) q(s string) string {
+	out, err := shellQuote(s)
+	if err != nil {
+		if q.err == nil {
+			q.err = err
+		}
+		return "''"
+	}
+	return out
+}
+
+// dnsLabel is a hub name as the schema allows it; job and workflow names
+// and contexts are built from it.
+var dnsLabel = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
+
+// step is one step of a job; map keys are sorted when encoded.
+type step = any
+
+// runStep is a run step; fields in the order a reader wants them.
+type runStep struct {
+	Name            string `yaml:"name"`
+	NoOutputTimeout string `yaml:"no_output_timeout,omitempty"`
+	Command         string `yaml:"command"`
+}
+
+func run(name, command string) step {
+	return map[string]runStep{"run": {Name: name, Command: command}}
+}
+
+type dockerImage struct {
+	Image string `yaml:"image"`
+}
+
+type job struct {
+	Docker []dockerImage `yaml:"docker"`
+	Steps  []step        `yaml:"steps"`
+}
+
+type workflow struct {
+	Jobs []any `yaml:"jobs"`
+}
+
+type config struct {
+	Version   string              `yaml:"version"`
+	Setup     bool                `yaml:"setup,omitempty"`
+	Orbs      map[string]string   `yaml:"orbs,omitempty"`
+	Jobs      map[string]job      `yaml:"jobs"`
+	Workflows map[string]workflow `yaml:"workflows"`
+}
+
+func encode(c config) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(Header)
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+const installPangeoGen = "go install ./cmd/pangeo-gen\npangeo-gen --help > /dev/null\n"
+
+// Setup returns .circleci/config.yml, CircleCI 2.1 dynamic configuration
+// that plans with `pangeo-gen ci plan` and continues with its output; see
+// gen.CircleCIConfig for what it runs and which base it plans against.
+func Setup(fed *load.Federation, opts SetupOptions) ([]byte, error) {
+	if fed == nil {
+		return nil, errors.New("ci setup: no federation")
+	}
+	f, err := gen.CircleCIConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return f.Data, nil
+}
+
+// Affected is defined in plan.go (the `ci plan` side): a hub a change
+// affects and why.
+
+// Continuation returns the config `ci plan` continues with: per affected
+// hub one workflow vet-<hub> → build-<hub> → deploy-<hub>, independent of
+// every other hub's. Branches staging and prod build, push and deploy to
+// the environment of their name; other branches build without pushing and
+// render the staging release with placeholder secrets instead of
+// deploying. With nothing affected, a single no-op job says so.
+func Continuation(fed *load.Federation, affected []Affected, opts ContinuationOptions) ([]byte, error) {
+	if fed == nil {
+		return nil, errors.New("ci continuation: no federation")
+	}
+	o := opts.withDefaults()
+	c := config{Version: "2.1", Jobs: map[string]job{}, Workflows: map[string]workflow{}}
+	names := make([]string, 0, len(affected))
+	seen := map[string]bool{}
+	for _, a := range affected {
+		if !seen[a.Hub] {
+			seen[a.Hub] = true
+			names = append(names, a.Hub)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		h := fed.Hub(name)
+		if h == nil {
+			return nil, fmt.Errorf("ci continuation: no hub named %q", name)
+		}
+		jobs, err := hubJobs(h, o)
+		if err != nil {
+			return nil, fmt.Errorf("ci continuation: hub %s: %w", name, err)
+		}
+		for k, v := range jobs {
+			c.Jobs[k] = v
+		}
+		ctx := []string{Context(o.ContextPrefix, name)}
+		c.Workflows["hub-"+name] = workflow{Jobs: []any{
+			map[string]any{"vet-" + name: map[string]any{}},
+			map[string]any{"build-" + name: map[string]any{"requires": []string{"vet-" + name}, "context": ctx}},
+			map[string]any{"deploy-" + name: map[string]any{"requires": []string{"build-" + name}, "context": ctx}},
+		}}
+	}
+	if len(names) == 0 {
+		c.Jobs["nothing"] = job{
+			Docker: []dockerImage{{Image: o.GoImage}},
+			Steps:  []step{run("No hub changed", "echo 'no hub changed: nothing to build or deploy'\n")},
+		}
+		c.Workflows["nothing"] = workflow{Jobs: []any{"nothing"}}
+	}
+	return encode(c)
+}
+
+// onBranches is a CircleCI logic statement true on any of branches.
+func onBranches(branches ...string) map[string]any {
+	var or []any
+	for _, b := range branches {
+		or = append(or, map[string]any{"equal": []any{b, "<< pipeline.git.branch >>"}})
+	}
+	if len(or) == 1 {
+		return or[0].(map[string]any)
+	}
+	return map[string]any{"or": or}
+}
+
+func when(cond map[string]any, steps ...step) step {
+	return map[string]any{"when": map[string]any{"condition": cond, "steps": steps}}
+}
+
+func unless(cond map[string]any, steps ...step) step {
+	return map[string]any{"unless": map[string]any{"condition": cond, "steps": steps}}
+}
+
+// hubJobs are the vet, build and deploy jobs of one hub.
+func hubJobs(h *hub.Hub, o ContinuationOptions) (map[string]job, error) {
+	if !dnsLabel.MatchString(h.Name) {
+		return nil, fmt.Errorf("hub name %q is not a DNS label", h.Name)
+	}
+	out, err := gen.Generate(h)
+	if err != nil {
+		return nil, err
+	}
+	var q quoter
+	hq := q.q(h.Name)
+	docker := []dockerImage{{Image: o.GoImage}}
+	prelude := []step{"checkout", run("Install pangeo-gen from this commit", installPangeoGen)}
+
+	unlock, err := unlockSteps(h, &q)
+	if err != nil {
+		return nil, err
+	}
+	cloud, err := cloudSteps(h, o, &q)
+	if err != nil {
+		return nil, err
+	}
+
+	// vet
+	vet := job{Docker: docker, Steps: append(append([]step{}, prelude...),
+		run("pangeo-gen vet "+h.Name, "pangeo-gen vet "+hq+"\n"))}
+
+	// build
+	build := job{Docker: docker, Steps: append([]step{}, prelude...)}
+	build.Steps = append(build.Steps, "setup_remote_docker")
+	if h.Image.Built() {
+		build.Steps = append(build.Steps, unlock...)
+		build.Steps = append(build.Steps, cloud.install...)
+		build.Steps = append(build.Steps, cloud.auth...)
+		build.Steps = append(build.Steps, cloud.registry...)
+		build.Steps = append(build.Steps, run("Install repo2docker",
+			"sudo apt-get update -qq && sudo apt-get install -y -qq python3-pip\n"+
+				"pip3 install --break-system-packages --quiet "+q.q("jupyter-repo2docker=="+o.Repo2Docker)+"\n"))
+		build.Steps = append(build.Steps,
+			when(onBranches(DeployBranches...), run("Build and push the image if it is not in the registry", buildScript(h, true, &q))),
+			unless(onBranches(DeployBranches...), run("Build the image if it is not in the registry (no push)", buildScript(h, false, &q))))
+	} else {
+		build.Steps = append(build.Steps, run("Check the prebuilt image is in the registry",
+			fmt.Sprintf("set +e\npangeo-gen image exists %s\nrc=$?\nset -e\nif [ \"$rc\" -ne 0 ]; then\n  echo \"prebuilt image of %s: absent or cannot tell (exit $rc)\" >&2\n  exit 1\nfi\n", hq, strings.Trim(hq, "'"))))
+	}
+
+	// deploy
+	deploy := job{Docker: docker, Steps: append([]step{}, prelude...)}
+	var envSteps []step
+	for _, env := range DeployBranches {
+		steps := append([]step{}, unlock...)
+		steps = append(steps, cloud.install...)
+		steps = append(steps, cloud.auth...)
+		steps = append(steps, cloud.cluster...)
+		helm, err := helmSteps(h, out.Image, env, o, &q)
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, helm...)
+		envSteps = append(envSteps, when(onBranches(env), steps...))
+	}
+	deploy.Steps = append(deploy.Steps, envSteps...)
+	deploy.Steps = append(deploy.Steps, unless(onBranches(DeployBranches...),
+		run("Render the staging release (placeholder secrets) instead of deploying",
+			"pangeo-gen render "+hq+" --env staging --placeholder-secrets > /dev/null\n")))
+
+	if q.err != nil {
+		return nil, q.err
+	}
+	return map[string]job{"vet-" + h.Name: vet, "build-" + h.Name: build, "deploy-" + h.Name: deploy}, nil
+}
+
+// buildScript runs `image exists` and builds on exit 1 only.
+func buildScript(h *hub.Hub, push bool, q *quoter) string {
+	hq := q.q(h.Name)
+	pushFlag := ""
+	if push {
+		pushFlag = " --push"
+	}
+	return fmt.Sprintf(`set +e
+pangeo-gen image exists %s
+rc=$?
+set -e
+case "$rc" in
+  0) echo "the image is in the registry: nothing to build"; exit 0 ;;
+  1) ;;
+  *) echo "cannot tell whether the image is in the registry (exit $rc)" >&2; exit 1 ;;
+esac
+ref="$(pangeo-gen image ref %s)"
+repo2docker --no-run%s --user-id 1000 --user-name jovyan --image-name "$ref" %s
+`, hq, hq, pushFlag, q.q(path.Join(gen.HubDir(h.Name), "image")))
+}
+
+// unlockSteps decrypt deployments/<hub>/secrets/.
+func unlockSteps(h *hub.Hub, q *quoter) ([]step, error) {
+	secrets := path.Join(gen.HubDir(h.Name), "secrets")
+	switch h.Secrets.Backend {
+	case "git-crypt":
+		env := GitCryptKeyEnv(h.Secrets.Key)
+		return []step{
+			run("Install git-crypt", "sudo apt-get update -qq && sudo apt-get install -y -qq git-crypt\n"),
+			run("Unlock the secrets (git-crypt, $"+env+")", fmt.Sprintf(
+				"if [ -z \"${%[1]s:-}\" ]; then echo \"%[1]s is not set (context of this hub)\" >&2; exit 1; fi\n"+
+					"echo \"$%[1]s\" | base64 -d > /tmp/git-crypt.key && git-crypt unlock /tmp/git-crypt.key\nrm -f /tmp/git-crypt.key\n", env)),
+		}, nil
+	case "sops":
+		var files []string
+		for _, env := range hub.EnvNames {
+			files = append(files, q.q(path.Join(secrets, env+".yaml")))
+		}
+		cred, err := gen.CredentialFile(h)
+		if err != nil {
+			return nil, err
+		}
+		if cred != "" {
+			files = append(files, q.q(path.Join(secrets, cred)))
+		}
+		return []step{run("Decrypt the secrets (sops: SOPS_AGE_KEY or cloud KMS credentials of the context)",
+			"for f in "+strings.Join(files, " ")+"; do\n  go tool sops --decrypt --in-place \"$f\"\ndone\n")}, nil
+	}
+	return nil, fmt.Errorf("unknown secrets backend %q", h.Secrets.Backend)
+}
+
+type cloudPlan struct {
+	install, auth, registry, cluster []step
+}
+
+// registryHost is the host of an image repository.
+func registryHost(repo string) string {
+	host, _, _ := strings.Cut(repo, "/")
+	return host
+}
+
+// cloudSteps install the provider's CLI and authenticate as hubploy.yaml
+// says: with the credential file in secrets/ (or, for an AWS role, the
+// context's identity assuming the role).
+func cloudSteps(h *hub.Hub, o ContinuationOptions, q *quoter) (cloudPlan, error) {
+	c := h.Cloud
+	secrets := path.Join(gen.HubDir(h.Name), "secrets")
+	cred, err := gen.CredentialFile(h)
+	if err != nil {
+		return cloudPlan{}, err
+	}
+	var p cloudPlan
+	switch c.Provider {
+	case "gcp":
+		p.install = []step{run("Install gcloud", fmt.Sprintf(
+			"curl -fsSL %s | tar -xz -C \"$HOME\"\n"+
+				"\"$HOME/google-cloud-sdk/bin/gcloud\" components install gke-gcloud-auth-plugin --quiet\n"+
+				"echo 'export PATH=\"$HOME/google-cloud-sdk/bin:$PATH\"' >> \"$BASH_ENV\"\n",
+			q.q("https://dl.google.com/dl/cloudsdk/channels/rapid/downloads/google-cloud-cli-"+o.GCloudVersion+"-linux-x86_64.tar.gz")))}
+		p.auth = []step{run("Authenticate to Google Cloud",
+			"gcloud auth activate-service-account --key-file "+q.q(path.Join(secrets, cred))+"\n")}
+		p.registry = []step{run("Log docker in to the registry",
+			"gcloud auth configure-docker --quiet "+q.q(registryHost(h.Image.Repository))+"\n")}
+		flag := "--region"
+		if strings.Count(c.Location, "-") >= 2 { // us-central1-b: a zone
+			flag = "--zone"
+		}
+		p.cluster = []step{run("Get the cluster's credentials",
+			fmt.Sprintf("gcloud container clusters get-credentials %s %s %s --project %s\n", q.q(c.Cluster), flag, q.q(c.Location), q.q(c.Project)))}
+	case "aws":
+		p.install = []step{run("Install the AWS CLI",
+			"curl -fsSL https://awscli.amazonaws.com/awscli-exe-linux-x86_64.zip -o /tmp/awscliv2.zip\n"+
+				"cd /tmp && unzip -q awscliv2.zip && sudo ./aws/install\n")}
+		ecr := q.q(c.AccountID + ".dkr.ecr." + c.Region + ".amazonaws.com")
+		if c.RoleARN == "" {
+			p.auth = []step{run("Authenticate to AWS (deployer key in secrets/)",
+				"echo \"export AWS_SHARED_CREDENTIALS_FILE=$PWD/\""+q.q(path.Join(secrets, cred))+" >> \"$BASH_ENV\"\n")}
+			p.registry = []step{run("Log docker in to ECR",
+				"aws ecr get-login-password --region "+q.q(c.Region)+" | docker login --username AWS --password-stdin "+ecr+"\n")}
+			p.cluster = []step{run("Get the cluster's credentials",
+				"aws eks update-kubeconfig --name "+q.q(c.Cluster)+" --region "+q.q(c.Region)+"\n")}
+		} else {
+			p.auth = []step{run("Authenticate to AWS (the context's identity assumes the hub's role)",
+				"aws configure set profile.deployer.role_arn "+q.q(c.RoleARN)+"\n"+
+					"aws configure set profile.deployer.credential_source Environment\n")}
+			p.registry = []step{run("Log docker in to ECR",
+				"aws ecr get-login-password --profile deployer --region "+q.q(c.Region)+" | docker login --username AWS --password-stdin "+ecr+"\n")}
+			p.cluster = []step{run("Get the cluster's credentials",
+				"aws eks update-kubeconfig --name "+q.q(c.Cluster)+" --region "+q.q(c.Region)+" --role-arn "+q.q(c.RoleARN)+"\n")}
+		}
+	case "azure":
+		p.install = []step{run("Install the Azure CLI", "curl -fsSL https://aka.ms/InstallAzureCLIDeb | sudo bash\n")}
+		p.auth = []step{run("Authenticate to Azure (service principal in secrets/azure-auth.yaml)", fmt.Sprintf(
+			"f=%s\nval() { sed -n \"s/^$1: *//p\" \"$f\" | sed -e \"s/^['\\\"]//\" -e \"s/['\\\"]\\$//\"; }\n"+
+				"az login --service-principal --username \"$(val appId)\" --password \"$(val password)\" --tenant \"$(val tenant)\" > /dev/null\n",
+			q.q(path.Join(secrets, cred))))}
+		p.registry = []step{run("Log docker in to ACR", "az acr login --name "+q.q(c.Registry)+"\n")}
+		p.cluster = []step{run("Get the cluster's credentials",
+			"az aks get-credentials --resource-group "+q.q(c.ResourceGroup)+" --name "+q.q(c.Cluster)+"\n")}
+	default:
+		return cloudPlan{}, fmt.Errorf("unknown cloud provider %q", c.Provider)
+	}
+	return p, nil
+}
+
+// helmSteps install helm and upgrade the release <hub>-<env>.
+func helmSteps(h *hub.Hub, image gen.ImageRef, env string, o ContinuationOptions, q *quoter) ([]step, error) {
+	release := h.Name + "-" + env
+	dir := gen.HubDir(h.Name)
+	install := run("Install helm", fmt.Sprintf(
+		"curl -fsSL %s | tar -xz -C /tmp\nsudo mv /tmp/linux-amd64/helm /usr/local/bin/helm\n",
+		q.q("https://get.helm.sh/helm-"+o.HelmVersion+"-linux-amd64.tar.gz")))
+	var chart, fetch string
+	if h.Chart.Name == hub.GeneratedChart {
+		chart = path.Join(gen.Deployments, "chart")
+		var b strings.Builder
+		for i, pin := range []hub.Pin{h.Chart.JupyterHub, h.Chart.DaskGateway} {
+			if pin.Repository != "" && !strings.HasPrefix(pin.Repository, "oci://") {
+				fmt.Fprintf(&b, "helm repo add %s %s\n", q.q(fmt.Sprintf("dep%d", i)), q.q(pin.Repository))
+			}
+		}
+		fmt.Fprintf(&b, "helm dependency build %s\n", q.q(chart))
+		fetch = b.String()
+	} else {
+		if h.Chart.Repository == "" || h.Chart.Version == "" {
+			return nil, fmt.Errorf("chart %s: a pulled chart needs repository and version", h.Chart.Name)
+		}
+		chart = path.Join("/tmp/chart", h.Chart.Name)
+		if strings.HasPrefix(h.Chart.Repository, "oci://") {
+			fetch = fmt.Sprintf("helm pull %s --version %s --untar --untardir /tmp/chart\n",
+				q.q(strings.TrimSuffix(h.Chart.Repository, "/")+"/"+h.Chart.Name), q.q(h.Chart.Version))
+		} else {
+			fetch = fmt.Sprintf("helm pull %s --repo %s --version %s --untar --untardir /tmp/chart\n",
+				q.q(h.Chart.Name), q.q(h.Chart.Repository), q.q(h.Chart.Version))
+		}
+	}
+	var up strings.Builder
+	fmt.Fprintf(&up, "helm upgrade --install %s %s --namespace %s --create-namespace \\\n", q.q(release), q.q(chart), q.q(release))
+	for _, f := range []string{path.Join(dir, "config", "common.yaml"), path.Join(dir, "config", env+".yaml"), path.Join(dir, "secrets", env+".yaml")} {
+		fmt.Fprintf(&up, "  -f %s \\\n", q.q(f))
+	}
+	if h.Image.Built() {
+		fmt.Fprintf(&up, "  --set-string %s \\\n", q.q(gen.ImageConfigPath+".name="+image.Name))
+		fmt.Fprintf(&up, "  --set-string %s \\\n", q.q(gen.ImageConfigPath+".tag="+image.Tag))
+	}
+	up.WriteString("  --wait --timeout 20m --cleanup-on-fail\n")
+	return []step{
+		install,
+		run("Fetch the chart", fetch),
+		map[string]runStep{"run": {Name: "helm upgrade " + release, NoOutputTimeout: "30m", Command: up.String()}},
+	}, nil
+}

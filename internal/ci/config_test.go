@@ -1,0 +1,294 @@
+package ci
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"sigs.k8s.io/yaml"
+
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
+)
+
+// repoRoot walks up from the package folder to the folder holding go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the package")
+		}
+		dir = parent
+	}
+}
+
+func federation(t *testing.T) *load.Federation {
+	t.Helper()
+	fed, err := load.Load(repoRoot(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fed.Hubs) < 3 {
+		t.Fatalf("the repository has %d hubs, want at least 3", len(fed.Hubs))
+	}
+	return fed
+}
+
+// circleSchema is CircleCI's published config schema, beside the repository.
+func circleSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	file := filepath.Join(repoRoot(t), "..", "shared", "upstream", "circleci", "config.schema.json")
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("CircleCI schema: %v", err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("config.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("config.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// validate decodes a YAML config into JSON values and checks it against
+// the schema.
+func validate(t *testing.T, s *jsonschema.Schema, name string, data []byte) {
+	t.Helper()
+	if !bytes.HasPrefix(data, []byte(Header)) {
+		t.Errorf("%s: does not start with the header %q", name, Header)
+	}
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		t.Fatalf("%s: not YAML: %v", name, err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("%s: invalid CircleCI config: %v\n%s", name, err, data)
+	}
+}
+
+func TestSetupValid(t *testing.T) {
+	fed := federation(t)
+	s := circleSchema(t)
+	data, err := Setup(fed, SetupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, s, "setup", data)
+	again, _ := Setup(fed, SetupOptions{})
+	if !bytes.Equal(data, again) {
+		t.Error("Setup is not deterministic")
+	}
+	for _, want := range []string{"setup: true", "continuation: circleci/continuation@1.0.0", "image: cimg/go:1.26",
+		"go install ./cmd/pangeo-gen", `pangeo-gen ci plan --base "$base" > continuation.yml`, "configuration_path: continuation.yml"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("setup config lacks %q", want)
+		}
+	}
+	if _, err := Setup(fed, SetupOptions{MainBranch: "main; rm -rf /"}); err == nil {
+		t.Error("Setup took a main branch that is not a plain name")
+	}
+}
+
+func TestContinuationValid(t *testing.T) {
+	fed := federation(t)
+	s := circleSchema(t)
+	names := fed.Names()
+	for _, tc := range []struct {
+		name string
+		hubs []string
+	}{
+		{"none", nil},
+		{"one", names[:1]},
+		{"three", names[:3]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var affected []Affected
+			for _, n := range tc.hubs {
+				affected = append(affected, Affected{Hub: n, Reasons: []string{"test"}})
+			}
+			data, err := Continuation(fed, affected, ContinuationOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			validate(t, s, "continuation "+tc.name, data)
+			again, _ := Continuation(fed, affected, ContinuationOptions{})
+			if !bytes.Equal(data, again) {
+				t.Error("Continuation is not deterministic")
+			}
+			var cfg struct {
+				Jobs      map[string]any `json:"jobs"`
+				Workflows map[string]struct {
+					Jobs []any `json:"jobs"`
+				} `json:"workflows"`
+			}
+			if err := yaml.Unmarshal(data, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if len(tc.hubs) == 0 {
+				if _, ok := cfg.Jobs["nothing"]; !ok || !strings.Contains(string(data), "no hub changed") {
+					t.Errorf("no no-op job:\n%s", data)
+				}
+				return
+			}
+			if len(cfg.Workflows) != len(tc.hubs) {
+				t.Errorf("%d workflows, want one per hub (%d): a hub's failure must not block another", len(cfg.Workflows), len(tc.hubs))
+			}
+			for _, n := range tc.hubs {
+				for _, j := range []string{"vet-", "build-", "deploy-"} {
+					if _, ok := cfg.Jobs[j+n]; !ok {
+						t.Errorf("no job %s%s", j, n)
+					}
+				}
+				if _, ok := cfg.Workflows["hub-"+n]; !ok {
+					t.Errorf("no workflow hub-%s", n)
+				}
+				for _, want := range []string{
+					"pangeo-gen image exists '" + n + "'",
+					"helm upgrade --install '" + n + "-staging'",
+					"helm upgrade --install '" + n + "-prod'",
+					"pangeo-gen render '" + n + "' --env staging --placeholder-secrets > /dev/null",
+					"context:\n            - pangeo-" + n,
+				} {
+					if !strings.Contains(string(data), want) {
+						t.Errorf("hub %s: config lacks %q", n, want)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestContinuationUnknownHub(t *testing.T) {
+	fed := federation(t)
+	if _, err := Continuation(fed, []Affected{{Hub: "nosuchhub"}}, ContinuationOptions{}); err == nil {
+		t.Error("no error for an unknown hub")
+	}
+}
+
+// hostile is a federation of one hub whose fields try to inject commands
+// (the schema would refuse them; the hub is built directly).
+func hostile(t *testing.T, provider string, mutate func(h *hub.Hub)) *load.Federation {
+	t.Helper()
+	fed := federation(t)
+	var base *hub.Hub
+	for _, h := range fed.Hubs {
+		if h.Cloud.Provider == provider {
+			base = h
+		}
+	}
+	if base == nil {
+		t.Skipf("no %s hub", provider)
+	}
+	h := *base
+	mutate(&h)
+	return &load.Federation{Root: fed.Root, Hubs: []*hub.Hub{&h}}
+}
+
+func TestContinuationQuotesHostileValues(t *testing.T) {
+	const evil = "x; rm -rf /"
+	const evilQuote = "x'; rm -rf / #"
+	for _, tc := range []struct {
+		provider string
+		mutate   func(h *hub.Hub)
+		want     []string
+	}{
+		{"gcp", func(h *hub.Hub) { h.Cloud.Cluster = evil; h.Cloud.Project = evilQuote },
+			[]string{"get-credentials 'x; rm -rf /'", `--project 'x'\''; rm -rf / #'`}},
+		{"aws", func(h *hub.Hub) { h.Cloud.Cluster = evil; h.Cloud.Region = "$(reboot)" },
+			[]string{"--name 'x; rm -rf /'", "--region '$(reboot)'"}},
+		{"azure", func(h *hub.Hub) { h.Cloud.ResourceGroup = evil; h.Cloud.Registry = "`reboot`" },
+			[]string{"--resource-group 'x; rm -rf /'", "--name '`reboot`'"}},
+	} {
+		t.Run(tc.provider, func(t *testing.T) {
+			fed := hostile(t, tc.provider, tc.mutate)
+			data, err := Continuation(fed, []Affected{{Hub: fed.Hubs[0].Name}}, ContinuationOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := string(data)
+			for _, w := range tc.want {
+				if !strings.Contains(s, w) {
+					t.Errorf("lacks the quoted %q:\n%s", w, s)
+				}
+			}
+			// Every occurrence of the hostile text is inside single quotes.
+			for _, line := range strings.Split(s, "\n") {
+				if i := strings.Index(line, "rm -rf"); i >= 0 && !strings.Contains(line, "'x; rm -rf /'") && !strings.Contains(line, `'x'\''; rm -rf / #'`) {
+					t.Errorf("unquoted hostile value: %s", line)
+				}
+			}
+		})
+	}
+}
+
+func TestContinuationRefusesBadValues(t *testing.T) {
+	for name, mutate := range map[string]func(h *hub.Hub){
+		"newline in cluster":   func(h *hub.Hub) { h.Cloud.Cluster = "x\nrm -rf /" },
+		"circleci parameter":   func(h *hub.Hub) { h.Cloud.Cluster = "<< pipeline.git.branch >>" },
+		"hub name not a label": func(h *hub.Hub) { h.Name = "a; rm -rf /" },
+	} {
+		t.Run(name, func(t *testing.T) {
+			fed := hostile(t, "gcp", mutate)
+			if data, err := Continuation(fed, []Affected{{Hub: fed.Hubs[0].Name}}, ContinuationOptions{}); err == nil {
+				t.Errorf("no error; config:\n%s", data)
+			}
+		})
+	}
+}
+
+func TestShellQuoteRoundTrip(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	for _, v := range []string{"plain", "x; rm -rf /", "it's", "'", "$(id) `id` $HOME \\ \" *", ""} {
+		q, err := shellQuote(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(sh, "-c", "printf %s "+q).Output()
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if string(out) != v {
+			t.Errorf("shellQuote(%q) = %s: the shell reads %q", v, q, out)
+		}
+	}
+	for _, v := range []string{"a\nb", "a\rb", "a\x00b", "<< pipeline.id >>"} {
+		if _, err := shellQuote(v); err == nil {
+			t.Errorf("shellQuote(%q) took it", v)
+		}
+	}
+}
+
+func TestGitCryptKeyEnv(t *testing.T) {
+	for key, want := range map[string]string{"": "GIT_CRYPT_KEY", "default": "GIT_CRYPT_KEY", "ooi": "GIT_CRYPT_KEY_OOI", "my-key.2": "GIT_CRYPT_KEY_MY_KEY_2"} {
+		if got := GitCryptKeyEnv(key); got != want {
+			t.Errorf("GitCryptKeyEnv(%q) = %s, want %s", key, got, want)
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package ci
+
+import (
+	"errors"
+	"io/fs"
+	"reflect"
+	"testing"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+)
+
+func hubFiles(tag string, files map[string]string) *HubFiles {
+	h := &HubFiles{Image: gen.ImageRef{Name: "repo/notebook", Tag: tag}, Files: map[string]FileSum{}}
+	for p, data := range files {
+		mode := fs.FileMode(0o644)
+		if data == "#!script" {
+			mode = 0o755
+		}
+		h.Files[p] = Sum(gen.File{Path: p, Mode: mode, Data: []byte(data)})
+	}
+	return h
+}
+
+func TestCompare(t *testing.T) {
+	base := map[string]string{
+		"deployments/a/config/common.yaml": "common",
+		"deployments/a/config/prod.yaml":   "prod",
+		"deployments/a/image/apt.txt":      "vim",
+		"deployments/a/README.md":          "readme",
+		"deployments/chart/Chart.yaml":     "chart 4.4.0",
+		".sops.yaml":                       "rule",
+	}
+	with := func(changes map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for k, v := range changes {
+			if v == "" {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	snap := func(rev string, hubs map[string]*HubFiles) *Snapshot {
+		return &Snapshot{Rev: rev, Hubs: hubs}
+	}
+	for _, tc := range []struct {
+		name       string
+		base, head *Snapshot
+		want       []Affected
+	}{
+		{"same", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}), snap("h", map[string]*HubFiles{"a": hubFiles("t1", base)}), nil},
+		{"image", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}),
+			snap("h", map[string]*HubFiles{"a": hubFiles("t2", with(map[string]string{"deployments/a/image/apt.txt": "vim htop"}))}),
+			[]Affected{{"a", []string{"image changed (tag t1 → t2)"}}}},
+		{"values and readme", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}),
+			snap("h", map[string]*HubFiles{"a": hubFiles("t1", with(map[string]string{"deployments/a/config/prod.yaml": "prod2", "deployments/a/config/staging.yaml": "new", "deployments/a/README.md": "r2"}))}),
+			[]Affected{{"a", []string{"values changed: config/prod.yaml, config/staging.yaml", "README.md changed"}}}},
+		{"mode only", snap("b", map[string]*HubFiles{"a": hubFiles("t1", with(map[string]string{"deployments/a/image/start": "#!script"}))}),
+			snap("h", func() map[string]*HubFiles {
+				h := hubFiles("t1", with(map[string]string{"deployments/a/image/start": "#!script"}))
+				f := h.Files["deployments/a/image/start"]
+				f.Mode = 0o644
+				h.Files["deployments/a/image/start"] = f
+				return map[string]*HubFiles{"a": h}
+			}()),
+			[]Affected{{"a", []string{"image build context changed: image/start"}}}},
+		{"chart and sops", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}),
+			snap("h", map[string]*HubFiles{"a": hubFiles("t1", with(map[string]string{"deployments/chart/Chart.yaml": "chart 4.5.0", ".sops.yaml": ""}))}),
+			[]Affected{{"a", []string{"chart changed: Chart.yaml", "sops rule changed (.sops.yaml)"}}}},
+		{"image repository", snap("b", map[string]*HubFiles{"a": {Image: gen.ImageRef{Name: "x", Tag: "1"}, Files: map[string]FileSum{}}}),
+			snap("h", map[string]*HubFiles{"a": {Image: gen.ImageRef{Name: "y", Tag: "1"}, Files: map[string]FileSum{}}}),
+			[]Affected{{"a", []string{"image changed (x:1 → y:1)"}}}},
+		{"new and removed", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base), "old": hubFiles("t1", nil)}),
+			snap("h", map[string]*HubFiles{"a": hubFiles("t1", base), "new": hubFiles("t1", nil)}),
+			[]Affected{{"new", []string{ReasonNew}}, {"old", []string{ReasonRemoved}}}},
+		{"hub does not generate at head", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base), "z": hubFiles("t1", base)}),
+			snap("h", map[string]*HubFiles{"a": {Err: "duplicate domain"}, "z": hubFiles("t1", base)}),
+			[]Affected{{"a", []string{"it does not generate at h: duplicate domain"}}}},
+		{"head does not load", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base), "b": hubFiles("t1", base)}),
+			&Snapshot{Rev: "h", Err: errors.New("hubs/a.cue:3:1: expected '}'\nmore"), Hubs: map[string]*HubFiles{"c": {}}},
+			[]Affected{
+				{"a", []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
+				{"b", []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
+				{"c", []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Compare(tc.base, tc.head)
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRemoved(t *testing.T) {
+	if !(Affected{Hub: "a", Reasons: []string{ReasonRemoved}}).Removed() {
+		t.Error("a removed hub is not Removed")
+	}
+	if (Affected{Hub: "a", Reasons: []string{ReasonNew}}).Removed() {
+		t.Error("a new hub is Removed")
+	}
+}
