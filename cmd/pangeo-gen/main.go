@@ -76,7 +76,7 @@ Helm values, hubploy.yaml, the repo2docker image folder, secret stubs and a READ
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.root, "root", "", "repository root (default: the nearest folder up from here holding cue.mod)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newVet(g), newGen(g), newImage(g), newRender(g), newCharts(g), newNew(g), newList(g), newCI(g))
+	root.AddCommand(newVet(g), newGen(g), newImage(g), newRender(g), newCharts(g), newNew(g), newList(g), newCI(g), newDiff(g))
 	return root
 }
 

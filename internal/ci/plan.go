@@ -651,3 +651,33 @@ func (r *repo) snapshot(commit, dir string) *Snapshot {
 	}
 	return Generate(dir)
 }
+
+// ResolveBase resolves base as Plan does against HEAD: the merge base of
+// HEAD and base when base names a branch (local, remote-tracking or
+// origin's), else the commit base names, fetching what a shallow clone
+// lacks. log receives the fetches; nil discards them.
+func ResolveBase(ctx context.Context, root, base string, log io.Writer) (string, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	r, err := openRepo(ctx, root, log)
+	if err != nil {
+		return "", err
+	}
+	return r.resolveBase(base, "HEAD")
+}
+
+// Checkout writes the folders a federation loads from (cue.mod/, schema/,
+// hubs/) as they are at the commit rev into dir, through git archive. A
+// revision without them leaves dir empty.
+func Checkout(ctx context.Context, root, rev, dir string) error {
+	r, err := openRepo(ctx, root, io.Discard)
+	if err != nil {
+		return err
+	}
+	c, err := r.commit(rev)
+	if err != nil {
+		return fmt.Errorf("unknown revision %s", rev)
+	}
+	return r.materialise(c, dir)
+}

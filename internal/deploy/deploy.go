@@ -384,3 +384,9 @@ func chartError(err error, source string) error {
 	}
 	return err
 }
+
+// SecretValues are the secrets layer of Values (the same arguments): what
+// a diff of the values masks.
+func SecretValues(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
+	return secretValues(ctx, root, out, env, secretsFile, placeholder)
+}

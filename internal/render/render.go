@@ -552,3 +552,7 @@ func copyValue(v any) any {
 	}
 	return v
 }
+
+// KindRank is the place of a kind in the order Render writes objects:
+// Namespace, CRDs, Helm's install order, then kinds it does not know.
+func KindRank(kind string) int { return rank(kind) }
