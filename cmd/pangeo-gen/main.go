@@ -68,7 +68,8 @@ Helm values, hubploy.yaml, the repo2docker image folder, secret stubs and a READ
   pangeo-gen gen            write the deployments/ tree
   pangeo-gen image tag HUB  print the content-hash tag of a hub's image
   pangeo-gen render HUB     render a hub-env into the Kubernetes objects to apply
-  pangeo-gen charts pull    fill the chart cache (charts vendor: vendor/charts)`,
+  pangeo-gen charts pull    fill the chart cache (charts vendor: vendor/charts)
+  pangeo-gen import DIR     migrate a hand-kept hubploy hub into hubs/<hub>.cue`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -76,7 +77,7 @@ Helm values, hubploy.yaml, the repo2docker image folder, secret stubs and a READ
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.root, "root", "", "repository root (default: the nearest folder up from here holding cue.mod)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newVet(g), newGen(g), newImage(g), newRender(g), newCharts(g), newNew(g), newList(g), newCI(g), newDiff(g))
+	root.AddCommand(newVet(g), newGen(g), newImage(g), newRender(g), newCharts(g), newNew(g), newList(g), newCI(g), newDiff(g), newImport(g))
 	return root
 }
 

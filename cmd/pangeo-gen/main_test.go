@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -16,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 )
@@ -93,6 +96,10 @@ func TestScripts(t *testing.T) {
 			"subst":   subst,
 			"usesops": useSops,
 			"agekey":  ageKey,
+			"reference": func(ts *testscript.TestScript, neg bool, args []string) {
+				reference(root, ts, neg, args)
+			},
+			"valuessubset": valuesSubset,
 		},
 		Condition: toolCondition,
 	})
@@ -329,3 +336,75 @@ func TestRepositoryIsCurrent(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// reference copies a hub of the reference pangeo-cloud-federation
+// checkout, the repository root's ../shared/reference/pangeo-cloud-federation:
+// reference SRC DST.
+func reference(root string, ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: reference SRC DST")
+	}
+	src := filepath.Join(root, "..", "shared", "reference", "pangeo-cloud-federation", filepath.FromSlash(args[0]))
+	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
+		ts.Fatalf("reference: %s is missing: the import tests need the pangeo-cloud-federation checkout at ../shared/reference/ next to the repository", src)
+	}
+	ts.Check(copyDir(src, ts.MkAbs(args[1])))
+}
+
+// valuesSubset checks the round trip of an import: valuessubset WRAPPER
+// NEWDIR OLDDIR ENV [LOST...]. The values of OLDDIR/config/common.yaml
+// coalesced with ENV.yaml, unwrapped from WRAPPER ("-" for none), must each
+// have their value in NEWDIR's (the generated) common.yaml coalesced with
+// ENV.yaml, except the key paths LOST (unwrapped) and what is under them.
+func valuesSubset(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 4 {
+		ts.Fatalf("usage: valuessubset WRAPPER NEWDIR OLDDIR ENV [LOST...]")
+	}
+	wrapper, env, lost := args[0], args[3], args[4:]
+	read := func(dir, name string) map[string]any {
+		var m map[string]any
+		ts.Check(yaml.Unmarshal([]byte(ts.ReadFile(filepath.Join(dir, "config", name+".yaml"))), &m))
+		return m
+	}
+	merged := func(dir string, unwrap bool) map[string]any {
+		c, e := read(dir, "common"), read(dir, env)
+		if unwrap && wrapper != "-" {
+			c, _ = c[wrapper].(map[string]any)
+			e, _ = e[wrapper].(map[string]any)
+		}
+		return gen.Coalesce(c, e)
+	}
+	have, old := merged(args[1], false), merged(args[2], true)
+	n := 0
+	var walk func(path []string, v any)
+	walk = func(path []string, v any) {
+		key := strings.Join(path, ".")
+		for _, l := range lost {
+			if key == l || strings.HasPrefix(key, l+".") {
+				return
+			}
+		}
+		if m, ok := v.(map[string]any); ok && len(m) > 0 {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				walk(append(slices.Clone(path), k), m[k])
+			}
+			return
+		}
+		n++
+		var cur any = have
+		for _, k := range path {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				ts.Fatalf("%s: %s: not in the generated values", env, key)
+			}
+			if cur, ok = m[k]; !ok {
+				ts.Fatalf("%s: %s: not in the generated values", env, key)
+			}
+		}
+		if !reflect.DeepEqual(cur, v) {
+			ts.Fatalf("%s: %s: generated %v, was %v", env, key, cur, v)
+		}
+	}
+	walk(nil, old)
+	fmt.Fprintf(ts.Stdout(), "%s: %d values kept\n", env, n)
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/format"
@@ -117,8 +118,13 @@ func expr(v any) ast.Expr {
 		return ast.NewNull()
 	case ast.Expr:
 		return v
+	case time.Time:
+		// An unquoted YAML timestamp: Helm reads values through YAML to
+		// JSON, which makes it this RFC 3339 string.
+		return ast.NewString(v.UTC().Format(time.RFC3339))
 	}
-	panic(fmt.Sprintf("scaffold: cannot write %T as CUE", v))
+	// Anything else a YAML decoder gives (uint64, ...) as its text.
+	return ast.NewLit(token.STRING, strconv.Quote(fmt.Sprint(v)))
 }
 
 // listExpr writes a short list of scalars on one line and any other list

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pangeo-data/pangeo-gen/internal/scaffold"
+	"github.com/pangeo-data/pangeo-gen/internal/tree"
+)
+
+func newImport(g *globals) *cobra.Command {
+	var name string
+	var allowLoss bool
+	cmd := &cobra.Command{
+		Use:   "import DIR",
+		Short: "Migrate a hand-kept hubploy hub (hubploy.yaml, config/, image/binder/) into hubs/<hub>.cue",
+		Long: `import reads a hub of a hubploy monorepo (DIR: hubploy.yaml,
+config/common.yaml, staging.yaml, prod.yaml, image/binder/) and writes
+hubs/<HUB>.cue (HUB: --name, default DIR's base name). It does not run gen.
+
+The values, nested under the old umbrella chart's key (pangeo:, daskhub:),
+are unwrapped to the daskhub layout (jupyterhub:, dask-gateway:) and kept as
+raw values: config/common.yaml as the hub's values, staging.yaml and
+prod.yaml as their environment's. What the schema types is lifted: cloud
+from hubploy.yaml's cluster, image.repository from images.image_name, each
+environment's domain (proxy.https.hosts) and loadBalancerIP, contact from
+the Let's Encrypt contact, notebook cpu, memory, startTimeout, defaultURL and
+culling from singleuser and cull. image/binder/ (Dockerfile FROM,
+environment.yml, apt.txt, postBuild, start) becomes the image section; a
+dask_config.yaml with a kubernetes.worker-template makes the Dask backend
+kubernetes with the template's cores, memory and threads. Secrets are never
+read: their file names are recorded in a comment. Fields the old hub lacks
+(title, owners, auth, node pools) get valid TODO(operator) placeholders.
+
+After gen, every value of the old files keeps its value in the generated
+values (which add what the typed fields generate), except the losses: keys
+outside the wrapper, raw values that contradict what the typed fields
+generate, and what the image conversion cannot hold. They are listed on
+stderr by file and key; import then exits 1 and writes nothing, unless
+--allow-loss (it writes the hub and still lists them).`,
+		Args: usageArgs(cobra.ExactArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("name") && name == "" {
+				return &usageError{fmt.Errorf("--name needs a hub name")}
+			}
+			if fi, err := os.Stat(args[0]); err != nil || !fi.IsDir() {
+				return &usageError{fmt.Errorf("%s is not a folder", args[0])}
+			}
+			return g.importHub(args[0], name, allowLoss)
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "the hub's name (default: DIR's base name)")
+	cmd.Flags().BoolVar(&allowLoss, "allow-loss", false, "write the hub even when some values cannot be represented (they are still listed)")
+	return cmd
+}
+
+func (g *globals) importHub(dir, name string, allowLoss bool) error {
+	root, err := g.findRoot()
+	if err != nil {
+		return err
+	}
+	env, err := scaffold.Open(root)
+	if err != nil {
+		return err
+	}
+	parts := []string{"pangeo-gen", "import", dir}
+	if name != "" {
+		parts = append(parts, "--name", name)
+	}
+	if allowLoss {
+		parts = append(parts, "--allow-loss")
+	}
+	res, err := env.Import(scaffold.ImportOptions{Dir: dir, Name: name, Command: strings.Join(parts, " ")})
+	if err != nil {
+		return err
+	}
+	for _, l := range res.Losses {
+		fmt.Fprintf(g.stderr, "loss: %s\n", l)
+	}
+	if len(res.Losses) > 0 && !allowLoss {
+		fmt.Fprintf(g.stderr, "pangeo-gen: %d value(s) of %s cannot be represented; nothing written (--allow-loss writes the hub anyway)\n", len(res.Losses), dir)
+		return &exitError{1}
+	}
+	if err := tree.WriteFile(root, res.Path, 0o644, res.Data); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "%-7s %s\n", tree.Create, res.Path)
+	for _, n := range res.Notes {
+		if !strings.HasPrefix(n, "TODO(operator)") {
+			n = "note: " + n
+		}
+		fmt.Fprintln(g.stdout, n)
+	}
+	if len(res.Losses) > 0 {
+		fmt.Fprintf(g.stderr, "pangeo-gen: written with %d loss(es) (--allow-loss)\n", len(res.Losses))
+	}
+	return nil
+}

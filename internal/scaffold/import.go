@@ -1,0 +1,972 @@
+package scaffold
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+)
+
+// ImportOptions say which hand-kept hub to import.
+type ImportOptions struct {
+	// Dir is the old hub's folder (deployments/<hub> of a hubploy
+	// monorepo): hubploy.yaml, config/{common,staging,prod}.yaml,
+	// image/binder/.
+	Dir string
+	// Name is the new hub's name; "" takes Dir's base name.
+	Name string
+	// Command is the command line, quoted in the file.
+	Command string
+}
+
+// Loss is a value of the old hub the new file cannot represent.
+type Loss struct {
+	// File is relative to the old hub's folder (config/common.yaml).
+	File string
+	// Key is the key path in the file, as written there (with the wrapper).
+	Key string
+	// Why says why it is lost.
+	Why string
+}
+
+func (l Loss) String() string { return l.File + ": " + l.Key + ": " + l.Why }
+
+// ImportResult is the imported hub's file.
+type ImportResult struct {
+	Path string
+	Data []byte
+	// Losses are what the file does not hold, by file and key.
+	Losses []Loss
+	// Notes are what the operator should know (placeholders, secrets).
+	Notes []string
+	// Wrapper is the umbrella chart key the values were nested under
+	// ("pangeo", "daskhub"), "" when there was none.
+	Wrapper string
+	// Original are the old values after the unwrap, by "common", "staging"
+	// and "prod" (what gen must give back).
+	Original map[string]map[string]any
+}
+
+// importEnvs are the old hub's value files, common first.
+var importEnvs = []string{"common", "staging", "prod"}
+
+// Import converts a hand-kept hubploy hub into hubs/<name>.cue: the values
+// under the old umbrella chart's key (pangeo:, daskhub:) are unwrapped into
+// the daskhub layout and kept as raw values; provider, cluster, image
+// repository, domains, load balancer IPs and the Let's Encrypt contact are
+// lifted into typed fields, so are the notebook's resources, start timeout,
+// default URL and culling when the values set them; image/binder/ becomes
+// the image section. A raw value that contradicts what the typed fields
+// generate is dropped and reported as a loss, like anything else the file
+// cannot hold. It writes nothing.
+func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
+	if o.Name == "" {
+		o.Name = filepath.Base(filepath.Clean(o.Dir))
+	}
+	if err := e.CheckName(o.Name); err != nil {
+		return nil, err
+	}
+	if err := e.CheckFree(o.Name); err != nil {
+		return nil, err
+	}
+	im := &importer{e: e, o: o, res: &ImportResult{Path: loader.HubsDir + "/" + o.Name + ".cue", Original: map[string]map[string]any{}}}
+	if err := im.read(); err != nil {
+		return nil, err
+	}
+	if err := im.resolve(); err != nil {
+		return nil, err
+	}
+	sortLosses(im.res.Losses)
+	if len(im.secrets) > 0 {
+		im.res.Notes = append(im.res.Notes, "secrets of the old hub (not read): "+strings.Join(im.secrets, ", "))
+	}
+	return im.res, nil
+}
+
+type importer struct {
+	e   *Env
+	o   ImportOptions
+	res *ImportResult
+
+	hubploy map[string]any
+	// raw are the values kept raw, by "common", "staging", "prod".
+	raw     map[string]map[string]any
+	body    *object
+	envs    map[string]*object
+	secrets []string
+}
+
+func (im *importer) loss(file, key, why string) {
+	im.res.Losses = append(im.res.Losses, Loss{file, key, why})
+}
+
+func readYAML(path string) (map[string]any, bool, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		return nil, true, fmt.Errorf("%s: %w", path, err)
+	}
+	m, _ := plain(v).(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, true, nil
+}
+
+// plain turns decoded YAML into JSON-like data: string-keyed maps, []any,
+// int64, float64, string, bool, nil.
+func plain(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = plain(x)
+		}
+		return out
+	case map[any]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[fmt.Sprint(k)] = plain(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = plain(x)
+		}
+		return out
+	case int:
+		return int64(v)
+	case uint64:
+		return int64(v)
+	}
+	return v
+}
+
+// get is the value at a dotted path of nested maps.
+func get(m map[string]any, path ...string) (any, bool) {
+	var cur any = m
+	for _, p := range path {
+		mm, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		cur, ok = mm[p]
+		if !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+func getString(m map[string]any, path ...string) string {
+	v, _ := get(m, path...)
+	s, _ := v.(string)
+	return s
+}
+
+// del removes the value at path.
+func del(m map[string]any, path []string) bool {
+	for i, p := range path {
+		if i == len(path)-1 {
+			_, ok := m[p]
+			delete(m, p)
+			return ok
+		}
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			return false
+		}
+		m = next
+	}
+	return false
+}
+
+func (im *importer) read() error {
+	dir := im.o.Dir
+	hp, ok, err := readYAML(filepath.Join(dir, "hubploy.yaml"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%s: no hubploy.yaml: not a hubploy hub folder", dir)
+	}
+	im.hubploy = hp
+	if entries, err := os.ReadDir(filepath.Join(dir, "secrets")); err == nil {
+		for _, d := range entries {
+			im.secrets = appendUnique(im.secrets, "secrets/"+d.Name())
+		}
+	}
+
+	files := map[string]map[string]any{}
+	for _, env := range importEnvs {
+		m, ok, err := readYAML(filepath.Join(dir, "config", env+".yaml"))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if env == "common" {
+				return fmt.Errorf("%s: no config/common.yaml", dir)
+			}
+			m = map[string]any{}
+		}
+		files[env] = m
+	}
+	// The wrapper: the first key of hubploy's image_config_path
+	// (pangeo.jupyterhub.singleuser.image), else a top-level key of
+	// common.yaml that holds jupyterhub:.
+	wrapper := ""
+	if p := getString(hp, "images", "image_config_path"); p != "" {
+		if first, _, _ := strings.Cut(p, "."); first != "jupyterhub" {
+			wrapper = first
+		}
+	}
+	if wrapper == "" {
+		for _, k := range sortedKeys(files["common"]) {
+			if _, ok := get(files["common"], k, "jupyterhub"); ok {
+				wrapper = k
+				break
+			}
+		}
+	}
+	im.res.Wrapper = wrapper
+	im.raw = map[string]map[string]any{}
+	for _, env := range importEnvs {
+		m := files[env]
+		vals := map[string]any{}
+		if wrapper == "" {
+			vals = m
+		} else {
+			for _, k := range sortedKeys(m) {
+				if k == wrapper {
+					if inner, ok := m[k].(map[string]any); ok {
+						vals = inner
+					}
+					continue
+				}
+				im.loss("config/"+env+".yaml", k, fmt.Sprintf("outside the %s: wrapper (a value of the old umbrella chart itself): the daskhub layout has no place for it", wrapper))
+			}
+		}
+		im.raw[env] = vals
+		im.res.Original[env] = cloneData(vals).(map[string]any)
+	}
+	return nil
+}
+
+func cloneData(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = cloneData(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = cloneData(x)
+		}
+		return out
+	}
+	return v
+}
+
+// keyOf is a values path as the old file wrote it.
+func (im *importer) keyOf(path []string) string {
+	if im.res.Wrapper != "" {
+		path = append([]string{im.res.Wrapper}, path...)
+	}
+	return strings.Join(path, ".")
+}
+
+// build lays out the typed fields.
+func (im *importer) build() error {
+	e, name := im.e, im.o.Name
+	body := &object{}
+	im.body = body
+	body.set("title", "Pangeo "+title(name)).doc = []string{"TODO(operator): the hub's one-line name, shown in its README."}
+	f := body.set("owners", []string{"your-github-login"})
+	f.doc = []string{"TODO(operator): the GitHub users who answer for the hub."}
+	f.section = true
+
+	// contact: the Let's Encrypt contact of the environments.
+	contact := ""
+	for _, env := range importEnvs {
+		for _, m := range []map[string]any{im.raw[env]} {
+			if c := getString(m, "jupyterhub", "proxy", "https", "letsencrypt", "contactEmail"); c != "" && contact == "" && e.valid("#Email", c) {
+				contact = c
+			}
+		}
+	}
+	if contact != "" {
+		f = body.set("contact", contact)
+		f.doc = []string{"From proxy.https.letsencrypt.contactEmail."}
+	} else {
+		f = body.set("contact", "hub-admins@example.org")
+		f.doc = []string{"TODO(operator): the operators' e-mail, also the Let's Encrypt contact."}
+	}
+	f.section = true
+
+	envs := &object{}
+	im.envs = map[string]*object{}
+	for _, env := range []string{"staging", "prod"} {
+		eo := envs.obj(env)
+		im.envs[env] = eo
+		merged := gen.Coalesce(im.raw["common"], im.raw[env])
+		hosts, _ := get(merged, "jupyterhub", "proxy", "https", "hosts")
+		domain := ""
+		if l, ok := hosts.([]any); ok && len(l) > 0 {
+			if s, ok := l[0].(string); ok && e.valid("#Domain", s) {
+				domain = s
+			}
+		}
+		if domain != "" {
+			eo.set("domain", domain)
+		} else {
+			d := env + "." + name + ".example.org"
+			if env == "prod" {
+				d = name + ".example.org"
+			}
+			eo.set("domain", d).line = "TODO(operator): the old hub had no proxy.https.hosts"
+		}
+		if ip := getString(merged, "jupyterhub", "proxy", "service", "loadBalancerIP"); ip != "" && e.valid("#Environment.loadBalancerIP", ip) {
+			eo.set("loadBalancerIP", ip)
+		}
+		if v, ok := get(merged, "jupyterhub", "proxy", "https", "enabled"); ok && v == false {
+			eo.set("https", false)
+		}
+		im.liftNotebook(eo, im.raw[env], true)
+	}
+	f = body.set("environments", envs)
+	f.section = true
+	f.doc = []string{"Domains and load balancer IPs from proxy.https.hosts and proxy.service.loadBalancerIP of config/staging.yaml and config/prod.yaml."}
+
+	if err := im.cloud(); err != nil {
+		return err
+	}
+	if err := im.image(); err != nil {
+		return err
+	}
+
+	auth := &object{short: true}
+	gh := auth.obj("github")
+	gh.short = true
+	gh.set("orgs", []string{"pangeo-data"})
+	f = body.set("auth", auth)
+	f.section = true
+	f.doc = wrap("TODO(operator): who may log in. The old hub's authentication settings, if any, stay in the raw values below; state them here (auth.github or auth.oauth2) and remove them there.", 72)
+
+	im.liftNotebook(body, im.raw["common"], false)
+	im.pruneLifted(contact)
+	return nil
+}
+
+// pruneLifted drops the raw values a lifted typed field generates the
+// same: the domain's hosts, the load balancer IP, the Let's Encrypt
+// contact, the notebook and culling fields.
+func (im *importer) pruneLifted(contact string) {
+	str := func(o *object, label string) any {
+		if f := o.get(label); f != nil && f.line == "" {
+			return f.value
+		}
+		return nil
+	}
+	for _, env := range importEnvs {
+		raw := im.raw[env]
+		if env != "common" {
+			eo := im.envs[env]
+			if d := str(eo, "domain"); d != nil {
+				pruneIf(raw, []any{d}, "jupyterhub", "proxy", "https", "hosts")
+			}
+			if ip := str(eo, "loadBalancerIP"); ip != nil {
+				pruneIf(raw, ip, "jupyterhub", "proxy", "service", "loadBalancerIP")
+			}
+		}
+		if contact != "" {
+			pruneIf(raw, contact, "jupyterhub", "proxy", "https", "letsencrypt", "contactEmail")
+		}
+		o := im.body
+		if env != "common" {
+			o = im.envs[env]
+		}
+		if nb, ok := str(o, "notebook").(*object); ok {
+			for _, k := range []string{"cpu", "memory"} {
+				if p, ok := str(nb, k).(*inline); ok {
+					pruneIf(raw, p.get("guarantee").value, "jupyterhub", "singleuser", k, "guarantee")
+					pruneIf(raw, p.get("limit").value, "jupyterhub", "singleuser", k, "limit")
+				}
+			}
+			pruneIf(raw, str(nb, "startTimeout"), "jupyterhub", "singleuser", "startTimeout")
+			pruneIf(raw, str(nb, "defaultURL"), "jupyterhub", "singleuser", "defaultUrl")
+		}
+		if c, ok := str(o, "culling").(*object); ok {
+			pruneIf(raw, str(c, "notebookIdleTimeout"), "jupyterhub", "cull", "timeout")
+			pruneIf(raw, str(c, "notebookMaxAge"), "jupyterhub", "cull", "maxAge")
+		}
+	}
+}
+
+// pruneIf deletes the value at path when it equals want, and the maps it
+// leaves empty.
+func pruneIf(m map[string]any, want any, path ...string) {
+	if want == nil {
+		return
+	}
+	v, ok := get(m, path...)
+	if !ok || showJSON(v) != showJSON(want) {
+		return
+	}
+	for i := len(path); i > 0; i-- {
+		parent := m
+		if i > 1 {
+			pv, _ := get(m, path[:i-1]...)
+			parent = pv.(map[string]any)
+		}
+		if i == len(path) {
+			delete(parent, path[i-1])
+			continue
+		}
+		if child, ok := parent[path[i-1]].(map[string]any); ok && len(child) == 0 {
+			delete(parent, path[i-1])
+		} else {
+			return
+		}
+	}
+}
+
+// liftNotebook sets the typed notebook and culling fields the values give
+// (they generate the same values, so the raw ones stay).
+func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
+	e := im.e
+	nb := &object{}
+	su := func(k ...string) (any, bool) { return get(vals, append([]string{"jupyterhub", "singleuser"}, k...)...) }
+	pair := func(label string, valid func(g, l any) bool) {
+		g, gok := su(label, "guarantee")
+		l, lok := su(label, "limit")
+		if gok && lok && valid(g, l) {
+			p := &object{}
+			p.set("guarantee", g)
+			p.set("limit", l)
+			nb.set(label, &inline{p})
+		}
+	}
+	pair("cpu", func(g, l any) bool { return e.valid("#CPU", map[string]any{"guarantee": g, "limit": l}) })
+	pair("memory", func(g, l any) bool { return e.valid("#Memory", map[string]any{"guarantee": g, "limit": l}) })
+	if v, ok := su("startTimeout"); ok && e.valid("#NotebookOverride.startTimeout", v) {
+		nb.set("startTimeout", v)
+	}
+	if v, ok := su("defaultUrl"); ok && !env {
+		if s, ok := v.(string); ok {
+			nb.set("defaultURL", s)
+		}
+	}
+	if len(nb.fields) > 0 {
+		o.set("notebook", nb).section = !env
+	}
+	cull := &object{}
+	if v, ok := get(vals, "jupyterhub", "cull", "timeout"); ok && e.valid("#CullingOverride.notebookIdleTimeout", v) {
+		cull.set("notebookIdleTimeout", v)
+	}
+	if v, ok := get(vals, "jupyterhub", "cull", "maxAge"); ok && e.valid("#CullingOverride.notebookMaxAge", v) {
+		cull.set("notebookMaxAge", v)
+	}
+	if len(cull.fields) > 0 {
+		o.set("culling", cull).section = !env
+	}
+}
+
+func (im *importer) cloud() error {
+	e, name := im.e, im.o.Name
+	cl, _ := get(im.hubploy, "cluster")
+	cm, _ := cl.(map[string]any)
+	provider := getString(cm, "provider")
+	c := &object{}
+	str := func(label, val, def, todo string) {
+		if val != "" && e.valid(map[string]string{"gcp": "#GCP.", "aws": "#AWS.", "azure": "#Azure."}[c.get("provider").value.(string)]+label, val) {
+			c.set(label, val)
+			return
+		}
+		c.set(label, def).line = "TODO(operator): " + todo
+	}
+	var pools *object
+	switch provider {
+	case "gcloud", "gcp", "google":
+		c.set("provider", "gcp")
+		g, _ := get(cm, "gcloud")
+		gm, _ := g.(map[string]any)
+		str("project", getString(gm, "project"), "pangeo-hub-project", "the GCP project id")
+		loc := getString(gm, "zone")
+		if loc == "" {
+			loc = getString(gm, "region")
+		}
+		str("location", loc, "us-central1-b", "the cluster's zone or region")
+		str("cluster", getString(gm, "cluster"), name, "the GKE cluster's name")
+		pools = e.starterCloud("gcp", name).get("nodePools").value.(*object)
+		if k := getString(gm, "service_key"); k != "" {
+			im.secrets = appendUnique(im.secrets, k)
+		}
+	case "aws":
+		c.set("provider", "aws")
+		a, _ := get(cm, "aws")
+		am, _ := a.(map[string]any)
+		acct := getString(am, "account_id")
+		if acct == "" {
+			if v, ok := am["account_id"]; ok {
+				acct = fmt.Sprint(v)
+			}
+		}
+		str("accountId", acct, "123456789012", "the 12-digit AWS account id")
+		str("region", getString(am, "region"), "us-west-2", "the AWS region")
+		str("cluster", getString(am, "cluster"), name, "the EKS cluster's name")
+		pools = e.starterCloud("aws", name).get("nodePools").value.(*object)
+		if k := getString(am, "service_key"); k != "" {
+			im.secrets = appendUnique(im.secrets, k)
+		}
+	case "azure":
+		c.set("provider", "azure")
+		a, _ := get(cm, "azure")
+		am, _ := a.(map[string]any)
+		str("resourceGroup", getString(am, "resource_group"), "pangeo-"+name, "the cluster's resource group")
+		str("cluster", getString(am, "cluster"), name, "the AKS cluster's name")
+		str("registry", "", "pangeo"+strings.ReplaceAll(name, "-", ""), "the Azure Container Registry (without .azurecr.io)")
+		str("location", getString(am, "location"), "westeurope", "the Azure region")
+		pools = e.starterCloud("azure", name).get("nodePools").value.(*object)
+		if k := getString(am, "service_principal"); k != "" {
+			im.secrets = appendUnique(im.secrets, k)
+		}
+	default:
+		return fmt.Errorf("hubploy.yaml: cluster.provider %q: pangeo-gen knows gcloud, aws and azure", provider)
+	}
+	if rk := getString(im.hubploy, "images", "registry", getString(im.hubploy, "images", "registry", "provider"), "service_key"); rk != "" {
+		im.secrets = appendUnique(im.secrets, rk)
+	}
+	f := c.set("nodePools", pools)
+	f.doc = []string{"TODO(operator): hubploy.yaml does not say: the pools' machine types and sizes."}
+	cf := im.body.set("cloud", c)
+	cf.section = true
+	cf.doc = []string{"From hubploy.yaml's cluster."}
+	return nil
+}
+
+// image converts image/binder/ and dask_config.yaml.
+func (im *importer) image() error {
+	e := im.e
+	img := &object{}
+	f := im.body.set("image", img)
+	f.section = true
+	repo := getString(im.hubploy, "images", "image_name")
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	if repo != "" && e.valid("#Repository", repo) {
+		img.set("repository", repo)
+		f.doc = append(f.doc, "repository is hubploy.yaml's images.image_name.")
+	} else {
+		img.set("repository", "registry.example.org/pangeo/"+im.o.Name+"-notebook").line = "TODO(operator): the registry repository the image is pushed to"
+	}
+	binder := filepath.Join(im.o.Dir, "image", "binder")
+	config := map[string][]byte{}
+	entries, err := os.ReadDir(binder)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	for _, d := range entries {
+		if d.IsDir() {
+			im.loss("image/binder/"+d.Name(), "", "a folder: not converted")
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(binder, d.Name()))
+		if err != nil {
+			return err
+		}
+		config[d.Name()] = data
+	}
+	if dc, ok := config["dask_config.yaml"]; ok {
+		delete(config, "dask_config.yaml")
+		if err := im.daskConfig(dc); err != nil {
+			return err
+		}
+	}
+	s := &imageSpec{notes: map[string][]string{}, binder: "image/binder"}
+	e.convertConfig(s, config)
+	for _, field := range sortedKeys(s.notes) {
+		for _, n := range s.notes[field] {
+			file, rest, _ := strings.Cut(n, ": ")
+			im.loss(file, "", rest)
+		}
+	}
+	if s.base != "" {
+		bf := img.set("base", s.base)
+		bf.doc = []string{"The FROM line of image/binder/Dockerfile."}
+		if !strings.Contains(s.base, "-onbuild") {
+			bf.doc = append(bf.doc, wrap("TODO(operator): not an -onbuild image: gen's one-line Dockerfile builds FROM it as the old one did, and the binder files below are not run by it.", 68)...)
+			im.res.Notes = append(im.res.Notes, "TODO(operator): image.base "+s.base+" is not an -onbuild image: check what the image build does with it")
+		}
+	}
+	conda := &object{}
+	if len(s.conda.Channels) > 0 {
+		conda.set("channels", s.conda.Channels)
+	}
+	if len(s.conda.Dependencies) > 0 {
+		conda.set("dependencies", s.conda.Dependencies)
+	}
+	if len(s.conda.Pip) > 0 {
+		conda.set("pip", s.conda.Pip)
+	}
+	if len(conda.fields) > 0 {
+		img.set("conda", conda)
+	}
+	if len(s.apt) > 0 {
+		img.set("apt", s.apt)
+	}
+	if len(s.postBuild) > 0 {
+		img.set("postBuild", s.postBuild)
+	}
+	if len(s.start) > 0 {
+		st := &object{}
+		for _, k := range sortedKeys(s.start) {
+			st.set(k, s.start[k])
+		}
+		img.set("start", st)
+	}
+	if len(s.read) > 0 {
+		f.doc = append(f.doc, wrap("From "+strings.Join(s.read, ", ")+".", 72)...)
+	}
+	return nil
+}
+
+var nthreads = regexp.MustCompile(`^[0-9]+$`)
+
+// daskConfig reads image/binder/dask_config.yaml: a
+// kubernetes.worker-template makes the Dask backend kubernetes with the
+// template's cores, memory and threads; the rest is lost (pangeo-gen writes
+// the image's Dask configuration itself).
+func (im *importer) daskConfig(data []byte) error {
+	const file = "image/binder/dask_config.yaml"
+	var v any
+	if err := yaml.Unmarshal(data, &v); err != nil {
+		im.loss(file, "", "not YAML: "+err.Error())
+		return nil
+	}
+	m, _ := plain(v).(map[string]any)
+	generated := map[string]any{
+		"distributed.dashboard.link":  "/user/{JUPYTERHUB_USER}/proxy/{port}/status",
+		"labextension.factory.module": "dask_kubernetes",
+		"labextension.factory.class":  "KubeCluster",
+	}
+	tmpl, hasTmpl := get(m, "kubernetes", "worker-template")
+	var leaves func(prefix string, v any)
+	leaves = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for _, k := range sortedKeys(x) {
+				leaves(strings.TrimPrefix(prefix+"."+k, "."), x[k])
+			}
+			return
+		case []any:
+			if len(x) == 0 {
+				return
+			}
+		case nil:
+			return
+		}
+		if prefix == "kubernetes.worker-template" || strings.HasPrefix(prefix, "kubernetes.worker-template.") {
+			return
+		}
+		if g, ok := generated[prefix]; ok && (g == v || !hasTmpl && strings.HasPrefix(prefix, "labextension")) {
+			if hasTmpl || !strings.HasPrefix(prefix, "labextension") {
+				return
+			}
+		}
+		im.loss(file, prefix, fmt.Sprintf("%s: not represented (pangeo-gen writes the image's Dask configuration)", showJSON(v)))
+	}
+	leaves("", m)
+	if !hasTmpl {
+		return nil
+	}
+	worker := &object{}
+	c0, _ := get(map[string]any{"t": tmpl}, "t", "spec")
+	var container map[string]any
+	if spec, ok := c0.(map[string]any); ok {
+		if cs, ok := spec["containers"].([]any); ok && len(cs) > 0 {
+			container, _ = cs[0].(map[string]any)
+		}
+	}
+	tkey := "kubernetes.worker-template"
+	if container == nil {
+		im.loss(file, tkey, "no spec.containers[0]: the Dask backend stays gateway")
+		return nil
+	}
+	ckey := tkey + ".spec.containers[0]"
+	reqCPU, _ := get(container, "resources", "requests", "cpu")
+	limCPU, _ := get(container, "resources", "limits", "cpu")
+	reqMem, _ := get(container, "resources", "requests", "memory")
+	limMem, _ := get(container, "resources", "limits", "memory")
+	num := func(v any) (float64, bool) {
+		switch x := v.(type) {
+		case int64:
+			return float64(x), true
+		case float64:
+			return x, true
+		case string:
+			f, err := strconv.ParseFloat(x, 64)
+			return f, err == nil
+		}
+		return 0, false
+	}
+	if c, ok := num(reqCPU); ok && c > 0 {
+		worker.set("cores", reqCPU)
+		if lc, ok := num(limCPU); ok && lc != c {
+			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s differs from requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
+		}
+	} else if c, ok := num(limCPU); ok && c > 0 {
+		worker.set("cores", limCPU)
+	} else {
+		im.loss(file, ckey+".resources.cpu", "no parseable cpu: dask.worker.cores keeps its default")
+	}
+	mem := reqMem
+	if mem == nil {
+		mem = limMem
+	}
+	if ms, ok := mem.(string); ok && im.e.valid("#Quantity", ms) {
+		worker.set("memory", ms)
+		if limMem != nil && limMem != mem {
+			im.loss(file, ckey+".resources.limits.memory", fmt.Sprintf("%s differs from requests.memory %s: dask.worker.memory is both, set to the request", showJSON(limMem), showJSON(reqMem)))
+		}
+	} else {
+		im.loss(file, ckey+".resources.memory", fmt.Sprintf("%s: not a memory quantity dask.worker.memory takes", showJSON(mem)))
+	}
+	var rest []string
+	if args, ok := container["args"].([]any); ok {
+		for i := 0; i < len(args); i++ {
+			a := fmt.Sprint(args[i])
+			if a == "--nthreads" && i+1 < len(args) && nthreads.MatchString(fmt.Sprint(args[i+1])) {
+				n, _ := strconv.Atoi(fmt.Sprint(args[i+1]))
+				if n > 0 {
+					worker.set("threads", n)
+				}
+				i++
+				continue
+			}
+			if i == 0 && a == "dask-worker" {
+				continue
+			}
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) > 0 {
+		im.loss(file, ckey+".args", fmt.Sprintf("%s: not represented (pangeo-gen writes the worker command)", strings.Join(rest, " ")))
+	}
+	for _, k := range sortedKeys(container) {
+		if k == "args" || k == "resources" || k == "image" || k == "name" {
+			continue
+		}
+		im.loss(file, ckey+"."+k, "not represented")
+	}
+	if spec, ok := c0.(map[string]any); ok {
+		for _, k := range sortedKeys(spec) {
+			if k != "containers" {
+				im.loss(file, tkey+".spec."+k, fmt.Sprintf("%s: not represented (pangeo-gen writes the worker template)", showJSON(spec[k])))
+			}
+		}
+	}
+	d := &object{}
+	d.set("backend", "kubernetes")
+	if len(worker.fields) > 0 {
+		d.set("worker", worker)
+	}
+	df := im.body.set("dask", d)
+	df.section = true
+	df.doc = []string{"From image/binder/dask_config.yaml's kubernetes.worker-template (classic dask-kubernetes)."}
+	return nil
+}
+
+// resolve writes the raw values, evaluates the hub and drops each raw value
+// gen refuses as contradicting a typed one, until gen accepts the hub.
+func (im *importer) resolve() error {
+	if err := im.build(); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "pangeo-gen-import-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if err := importCopyTree(filepath.Join(im.e.Root, "cue.mod"), filepath.Join(tmp, "cue.mod")); err != nil {
+		return err
+	}
+	if err := importCopyTree(filepath.Join(im.e.Root, "schema"), filepath.Join(tmp, "schema")); err != nil {
+		return err
+	}
+	hubsDir := filepath.Join(im.e.Root, loader.HubsDir)
+	entries, err := os.ReadDir(hubsDir)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(tmp, loader.HubsDir), 0o755); err != nil {
+		return err
+	}
+	for _, d := range entries {
+		if d.IsDir() || !strings.HasSuffix(d.Name(), ".cue") {
+			continue
+		}
+		// Only the package's shared files: other hubs need not be valid
+		// for this one to evaluate.
+		data, err := os.ReadFile(filepath.Join(hubsDir, d.Name()))
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(data), "hubs: [") || !strings.Contains(string(data), "\nhubs: ") {
+			if err := os.WriteFile(filepath.Join(tmp, loader.HubsDir, d.Name()), data, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	for round := 0; ; round++ {
+		data, err := im.bytes()
+		if err != nil {
+			return err
+		}
+		im.res.Data = data
+		if err := os.WriteFile(filepath.Join(tmp, loader.HubsDir, im.o.Name+".cue"), data, 0o644); err != nil {
+			return err
+		}
+		fed, err := loader.Load(tmp)
+		if err != nil {
+			return fmt.Errorf("the imported hub does not load: %v\n%s", err, data)
+		}
+		h := fed.Hub(im.o.Name)
+		if h == nil {
+			return fmt.Errorf("the imported hub %s is not in the package", im.o.Name)
+		}
+		_, err = gen.Generate(h)
+		if err == nil {
+			return nil
+		}
+		var ces gen.ConflictErrors
+		if !errors.As(err, &ces) || round > 5 {
+			return err
+		}
+		for _, ce := range ces {
+			env, file := "common", "config/common.yaml"
+			if ce.Env != "" {
+				env, file = ce.Env, "config/"+ce.Env+".yaml"
+			}
+			if !del(im.raw[env], ce.Path) {
+				return err
+			}
+			why := fmt.Sprintf("%s contradicts the value pangeo-gen generates, %s, and no typed field takes it", showJSON(ce.Raw), showJSON(ce.Typed))
+			if ce.TypedEnv != "" && ce.Env == "" {
+				why += " (in " + ce.TypedEnv + ")"
+			}
+			im.loss(file, im.keyOf(ce.Path), why)
+		}
+	}
+}
+
+// bytes formats the file with the current raw values.
+func (im *importer) bytes() ([]byte, error) {
+	body := im.body
+	for _, env := range []string{"staging", "prod"} {
+		eo := im.envs[env]
+		eo.remove("values")
+		if len(im.raw[env]) > 0 {
+			f := eo.set("values", dataObject(im.raw[env]))
+			f.doc = []string{"The rest of config/" + env + ".yaml, unwrapped."}
+		}
+	}
+	body.remove("values")
+	if len(im.raw["common"]) > 0 {
+		f := body.set("values", dataObject(im.raw["common"]))
+		f.section = true
+		f.doc = wrap("config/common.yaml, unwrapped to the daskhub layout: what the typed fields above do not say. A raw value never overrides a typed one.", 72)
+	}
+	doc := fmt.Sprintf("%s: imported from %s by `%s`.", im.o.Name, filepath.ToSlash(im.o.Dir), im.o.Command)
+	if im.res.Wrapper != "" {
+		doc += fmt.Sprintf(" The values were nested under %s: (the old umbrella chart).", im.res.Wrapper)
+	}
+	doc += " Each TODO(operator) marks a value the old hub did not have; `pangeo-gen vet " + im.o.Name + "` checks the file after each edit."
+	lines := wrap(doc, 76)
+	if len(im.secrets) > 0 {
+		lines = append(lines, "")
+		lines = append(lines, wrap("Secrets of the old hub (not read; put their content into deployments/"+im.o.Name+"/secrets/): "+strings.Join(im.secrets, ", ")+".", 76)...)
+	}
+	sortLosses(im.res.Losses)
+	if len(im.res.Losses) > 0 {
+		lines = append(lines, "", "Not imported (pangeo-gen import reported them):")
+		for _, l := range im.res.Losses {
+			lines = append(lines, "  "+l.String())
+		}
+	}
+	hf := &hubFile{name: im.o.Name, doc: lines, body: body}
+	return hf.bytes()
+}
+
+// dataObject is data as the file model, keys sorted.
+func dataObject(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		o := &object{}
+		for _, k := range sortedKeys(x) {
+			o.set(k, dataObject(x[k]))
+		}
+		return o
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = dataObject(it)
+		}
+		return out
+	}
+	return v
+}
+
+func importCopyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+}
+
+// sortLosses orders losses by file, then key.
+func sortLosses(ls []Loss) {
+	slices.SortStableFunc(ls, func(a, b Loss) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+}

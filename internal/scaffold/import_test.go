@@ -1,0 +1,192 @@
+package scaffold
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+)
+
+// referenceHub is a hand-kept hub of pangeo-cloud-federation, at the
+// repository root's ../shared/reference/pangeo-cloud-federation/.
+func referenceHub(t *testing.T, rel string) string {
+	t.Helper()
+	root, err := loader.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "..", "shared", "reference", "pangeo-cloud-federation", filepath.FromSlash(rel))
+	if fi, err := os.Stat(filepath.Join(dir, "hubploy.yaml")); err != nil || fi.IsDir() {
+		t.Fatalf("reference hub %s is missing (%v): the round trip needs ../shared/reference/pangeo-cloud-federation next to the repository", dir, err)
+	}
+	return dir
+}
+
+// TestImportRoundTrip imports each reference hub, generates it and checks
+// that every key path of the old values (after the unwrap), except the
+// reported losses, keeps its value in the merged values gen writes for each
+// environment (gen adds what the typed fields generate: a superset), and
+// that the image's conda channels and dependencies are the old
+// environment.yml's.
+func TestImportRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		ref, name string
+		losses    []string
+	}{
+		{"2019-08/deployments/ocean", "ocean", []string{
+			"config/common.yaml: homeDirectories",
+			"config/common.yaml: pangeo.jupyterhub.singleuser.storage.type",
+			"image/binder/dask_config.yaml: distributed.admin.tick.limit",
+			"image/binder/dask_config.yaml: distributed.logging.bokeh",
+			"image/binder/dask_config.yaml: kubernetes.worker-template.spec.containers[0].args",
+			"image/binder/dask_config.yaml: kubernetes.worker-template.spec.containers[0].resources.limits.cpu",
+			"image/binder/dask_config.yaml: kubernetes.worker-template.spec.restartPolicy",
+		}},
+		{"2024-02/deployments/gcp-uscentral1b", "gcp-uscentral1b", []string{
+			"config/common.yaml: daskhub.dask-gateway.gateway.backend.worker.extraPodConfig.tolerations",
+			"config/common.yaml: daskhub.jupyterhub.singleuser.storage.type",
+			"config/common.yaml: homeDirectories",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := referenceHub(t, tc.ref)
+			root := t.TempDir()
+			repo, err := loader.FindRoot(".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			copyTree(t, filepath.Join(repo, "cue.mod"), filepath.Join(root, "cue.mod"))
+			copyTree(t, filepath.Join(repo, "schema"), filepath.Join(root, "schema"))
+			hubsCue, err := os.ReadFile(filepath.Join(repo, "hubs", "hubs.cue"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.MkdirAll(filepath.Join(root, "hubs"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(root, "hubs", "hubs.cue"), hubsCue, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			old := filepath.Join(root, "old", tc.name)
+			copyTree(t, src, old)
+
+			e, err := Open(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.Import(ImportOptions{Dir: old, Name: tc.name, Command: "pangeo-gen import"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, l := range res.Losses {
+				got = append(got, l.File+": "+l.Key)
+			}
+			if !slices.Equal(got, tc.losses) {
+				t.Errorf("losses:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.losses, "\n"))
+			}
+			if err := os.WriteFile(filepath.Join(root, res.Path), res.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			fed, err := loader.Load(root)
+			if err != nil {
+				t.Fatalf("load: %v\n%s", err, res.Data)
+			}
+			out, err := gen.Generate(fed.Hub(tc.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			// lost reports whether a values path is a reported loss.
+			lost := func(file string, path []string) bool {
+				key := strings.Join(path, ".")
+				if res.Wrapper != "" {
+					key = res.Wrapper + "." + key
+				}
+				for _, l := range res.Losses {
+					if l.File == file && (key == l.Key || strings.HasPrefix(key, l.Key+".")) {
+						return true
+					}
+				}
+				return false
+			}
+			for _, env := range []string{"staging", "prod"} {
+				merged := out.Values.Merged(env)
+				n := 0
+				var walk func(file string, path []string, v any)
+				walk = func(file string, path []string, v any) {
+					if m, ok := v.(map[string]any); ok && len(m) > 0 {
+						for k, x := range m {
+							walk(file, append(slices.Clone(path), k), x)
+						}
+						return
+					}
+					if lost(file, path) || lost("config/common.yaml", path) {
+						return
+					}
+					n++
+					have, ok := get(merged, path...)
+					if !ok {
+						t.Errorf("%s: %s: missing from the generated values", env, strings.Join(path, "."))
+						return
+					}
+					if showJSON(have) != showJSON(v) {
+						t.Errorf("%s: %s: generated %s, was %s", env, strings.Join(path, "."), showJSON(have), showJSON(v))
+					}
+				}
+				// The env file's values override common's, as Helm merges them.
+				full := gen.Coalesce(res.Original["common"], res.Original[env])
+				walk("config/"+env+".yaml", nil, full)
+				if n < 10 {
+					t.Errorf("%s: only %d values compared", env, n)
+				}
+			}
+
+			// The image's conda environment is the old environment.yml's.
+			data, err := os.ReadFile(filepath.Join(src, "image", "binder", "environment.yml"))
+			if os.IsNotExist(err) {
+				if len(out.Hub.Image.Conda.Dependencies) > 0 {
+					t.Errorf("dependencies %v without an environment.yml", out.Hub.Image.Conda.Dependencies)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var env struct {
+				Channels     []string `yaml:"channels"`
+				Dependencies []any    `yaml:"dependencies"`
+			}
+			if err := yaml.Unmarshal(data, &env); err != nil {
+				t.Fatal(err)
+			}
+			var deps, pip []string
+			for _, d := range env.Dependencies {
+				switch d := d.(type) {
+				case string:
+					deps = appendUnique(deps, d)
+				case map[string]any:
+					for _, p := range d["pip"].([]any) {
+						pip = appendUnique(pip, p.(string))
+					}
+				}
+			}
+			c := out.Hub.Image.Conda
+			if !slices.Equal(c.Channels, env.Channels) {
+				t.Errorf("channels %v, want %v", c.Channels, env.Channels)
+			}
+			if !slices.Equal(c.Dependencies, deps) {
+				t.Errorf("dependencies %v, want %v", c.Dependencies, deps)
+			}
+			if !slices.Equal(c.Pip, pip) {
+				t.Errorf("pip %v, want %v", c.Pip, pip)
+			}
+		})
+	}
+}
