@@ -13,7 +13,7 @@ import (
 
 func newImport(g *globals) *cobra.Command {
 	var name string
-	var allowLoss bool
+	var allowLoss, upgrade bool
 	cmd := &cobra.Command{
 		Use:   "import DIR",
 		Short: "Migrate a hand-kept hubploy hub (hubploy.yaml, config/, image/binder/) into hubs/<hub>.cue",
@@ -40,7 +40,16 @@ values (which add what the typed fields generate), except the losses: keys
 outside the wrapper, raw values that contradict what the typed fields
 generate, and what the image conversion cannot hold. They are listed on
 stderr by file and key; import then exits 1 and writes nothing, unless
---allow-loss (it writes the hub and still lists them).`,
+--allow-loss (it writes the hub and still lists them).
+
+--upgrade also translates the keys the jupyterhub chart renamed or removed
+since the old values were written (z2jh 2.0 to 4.x), before the typed fields
+are lifted, and lists each on stderr ("upgrade: FILE: OLD -> NEW"): the
+top-level auth: becomes hub.config (JupyterHub.authenticator_class, the
+authenticator's section, Authenticator.admin_users and allowed_users), and
+singleuser.cloudMetadata.enabled the inverse blockWithIptables. An
+authentication that maps cleanly onto auth.github or auth.oauth2 is lifted
+there. A removed key with no successor is a loss.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("name") && name == "" {
@@ -49,15 +58,16 @@ stderr by file and key; import then exits 1 and writes nothing, unless
 			if fi, err := os.Stat(args[0]); err != nil || !fi.IsDir() {
 				return &usageError{fmt.Errorf("%s is not a folder", args[0])}
 			}
-			return g.importHub(args[0], name, allowLoss)
+			return g.importHub(args[0], name, allowLoss, upgrade)
 		},
 	}
 	cmd.Flags().StringVar(&name, "name", "", "the hub's name (default: DIR's base name)")
 	cmd.Flags().BoolVar(&allowLoss, "allow-loss", false, "write the hub even when some values cannot be represented (they are still listed)")
+	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "translate the keys the jupyterhub chart renamed or removed since the old values were written (they are listed on stderr)")
 	return cmd
 }
 
-func (g *globals) importHub(dir, name string, allowLoss bool) error {
+func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	root, err := g.findRoot()
 	if err != nil {
 		return err
@@ -73,9 +83,15 @@ func (g *globals) importHub(dir, name string, allowLoss bool) error {
 	if allowLoss {
 		parts = append(parts, "--allow-loss")
 	}
-	res, err := env.Import(scaffold.ImportOptions{Dir: dir, Name: name, Command: strings.Join(parts, " ")})
+	if upgrade {
+		parts = append(parts, "--upgrade")
+	}
+	res, err := env.Import(scaffold.ImportOptions{Dir: dir, Name: name, Command: strings.Join(parts, " "), Upgrade: upgrade})
 	if err != nil {
 		return err
+	}
+	for _, u := range res.Upgrades {
+		fmt.Fprintf(g.stderr, "upgrade: %s\n", u)
 	}
 	for _, l := range res.Losses {
 		fmt.Fprintf(g.stderr, "loss: %s\n", l)

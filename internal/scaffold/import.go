@@ -27,6 +27,9 @@ type ImportOptions struct {
 	Name string
 	// Command is the command line, quoted in the file.
 	Command string
+	// Upgrade translates the keys the jupyterhub chart renamed or removed
+	// since the old values were written (see Upgrade).
+	Upgrade bool
 }
 
 // Loss is a value of the old hub the new file cannot represent.
@@ -49,6 +52,8 @@ type ImportResult struct {
 	Losses []Loss
 	// Notes are what the operator should know (placeholders, secrets).
 	Notes []string
+	// Upgrades are the keys --upgrade translated, by file and key.
+	Upgrades []Upgrade
 	// Wrapper is the umbrella chart key the values were nested under
 	// ("pangeo", "daskhub"), "" when there was none.
 	Wrapper string
@@ -87,6 +92,12 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	sortLosses(im.res.Losses)
+	slices.SortStableFunc(im.res.Upgrades, func(a, b Upgrade) int {
+		if c := strings.Compare(a.File, b.File); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Old, b.Old)
+	})
 	if len(im.secrets) > 0 {
 		im.res.Notes = append(im.res.Notes, "secrets of the old hub (not read): "+strings.Join(im.secrets, ", "))
 	}
@@ -263,6 +274,9 @@ func (im *importer) read() error {
 				im.loss("config/"+env+".yaml", k, fmt.Sprintf("outside the %s: wrapper (a value of the old umbrella chart itself): the daskhub layout has no place for it", wrapper))
 			}
 		}
+		if im.o.Upgrade {
+			im.upgradeValues("config/"+env+".yaml", vals)
+		}
 		im.raw[env] = vals
 		im.res.Original[env] = cloneData(vals).(map[string]any)
 	}
@@ -364,13 +378,19 @@ func (im *importer) build() error {
 		return err
 	}
 
-	auth := &object{short: true}
-	gh := auth.obj("github")
-	gh.short = true
-	gh.set("orgs", []string{"pangeo-data"})
-	f = body.set("auth", auth)
-	f.section = true
-	f.doc = wrap("TODO(operator): who may log in. The old hub's authentication settings, if any, stay in the raw values below; state them here (auth.github or auth.oauth2) and remove them there.", 72)
+	if auth := im.liftAuth(); auth != nil {
+		f = body.set("auth", auth)
+		f.section = true
+		f.doc = []string{"From hub.config (authenticator_class, its section, Authenticator)."}
+	} else {
+		auth := &object{short: true}
+		gh := auth.obj("github")
+		gh.short = true
+		gh.set("orgs", []string{"pangeo-data"})
+		f = body.set("auth", auth)
+		f.section = true
+		f.doc = wrap("TODO(operator): who may log in. The old hub's authentication settings, if any, stay in the raw values below; state them here (auth.github or auth.oauth2) and remove them there.", 72)
+	}
 
 	im.liftNotebook(body, im.raw["common"], false)
 	im.pruneLifted(contact)
