@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/retry"
 	"io"
 	"net"
 	"net/http"
@@ -227,35 +228,14 @@ func (c *Cache) open(ctx context.Context, u string) (io.ReadCloser, error) {
 	return resp.Body, nil
 }
 
-// retry calls f until it succeeds, fails for good, or has been tried
-// len(RetryDelays)+1 times, waiting RetryDelays between tries.
+// retry calls f as retry.Do does, with the cache's delays, retrying what
+// transient accepts.
 func (c *Cache) retry(ctx context.Context, f func() error) error {
 	delays := c.RetryDelays
 	if delays == nil {
 		delays = DefaultRetryDelays
 	}
-	for try := 0; ; try++ {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return err
-		}
-		if !transient(err) {
-			return err
-		}
-		if try == len(delays) {
-			return fmt.Errorf("%w (tried %d times)", err, try+1)
-		}
-		t := time.NewTimer(delays[try])
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%w (then %w)", err, ctx.Err())
-		case <-t.C:
-		}
-	}
+	return retry.Do(ctx, delays, transient, f)
 }
 
 // transient reports whether err may go away when tried again.

@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/retry"
 	"io"
 	"net"
 	"net/http"
@@ -158,27 +159,9 @@ func Exists(ctx context.Context, image string, o Options) (bool, error) {
 	return found, nil
 }
 
-// Retry calls f until it succeeds, fails for good (an error Transient
-// does not accept), the context ends, or it has been tried len(delays)+1
-// times, waiting delays between tries. The last error says how many tries
-// were made.
+// Retry calls f as retry.Do does, retrying what Transient accepts.
 func Retry(ctx context.Context, delays []time.Duration, f func() error) error {
-	for try := 0; ; try++ {
-		err := f()
-		if err == nil || ctx.Err() != nil || !Transient(err) {
-			return err
-		}
-		if try == len(delays) {
-			return fmt.Errorf("%w (tried %d times)", err, try+1)
-		}
-		t := time.NewTimer(delays[try])
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%w (then %w)", err, ctx.Err())
-		case <-t.C:
-		}
-	}
+	return retry.Do(ctx, delays, Transient, f)
 }
 
 // absent reports whether err is the registry saying it has no such
