@@ -86,37 +86,16 @@ echo "planning against $base"
 pangeo-gen ci plan --base "$base" > continuation.yml
 cat continuation.yml
 `, opts.MainBranch, deploy)
-	type run struct {
-		Name        string            `yaml:"name"`
-		Environment map[string]string `yaml:"environment,omitempty"`
-		Command     string            `yaml:"command"`
-	}
-	type image struct {
-		Image string `yaml:"image"`
-	}
-	type job struct {
-		Docker []image `yaml:"docker"`
-		Steps  []any   `yaml:"steps"`
-	}
-	type workflow struct {
-		Jobs []string `yaml:"jobs"`
-	}
-	cfg := struct {
-		Version   string              `yaml:"version"`
-		Setup     bool                `yaml:"setup"`
-		Orbs      map[string]string   `yaml:"orbs"`
-		Jobs      map[string]job      `yaml:"jobs"`
-		Workflows map[string]workflow `yaml:"workflows"`
-	}{
+	cfg := CircleConfig{
 		Version: "2.1",
 		Setup:   true,
 		Orbs:    map[string]string{"continuation": opts.ContinuationOrb},
-		Jobs: map[string]job{"plan": {
-			Docker: []image{{Image: opts.GoImage}},
+		Jobs: map[string]CircleJob{"plan": {
+			Docker: []CircleImage{{Image: opts.GoImage}},
 			Steps: []any{
 				"checkout",
-				map[string]run{"run": {Name: "Install pangeo-gen from this commit", Command: "go install ./cmd/pangeo-gen\npangeo-gen --help > /dev/null\n"}},
-				map[string]run{"run": {
+				map[string]CircleRun{"run": {Name: "Install pangeo-gen from this commit", Command: "go install ./cmd/pangeo-gen\npangeo-gen --help > /dev/null\n"}},
+				map[string]CircleRun{"run": {
 					Name:        "Plan the hubs this change affects",
 					Environment: map[string]string{"BASE_REVISION": "<< pipeline.git.base_revision >>"},
 					Command:     plan,
@@ -124,7 +103,7 @@ cat continuation.yml
 				map[string]any{"continuation/continue": map[string]string{"configuration_path": "continuation.yml"}},
 			},
 		}},
-		Workflows: map[string]workflow{"setup": {Jobs: []string{"plan"}}},
+		Workflows: map[string]CircleWorkflow{"setup": {Jobs: []any{"plan"}}},
 	}
 	var b bytes.Buffer
 	b.WriteString(CircleCIHeader)
@@ -137,4 +116,39 @@ cat continuation.yml
 		return File{}, fmt.Errorf("%s: %w", CircleCIPath, err)
 	}
 	return File{Path: CircleCIPath, Mode: 0o644, Data: b.Bytes()}, nil
+}
+
+// CircleConfig is a CircleCI 2.1 config, the setup config gen writes and
+// the continuation config ci plan prints.
+type CircleConfig struct {
+	Version   string                    `yaml:"version"`
+	Setup     bool                      `yaml:"setup,omitempty"`
+	Orbs      map[string]string         `yaml:"orbs,omitempty"`
+	Jobs      map[string]CircleJob      `yaml:"jobs"`
+	Workflows map[string]CircleWorkflow `yaml:"workflows"`
+}
+
+// CircleJob is a job run in a Docker image; a step is "checkout", a
+// {"run": CircleRun} or an orb command.
+type CircleJob struct {
+	Docker []CircleImage `yaml:"docker"`
+	Steps  []any         `yaml:"steps"`
+}
+
+// CircleImage is a job's Docker image.
+type CircleImage struct {
+	Image string `yaml:"image"`
+}
+
+// CircleRun is a run step; fields in the order a reader wants them.
+type CircleRun struct {
+	Name            string            `yaml:"name"`
+	Environment     map[string]string `yaml:"environment,omitempty"`
+	NoOutputTimeout string            `yaml:"no_output_timeout,omitempty"`
+	Command         string            `yaml:"command"`
+}
+
+// CircleWorkflow lists a workflow's jobs: names, or {name: options}.
+type CircleWorkflow struct {
+	Jobs []any `yaml:"jobs"`
 }

@@ -142,36 +142,17 @@ var dnsLabel = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 // step is one step of a job; map keys are sorted when encoded.
 type step = any
 
-// runStep is a run step; fields in the order a reader wants them.
-type runStep struct {
-	Name            string `yaml:"name"`
-	NoOutputTimeout string `yaml:"no_output_timeout,omitempty"`
-	Command         string `yaml:"command"`
-}
+// The config types are gen's, which writes the setup config.
+type (
+	runStep     = gen.CircleRun
+	dockerImage = gen.CircleImage
+	job         = gen.CircleJob
+	workflow    = gen.CircleWorkflow
+	config      = gen.CircleConfig
+)
 
 func run(name, command string) step {
 	return map[string]runStep{"run": {Name: name, Command: command}}
-}
-
-type dockerImage struct {
-	Image string `yaml:"image"`
-}
-
-type job struct {
-	Docker []dockerImage `yaml:"docker"`
-	Steps  []step        `yaml:"steps"`
-}
-
-type workflow struct {
-	Jobs []any `yaml:"jobs"`
-}
-
-type config struct {
-	Version   string              `yaml:"version"`
-	Setup     bool                `yaml:"setup,omitempty"`
-	Orbs      map[string]string   `yaml:"orbs,omitempty"`
-	Jobs      map[string]job      `yaml:"jobs"`
-	Workflows map[string]workflow `yaml:"workflows"`
 }
 
 func encode(c config) ([]byte, error) {
