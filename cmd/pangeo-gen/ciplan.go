@@ -28,11 +28,14 @@ Each affected hub comes with the kinds of change: "image changed (tag A → B)",
 "secret stubs changed: ...", "sops rule changed (.sops.yaml)", "README.md
 changed", "new hub", or "hub removed" (listed, but nothing to build or deploy).
 
---base REV: when REV names a branch (main, origin/main, or a branch of origin),
-the base is the merge base of that branch and the head (git merge-base); any
-other revision is used as it is. In a shallow or partial clone, what is missing
-is fetched from origin: the branch, then history with --deepen (50, then 500)
-and finally --unshallow. If the base still cannot be resolved, or a revision's
+--base REV: when REV is a plain branch name (main, origin/main: what git
+check-ref-format --branch accepts, without ~ ^ : @{ .. or HEAD) of a local
+branch, a remote-tracking branch or a branch of origin, the base is the merge
+base of that branch and the head (git merge-base). Any other revision (HEAD,
+HEAD~1, main^, a tag, a commit id) is used as it is: --base HEAD~1 is the
+head's parent, never origin's. In a shallow or partial clone, what is missing
+is fetched from origin: the branch or tag (a commit id: that commit), then
+history with --deepen (50, then 500) and finally --unshallow. If the base still cannot be resolved, or a revision's
 federation does not load or generate, every hub is listed with the reason
 (and a warning on stderr): unknown never means "nothing changed".
 
@@ -103,7 +106,7 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&base, "base", "", "the base revision or target branch (merge base with the head)")
+	cmd.Flags().StringVar(&base, "base", "", "the base revision (as it is), or a branch name (its merge base with the head)")
 	cmd.Flags().StringVar(&head, "head", "HEAD", "the head revision, or . for the working tree")
 	cmd.Flags().StringVar(&format, "format", "config", "config (the CircleCI continuation config), yaml or json")
 	return cmd

@@ -76,9 +76,11 @@ type PlanOptions struct {
 	// Root is the repository root (the folder holding cue.mod/), inside a
 	// git work tree; it may be a subfolder of the git repository.
 	Root string
-	// Base is a revision. When it names a branch (local, remote, or a
-	// branch of origin), the base is the merge base of that branch and
-	// the head.
+	// Base is a revision. When it is a plain branch name (main,
+	// origin/main; see repo.branch) naming a local branch, a
+	// remote-tracking branch or a branch of origin, the base is the merge
+	// base of that branch and the head. Any other revision (HEAD, HEAD~1,
+	// a commit id, a tag) is the base as it is.
 	Base string
 	// Head is a revision, Worktree for the working tree; "" is HEAD.
 	Head string
@@ -480,11 +482,38 @@ func (r *repo) commit(rev string) (string, error) {
 	return r.git("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 }
 
-// branch returns the full ref of a branch named name: a local branch, a
-// remote-tracking branch (origin/main), or origin's branch; "" if none.
+// revisionSyntax reports whether name holds revision syntax (git
+// revisions(7)) that no plain branch name has: ~ ^ : ? * [ \ a space,
+// "..", "@{", "@" alone, a leading "-" or "/", or a last component HEAD
+// (HEAD, origin/HEAD, FETCH_HEAD, ORIG_HEAD): such a name is a revision,
+// used as it is.
+func revisionSyntax(name string) bool {
+	if name == "" || name == "@" || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "/") ||
+		strings.ContainsAny(name, "~^:?*[\\ \t\n") || strings.Contains(name, "..") || strings.Contains(name, "@{") {
+		return true
+	}
+	return pseudoHead.MatchString(path.Base(name))
+}
+
+// pseudoHead is HEAD and git's other HEAD-like names (FETCH_HEAD, ...).
+var pseudoHead = regexp.MustCompile(`^[A-Z_]*HEAD$`)
+
+// branch returns the full ref of the branch named name: a local branch
+// (main), a remote-tracking branch (origin/main), or a branch of origin
+// (refs/remotes/origin/main for main); "" when name is not a plain branch
+// name or no such branch exists. A plain branch name is one that git
+// check-ref-format --branch accepts as it is and that holds no revision
+// syntax (revisionSyntax): HEAD, HEAD~1, main^, a commit id and a tag are
+// revisions, never looked up as origin/<name>.
 func (r *repo) branch(name string) string {
+	if revisionSyntax(name) {
+		return ""
+	}
+	if out, err := r.git("check-ref-format", "--branch", name); err != nil || out != name {
+		return ""
+	}
 	for _, ref := range []string{"refs/heads/" + name, "refs/remotes/" + name, "refs/remotes/origin/" + name} {
-		if _, err := r.git("rev-parse", "--verify", "--quiet", ref); err == nil {
+		if _, err := r.git("rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}"); err == nil {
 			return ref
 		}
 	}
@@ -492,7 +521,7 @@ func (r *repo) branch(name string) string {
 }
 
 // tryBase resolves the base once: the merge base with head when base
-// names a branch, else the commit it names.
+// names a branch, else the commit base names (a revision, as it is).
 func (r *repo) tryBase(base, head string) (string, error) {
 	if ref := r.branch(base); ref != "" {
 		mb, err := r.git("merge-base", ref, head)
@@ -511,9 +540,15 @@ func (r *repo) tryBase(base, head string) (string, error) {
 // deepenSteps are the --deepen fetches tried, in order, before --unshallow.
 var deepenSteps = []int{50, 500}
 
+// commitID is a full commit id (SHA-1 or SHA-256), which a remote can be
+// asked for by itself.
+var commitID = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
+
 // resolveBase resolves the base, fetching what a shallow or partial clone
-// lacks: base itself when it is not here, then history in steps (--deepen)
-// and finally all of it (--unshallow), trying again after each fetch.
+// lacks: base itself when it is not here (a plain name as origin's branch
+// or tag, a full commit id as that commit), then history in steps
+// (--deepen) and finally all of it (--unshallow), trying again after each
+// fetch.
 func (r *repo) resolveBase(base, head string) (string, error) {
 	if base == "" {
 		return "", errors.New("no base given")
@@ -528,8 +563,11 @@ func (r *repo) resolveBase(base, head string) (string, error) {
 		return "", fmt.Errorf("%v, and there is no remote to fetch from", err)
 	}
 	var fetches [][]string
-	if r.branch(base) == "" {
-		if _, cerr := r.commit(base); cerr != nil {
+	if _, cerr := r.commit(base); cerr != nil && r.branch(base) == "" {
+		switch {
+		case commitID.MatchString(base):
+			fetches = append(fetches, []string{"fetch", "--quiet", remote, base})
+		case !revisionSyntax(base):
 			// Not here: perhaps a branch or a tag of the remote's.
 			fetches = append(fetches,
 				[]string{"fetch", "--quiet", remote, "+refs/heads/" + base + ":refs/remotes/" + remote + "/" + base},
@@ -653,9 +691,10 @@ func (r *repo) snapshot(commit, dir string) *Snapshot {
 }
 
 // ResolveBase resolves base as Plan does against HEAD: the merge base of
-// HEAD and base when base names a branch (local, remote-tracking or
-// origin's), else the commit base names, fetching what a shallow clone
-// lacks. log receives the fetches; nil discards them.
+// HEAD and base when base is a plain branch name of a local,
+// remote-tracking or origin's branch, else the commit the revision base
+// names (HEAD~1 is HEAD's parent, never origin's), fetching what a shallow
+// clone lacks. log receives the fetches; nil discards them.
 func ResolveBase(ctx context.Context, root, base string, log io.Writer) (string, error) {
 	if log == nil {
 		log = io.Discard
