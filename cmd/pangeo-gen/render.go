@@ -1,14 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"path/filepath"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/internal/deploy"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
-	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
 
 func newRender(g *globals) *cobra.Command {
@@ -16,6 +12,7 @@ func newRender(g *globals) *cobra.Command {
 		req     deploy.Request
 		output  string
 		offline bool
+		force   bool
 	)
 	cmd := &cobra.Command{
 		Use:   "render HUB",
@@ -35,7 +32,15 @@ dependencies come through the chart cache, or the pinned chart itself; --chart
 replaces it. The cache is $PANGEO_GEN_CACHE or pangeo-gen/charts in the user's cache
 folder; vendor/charts (pangeo-gen charts vendor) is used first when present.
 
-The output holds the hub's secrets: -o FILE writes it with mode 0600.`,
+The output holds the hub's secrets: -o FILE writes it with mode 0600, atomically,
+its first line a comment ("# rendered by pangeo-gen render HUB --env ENV: ...")
+that marks it as render output (stdout gets the stream without it). -o
+overwrites a file only when it is render output; it refuses, unless --force, any
+other existing file, and inside the repository a hub, schema or cue.mod file, a
+secrets file, a file gen generated and any file in deployments/. A folder, a
+symbolic link or a device is always refused.
+
+--secrets - reads the secret values from standard input.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
@@ -44,6 +49,12 @@ The output holds the hub's secrets: -o FILE writes it with mode 0600.`,
 			}
 			if findings != nil {
 				return g.report(fed.Root, "text", findings)
+			}
+			if output != "" {
+				// Refuse a bad -o before the work of rendering.
+				if _, err := deploy.CheckOutput(fed.Root, output, force); err != nil {
+					return err
+				}
 			}
 			if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
 				return err
@@ -57,14 +68,7 @@ The output holds the hub's secrets: -o FILE writes it with mode 0600.`,
 				_, err := g.stdout.Write(out)
 				return err
 			}
-			abs, err := filepath.Abs(output)
-			if err != nil {
-				return err
-			}
-			if err := tree.WriteFile(filepath.Dir(abs), filepath.Base(abs), 0o600, out); err != nil {
-				return fmt.Errorf("-o: %w", err)
-			}
-			return nil
+			return deploy.WriteOutput(fed.Root, output, req.Hub, req.Env, out, force)
 		},
 	}
 	f := cmd.Flags()
@@ -76,5 +80,6 @@ The output holds the hub's secrets: -o FILE writes it with mode 0600.`,
 	f.BoolVar(&req.PinDigests, "pin-digests", false, "pin every container image to its digest (looked up in its registry)")
 	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	f.BoolVar(&force, "force", false, "let -o overwrite a file that is not render output (a hub, schema, generated or secrets file included)")
 	return cmd
 }
