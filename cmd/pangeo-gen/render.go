@@ -59,7 +59,7 @@ symbolic link or a device is always refused.
 			if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
 				return err
 			}
-			req.Fed, req.Hub = fed, args[0]
+			req.Fed, req.Hub, req.Stdin = fed, args[0], cmd.InOrStdin()
 			out, err := deploy.Render(cmd.Context(), req)
 			if err != nil {
 				return err
@@ -75,7 +75,7 @@ symbolic link or a device is always refused.
 	f.StringVar(&req.Env, "env", "staging", "environment: staging or prod")
 	f.StringVar(&req.Chart, "chart", "", "chart to render instead of the hub's pin: a folder, a .tgz, an https repository URL, or oci://host/path/name[:version]")
 	f.StringVar(&req.KubeVersion, "kube-version", render.DefaultKubeVersion, "Kubernetes version the charts see")
-	f.StringVar(&req.Secrets, "secrets", "", "file of secret values to use instead of deployments/<hub>/secrets/<env>.yaml")
+	f.StringVar(&req.Secrets, "secrets", "", "file of secret values to use instead of deployments/<hub>/secrets/<env>.yaml (- for standard input)")
 	f.BoolVar(&req.PlaceholderSecrets, "placeholder-secrets", false, "fill unfilled secret stubs with fake, deterministic values (for tests and review)")
 	f.BoolVar(&req.PinDigests, "pin-digests", false, "pin every container image to its digest (looked up in its registry)")
 	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")

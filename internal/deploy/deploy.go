@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"net"
@@ -53,8 +54,11 @@ type Request struct {
 	// render.DefaultKubeVersion if empty.
 	KubeVersion string
 	// Secrets is a file of secret values to use instead of
-	// deployments/<hub>/secrets/<env>.yaml.
+	// deployments/<hub>/secrets/<env>.yaml; secrets.Stdin ("-") reads
+	// Stdin. Read with internal/input's size limit, regular files only.
 	Secrets string
+	// Stdin is standard input, read when Secrets is secrets.Stdin.
+	Stdin io.Reader
 	// PlaceholderSecrets lets secret stubs through, filled with
 	// placeholders (secrets.Placeholders).
 	PlaceholderSecrets bool
@@ -83,7 +87,11 @@ func Render(ctx context.Context, r Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	values, err := Values(ctx, r.Fed.Root, out, r.Env, r.Secrets, r.PlaceholderSecrets)
+	sec, err := secretValues(ctx, r.Fed.Root, out, r.Env, r.Secrets, r.Stdin, r.PlaceholderSecrets)
+	if err != nil {
+		return nil, err
+	}
+	values, err := layered(out, r.Env, sec)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +175,7 @@ func Select(fed *load.Federation, hubName, env string) (*hub.Hub, error) {
 //     strings (hubploy's --set and --set-string), so that no secrets file
 //     can change it.
 func Values(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
-	sec, err := secretValues(ctx, root, out, env, secretsFile, placeholder)
+	sec, err := secretValues(ctx, root, out, env, secretsFile, nil, placeholder)
 	if err != nil {
 		return nil, err
 	}
@@ -209,14 +217,16 @@ func layered(out *gen.Output, env string, sec map[string]any) (map[string]any, e
 	return render.MergeValues(layers), nil
 }
 
-// secretValues reads the secrets of a hub-env (see Values).
-func secretValues(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
+// secretValues reads the secrets of a hub-env (see Values) with
+// secrets.Read: the size limit, regular files only, secrets.Stdin from
+// stdin.
+func secretValues(ctx context.Context, root string, out *gen.Output, env, secretsFile string, stdin io.Reader, placeholder bool) (map[string]any, error) {
 	h := out.Hub
 	file := secretsFile
 	if file == "" {
 		file = filepath.Join(root, filepath.FromSlash(SecretsPath(h.Name, env)))
 	}
-	data, err := os.ReadFile(file)
+	data, err := secrets.Read(file, stdin)
 	switch {
 	case err == nil:
 		return secrets.Parse(ctx, file, data, h.Name, env, placeholder)
@@ -388,5 +398,5 @@ func chartError(err error, source string) error {
 // SecretValues are the secrets layer of Values (the same arguments): what
 // a diff of the values masks.
 func SecretValues(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
-	return secretValues(ctx, root, out, env, secretsFile, placeholder)
+	return secretValues(ctx, root, out, env, secretsFile, nil, placeholder)
 }

@@ -16,7 +16,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"os/exec"
 	"sort"
 	"strconv"
@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/input"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 )
 
@@ -34,10 +35,30 @@ const SopsCommand = "sops"
 // ErrEncrypted: the file is git-crypt ciphertext.
 var ErrEncrypted = errors.New("secrets are encrypted: run git-crypt unlock")
 
+// Stdin as the path of a secrets file (--secrets -) is standard input.
+const Stdin = "-"
+
+// StdinName is what messages call standard input as a secrets file.
+const StdinName = "standard input (--secrets -)"
+
+// Read reads the secrets file at path with the size limit of
+// internal/input (input.Limit: 16 MiB unless $PANGEO_GEN_MAX_FILE_BYTES
+// says otherwise), regular files only: a device (/dev/zero), a FIFO or a
+// folder is refused at once. path Stdin reads stdin, with the same limit.
+func Read(path string, stdin io.Reader) ([]byte, error) {
+	if path == Stdin {
+		if stdin == nil {
+			return nil, fmt.Errorf("%s: no standard input here", StdinName)
+		}
+		return input.ReadAll(StdinName, stdin)
+	}
+	return input.ReadFile(path)
+}
+
 // Load reads the secret values of hub's environment env from the file at
-// path (see Parse).
+// path (Read, with no standard input; see Parse).
 func Load(path, hub, env string, placeholder bool) (map[string]any, error) {
-	data, err := os.ReadFile(path)
+	data, err := Read(path, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -45,24 +66,29 @@ func Load(path, hub, env string, placeholder bool) (map[string]any, error) {
 }
 
 // Parse returns the chart values of data, the bytes of the secrets file at
-// path:
+// path (Stdin: read from standard input):
 //
 //   - git-crypt ciphertext (a locked checkout) is an error wrapping
 //     ErrEncrypted;
-//   - a sops-encrypted file is decrypted by `sops --decrypt path` (sops
-//     must be on PATH, with access to the hub's key);
+//   - a sops-encrypted file is decrypted by `sops --decrypt path`, or for
+//     Stdin by `sops decrypt` reading data, YAML, on its standard input
+//     (sops must be on PATH, with access to the hub's key);
 //   - plaintext is taken as it is.
 //
 // A value still holding gen.Placeholder (CHANGEME, as in the stubs gen
 // writes) is an error unless placeholder is set: then every such value is
 // replaced as Placeholders does.
 func Parse(ctx context.Context, path string, data []byte, hub, env string, placeholder bool) (map[string]any, error) {
+	file := path
+	if path == Stdin {
+		path = StdinName
+	}
 	switch secretscan.Classify(data) {
 	case secretscan.GitCrypt:
 		return nil, fmt.Errorf("%s: %w (as a holder of the hub's git-crypt key), or pass --secrets FILE", path, ErrEncrypted)
 	case secretscan.Sops:
 		var err error
-		if data, err = decryptSops(ctx, path); err != nil {
+		if data, err = decryptSops(ctx, file, data); err != nil {
 			return nil, err
 		}
 	}
@@ -91,13 +117,22 @@ func Parse(ctx context.Context, path string, data []byte, hub, env string, place
 	return Placeholders(values, hub, env), nil
 }
 
-// decryptSops runs `sops --decrypt path` and returns its output.
-func decryptSops(ctx context.Context, path string) ([]byte, error) {
+// decryptSops runs `sops --decrypt path` and returns its output; for
+// Stdin, `sops decrypt --input-type yaml --output-type yaml` with data on
+// its standard input (sops 3.9 or later).
+func decryptSops(ctx context.Context, path string, data []byte) ([]byte, error) {
+	name, args := path, []string{"--decrypt", path}
+	if path == Stdin {
+		name, args = StdinName, []string{"decrypt", "--input-type", "yaml", "--output-type", "yaml"}
+	}
 	bin, err := exec.LookPath(SopsCommand)
 	if err != nil {
-		return nil, fmt.Errorf("%s is encrypted with sops, but sops is not installed (no %s on PATH): install sops and get access to the hub's key, or pass --secrets FILE with the decrypted values", path, SopsCommand)
+		return nil, fmt.Errorf("%s is encrypted with sops, but sops is not installed (no %s on PATH): install sops and get access to the hub's key, or pass --secrets FILE with the decrypted values", name, SopsCommand)
 	}
-	cmd := exec.CommandContext(ctx, bin, "--decrypt", path)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	if path == Stdin {
+		cmd.Stdin = bytes.NewReader(data)
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -106,7 +141,7 @@ func decryptSops(ctx context.Context, path string) ([]byte, error) {
 		if msg == "" {
 			msg = err.Error()
 		}
-		return nil, fmt.Errorf("%s: sops --decrypt failed: %s", path, msg)
+		return nil, fmt.Errorf("%s: sops %s failed: %s", name, args[0], msg)
 	}
 	return out, nil
 }

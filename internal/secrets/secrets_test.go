@@ -3,6 +3,7 @@ package secrets
 import (
 	"encoding/hex"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/input"
 )
 
 const stub = `# secret stub written by pangeo-gen from hubs/alpha.cue: replace every CHANGEME value, then encrypt
@@ -290,5 +292,41 @@ func TestPlaceholdersKeepsOtherValues(t *testing.T) {
 	}
 	if s := out["b"].(map[string]any)["c"].(string); !strings.HasPrefix(s, PlaceholderPrefix) {
 		t.Errorf("b.c = %q", s)
+	}
+}
+
+// TestRead: secrets files are read with internal/input's bounds, and "-"
+// is standard input with the same limit.
+func TestRead(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small.yaml")
+	if err := os.WriteFile(small, []byte("a: b\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(input.LimitEnv, "10")
+	for _, tc := range []struct {
+		name, path string
+		stdin      io.Reader
+		want, err  string
+	}{
+		{"file", small, nil, "a: b\n", ""},
+		{"stdin", Stdin, strings.NewReader("c: d\n"), "c: d\n", ""},
+		{"no stdin", Stdin, nil, "", "standard input (--secrets -): no standard input here"},
+		{"stdin over the limit", Stdin, strings.NewReader("c: 0123456789\n"), "", "standard input (--secrets -): larger than 10 bytes"},
+		{"device", "/dev/zero", nil, "", "not a regular file (a character device)"},
+		{"folder", dir, nil, "", "not a regular file (a folder)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Read(tc.path, tc.stdin)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one with %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || string(got) != tc.want {
+				t.Fatalf("got %q, %v; want %q", got, err, tc.want)
+			}
+		})
 	}
 }
