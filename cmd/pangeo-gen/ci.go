@@ -23,7 +23,8 @@ Like gen, it records the file in deployments/.pangeo-gen-manifest.json and
 refuses to overwrite a file it did not write or that was edited by hand
 (unless --force, which never overwrites a file pangeo-gen did not write).
 
-  --check  write nothing; exit 1 naming the file when it is missing or stale`,
+  --check  write nothing; exit 1 naming the file when it is missing, stale,
+           edited by hand or not pangeo-gen's, with the command that fixes it`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
@@ -48,16 +49,7 @@ refuses to overwrite a file it did not write or that was edited by hand
 			pending := plan.Pending()
 			if check {
 				for _, c := range pending {
-					what := "stale"
-					switch c.Action {
-					case tree.Create:
-						what = "missing"
-					case tree.Edited:
-						what = "edited by hand"
-					case tree.Foreign:
-						what = "not written by pangeo-gen"
-					}
-					fmt.Fprintf(g.stderr, "%s: %s: run pangeo-gen ci (or gen)\n", c.Path, what)
+					fmt.Fprintf(g.stderr, "%s: %s\n", c.Path, checkAdvice(c.Action))
 				}
 				if len(pending) > 0 {
 					return &exitError{1}
@@ -81,4 +73,21 @@ refuses to overwrite a file it did not write or that was edited by hand
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite the config when it was edited by hand")
 	cmd.AddCommand(newCIPlan(g))
 	return cmd
+}
+
+// checkAdvice is what ci --check says of a config that needs action, with
+// the command that then succeeds: ci writes a missing or stale config,
+// overwrites one edited by hand only with --force, and never overwrites
+// a file pangeo-gen did not write (tree.Plan.Apply).
+func checkAdvice(a tree.Action) string {
+	switch a {
+	case tree.Create:
+		return "missing: run pangeo-gen ci"
+	case tree.Edited:
+		return "edited by hand: run pangeo-gen ci --force (it discards the edits; move them into hubs/ or pangeo-gen first)"
+	case tree.Foreign:
+		return "not written by pangeo-gen: move it away, then run pangeo-gen ci (ci never overwrites it, even with --force)"
+	default:
+		return "stale: run pangeo-gen ci"
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/ci"
+	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
 
 func newCIPlan(g *globals) *cobra.Command {
@@ -48,7 +49,10 @@ applies to both sides alike). Run the head's pangeo-gen (go run ./cmd/pangeo-gen
 
 By default it prints the continuation config for CircleCI: one independent
 vet → build → deploy chain per affected hub (removed hubs have nothing to
-build), built from the checked-out federation. --format json prints a JSON
+build), built from the checked-out federation. When that does not load, each
+hub listed gets a vet job alone, which prints why the hub is listed, runs
+pangeo-gen vet (file:line:col of each problem) and fails; the problems are
+also printed on stderr, with a warning. --format json prints a JSON
 array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -89,13 +93,23 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 			if err != nil {
 				return err
 			}
-			if findings != nil {
-				return g.report(fed.Root, "text", findings)
-			}
 			var build []ci.Affected
-			for _, a := range affected {
-				if !a.Removed() {
-					build = append(build, a)
+			if findings != nil {
+				// The checked-out federation does not load: every hub
+				// listed gets a vet job that shows the problems and
+				// fails (ci.Continuation with no federation).
+				vet.Print(g.stderr, fed.Root, findings)
+				fmt.Fprintf(g.stderr, "ci plan: warning: the checked-out federation does not load (%s): each hub listed gets a vet job only, which fails\n", vet.Summary(findings))
+				build, fed = affected, nil
+			} else {
+				for _, a := range affected {
+					switch {
+					case a.Removed():
+					case fed.Hub(a.Hub) == nil:
+						fmt.Fprintf(g.stderr, "ci plan: %s is not in the checked-out federation: nothing to build or deploy\n", a.Hub)
+					default:
+						build = append(build, a)
+					}
 				}
 			}
 			data, err := ci.Continuation(fed, build, ci.ContinuationOptions{})

@@ -194,27 +194,50 @@ func Setup(fed *load.Federation, opts SetupOptions) ([]byte, error) {
 // the environment of their name; other branches build without pushing and
 // render the staging release with placeholder secrets instead of
 // deploying. With nothing affected, a single no-op job says so.
+//
+// fed is the checked-out federation (the head); nil when it does not
+// load. A hub that cannot be built from it (fed is nil, or the hub does
+// not generate) gets a workflow of one job, vet-<hub>, that prints the
+// hub's reasons, runs `pangeo-gen vet HUB` (which shows each problem with
+// file:line:col) and fails: the pipeline is red, never silently empty. A
+// hub fed does not have is an error.
 func Continuation(fed *load.Federation, affected []Affected, opts ContinuationOptions) ([]byte, error) {
-	if fed == nil {
-		return nil, errors.New("ci continuation: no federation")
-	}
 	o := opts.withDefaults()
 	c := config{Version: "2.1", Jobs: map[string]job{}, Workflows: map[string]workflow{}}
 	names := make([]string, 0, len(affected))
-	seen := map[string]bool{}
+	reasons := map[string][]string{}
 	for _, a := range affected {
-		if !seen[a.Hub] {
-			seen[a.Hub] = true
+		if _, ok := reasons[a.Hub]; !ok {
 			names = append(names, a.Hub)
 		}
+		reasons[a.Hub] = append(reasons[a.Hub], a.Reasons...)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		h := fed.Hub(name)
-		if h == nil {
-			return nil, fmt.Errorf("ci continuation: no hub named %q", name)
+		var h *hub.Hub
+		var out *gen.Output
+		why := reasons[name]
+		if fed != nil {
+			if h = fed.Hub(name); h == nil {
+				return nil, fmt.Errorf("ci continuation: no hub named %q", name)
+			}
+			var err error
+			if out, err = gen.Generate(h); err != nil {
+				why = append(why, fmt.Sprintf("it does not generate: %s", firstLine(err.Error())))
+			}
+		} else {
+			why = append(why, "the federation does not load")
 		}
-		jobs, err := hubJobs(h, o)
+		if out == nil {
+			j, err := vetOnlyJob(name, why, o)
+			if err != nil {
+				return nil, fmt.Errorf("ci continuation: hub %s: %w", name, err)
+			}
+			c.Jobs["vet-"+name] = j
+			c.Workflows["hub-"+name] = workflow{Jobs: []any{map[string]any{"vet-" + name: map[string]any{}}}}
+			continue
+		}
+		jobs, err := hubJobs(h, out, o)
 		if err != nil {
 			return nil, fmt.Errorf("ci continuation: hub %s: %w", name, err)
 		}
@@ -258,14 +281,52 @@ func unless(cond map[string]any, steps ...step) step {
 	return map[string]any{"unless": map[string]any{"condition": cond, "steps": steps}}
 }
 
-// hubJobs are the vet, build and deploy jobs of one hub.
-func hubJobs(h *hub.Hub, o ContinuationOptions) (map[string]job, error) {
+// vetOnlyJob is the job of a hub that cannot be built from the
+// checked-out federation: it prints why the hub is planned, runs
+// `pangeo-gen vet HUB` to show the problems, and fails.
+func vetOnlyJob(name string, reasons []string, o ContinuationOptions) (job, error) {
+	if !dnsLabel.MatchString(name) {
+		return job{}, fmt.Errorf("hub name %q is not a DNS label", name)
+	}
+	var q quoter
+	var say strings.Builder
+	say.WriteString("printf '%s\\n'")
+	for _, r := range reasons {
+		say.WriteString(" " + q.q(printable(r)))
+	}
+	say.WriteString("\n")
+	script := fmt.Sprintf("%sset +e\npangeo-gen vet %s\nset -e\necho %s >&2\nexit 1\n",
+		say.String(), q.q(name), q.q("hub "+name+" cannot be built or deployed from a federation that does not generate it: fix what vet reports"))
+	if q.err != nil {
+		return job{}, q.err
+	}
+	return job{Docker: []dockerImage{{Image: o.GoImage}}, Steps: []step{
+		"checkout",
+		run("Install pangeo-gen from this commit", installPangeoGen),
+		run("pangeo-gen vet "+name+" (the hub does not generate)", script),
+	}}, nil
+}
+
+// printable is s as one line that shellQuote takes: line breaks and NULs
+// become spaces, "<<" (CircleCI parameter syntax) "< <".
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == 0 {
+			return ' '
+		}
+		return r
+	}, s)
+	for strings.Contains(s, "<<") {
+		s = strings.ReplaceAll(s, "<<", "< <")
+	}
+	return s
+}
+
+// hubJobs are the vet, build and deploy jobs of one hub, whose generated
+// output is out.
+func hubJobs(h *hub.Hub, out *gen.Output, o ContinuationOptions) (map[string]job, error) {
 	if !dnsLabel.MatchString(h.Name) {
 		return nil, fmt.Errorf("hub name %q is not a DNS label", h.Name)
-	}
-	out, err := gen.Generate(h)
-	if err != nil {
-		return nil, err
 	}
 	var q quoter
 	hq := q.q(h.Name)

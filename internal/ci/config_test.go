@@ -292,3 +292,46 @@ func TestGitCryptKeyEnv(t *testing.T) {
 		}
 	}
 }
+
+// TestContinuationNoFederation: when the checked-out federation does not
+// load, every hub listed gets its vet job alone, which prints the reasons
+// (made one line, without CircleCI's "<<"), runs vet and fails; the config
+// is valid CircleCI.
+func TestContinuationNoFederation(t *testing.T) {
+	affected := []Affected{
+		{Hub: "bravo", Reasons: []string{"the federation does not generate at HEAD (expected '}', found 'EOF'): every hub is listed"}},
+		{Hub: "alpha", Reasons: []string{"two\nlines << pipeline.id >>"}},
+	}
+	data, err := Continuation(nil, affected, ContinuationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	validate(t, circleSchema(t), "continuation without a federation", data)
+	var cfg struct {
+		Jobs      map[string]any `json:"jobs"`
+		Workflows map[string]any `json:"workflows"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Jobs) != 2 || cfg.Jobs["vet-alpha"] == nil || cfg.Jobs["vet-bravo"] == nil || len(cfg.Workflows) != 2 {
+		t.Errorf("want the jobs vet-alpha and vet-bravo in two workflows:\n%s", data)
+	}
+	for _, want := range []string{
+		"pangeo-gen vet 'alpha'\n",
+		"pangeo-gen vet 'bravo'\n",
+		`'the federation does not generate at HEAD (expected '\''}'\'', found '\''EOF'\''): every hub is listed'`,
+		"'two lines < < pipeline.id >>'",
+		"exit 1\n",
+	} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("config lacks %q:\n%s", want, data)
+		}
+	}
+	if strings.Contains(string(data), "<<") {
+		t.Errorf("config holds <<:\n%s", data)
+	}
+	if _, err := Continuation(nil, []Affected{{Hub: "a b"}}, ContinuationOptions{}); err == nil {
+		t.Error("took a hub name that is not a DNS label")
+	}
+}
