@@ -48,8 +48,10 @@ var safeBranch = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
 // compares with it, so a branch is checked for everything it changes). On
 // main and on the deploy branches (staging, prod), the commit of the
 // branch's previous pipeline (<< pipeline.git.base_revision >>: what was
-// last built there), falling back to HEAD~1 on a branch's first pipeline
-// or when that commit is not in the clone.
+// last built there), a commit id that ci plan takes as it is (fetching it
+// when the clone lacks it, listing every hub when it cannot), or HEAD~1
+// (the head's parent) on a branch's first pipeline, when CircleCI gives no
+// base revision.
 func CircleCIConfig(opts CircleCIOptions) (File, error) {
 	if opts.GoImage == "" {
 		opts.GoImage = CircleCIGoImage
@@ -72,10 +74,9 @@ func CircleCIConfig(opts CircleCIOptions) (File, error) {
 # %[1]s and the deploy branches, origin/%[1]s elsewhere (README, "CI").
 case "$CIRCLE_BRANCH" in
   %[2]s)
-    base=HEAD~1
-    if [ -n "${BASE_REVISION:-}" ] && git cat-file -e "${BASE_REVISION}^{commit}" 2>/dev/null; then
-      base="$BASE_REVISION"
-    fi
+    # The commit the branch was at before this push; ci plan fetches it
+    # when the clone lacks it, and lists every hub when it cannot.
+    base="${BASE_REVISION:-HEAD~1}"
     ;;
   *)
     git fetch --no-tags origin '%[1]s'
