@@ -7,7 +7,7 @@ import (
 )
 
 // The rules on what gen writes into a build context, the same as the
-// schema's (schema/text.cue): the schema reports a bad hub with its
+// schema's (schema/hub.cue, after the hub definitions): the schema reports a bad hub with its
 // position, these keep gen from writing one that got past it.
 
 // ImagePathProblem says why p may not be a path of image.files (relative
