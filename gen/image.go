@@ -144,17 +144,15 @@ func ImageFiles(h *hub.Hub) ([]File, error) {
 	return files, nil
 }
 
-// userFilePath is a path the schema lets a hub put into its image.
-var userFilePath = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_./-]*$`)
-
 // sortedUserFiles returns the paths of the hub's image files, sorted, after
-// checking that none escapes the image folder or collides with a generated
-// file (or with another file's folder).
+// checking each path (ImagePathProblem), that none collides with a
+// generated file or with another file's folder, also on a file system
+// that ignores case, and that every content is text (ControlChar).
 func sortedUserFiles(h *hub.Hub, generated []File) ([]string, error) {
 	taken := map[string]bool{}
 	prefix := imageDir(h.Name) + "/"
 	for _, f := range generated {
-		taken[strings.TrimPrefix(f.Path, prefix)] = true
+		taken[strings.ToLower(strings.TrimPrefix(f.Path, prefix))] = true
 	}
 	// postBuild and start are added after the user files.
 	taken[postBuildFile], taken[startFile] = true, true
@@ -163,19 +161,28 @@ func sortedUserFiles(h *hub.Hub, generated []File) ([]string, error) {
 		paths = append(paths, p)
 	}
 	sort.Strings(paths)
+	folded := map[string]string{}
 	for _, p := range paths {
-		if !userFilePath.MatchString(p) || path.Clean(p) != p || strings.Contains(p, "..") {
-			return nil, fmt.Errorf("hub %s: image.files: %q is not a clean relative path inside the image folder", h.Name, p)
+		if why := ImagePathProblem(p); why != "" {
+			return nil, fmt.Errorf("hub %s: image.files: %q %s", h.Name, p, why)
 		}
-		top := strings.SplitN(p, "/", 2)[0]
-		if taken[p] || top == "binder" || top == ".dask" || top == ".intake" || top == "catalogs" {
+		lower := strings.ToLower(p)
+		top := strings.SplitN(lower, "/", 2)[0]
+		if taken[lower] || top == ".dask" || top == ".intake" {
 			return nil, fmt.Errorf("hub %s: image.files: %q is a file pangeo-gen generates", h.Name, p)
+		}
+		if other, ok := folded[lower]; ok {
+			return nil, fmt.Errorf("hub %s: image.files: %q and %q differ only in case: one overwrites the other on a file system that ignores case", h.Name, other, p)
+		}
+		folded[lower] = p
+		if r, ok := ControlChar(h.Image.Files[p], true); ok {
+			return nil, fmt.Errorf("hub %s: image.files: %q holds the control character %U: text written into generated files may hold tabs and newlines, no other control character", h.Name, p, r)
 		}
 	}
 	// A file may not also be the folder of another ("a" and "a/b").
 	for i := 1; i < len(paths); i++ {
 		for j := 0; j < i; j++ {
-			if strings.HasPrefix(paths[i], paths[j]+"/") {
+			if strings.HasPrefix(strings.ToLower(paths[i]), strings.ToLower(paths[j])+"/") {
 				return nil, fmt.Errorf("hub %s: image.files: %q is both a file and the folder of %q", h.Name, paths[j], paths[i])
 			}
 		}
@@ -503,7 +510,10 @@ func postBuild(h *hub.Hub, userFiles []string) ([]byte, error) {
 	if len(h.Image.PostBuild) > 0 {
 		w("\n# The hub's own postBuild steps (image.postBuild).\n")
 		w("cd \"${image_dir}\"\n")
-		for _, line := range h.Image.PostBuild {
+		for i, line := range h.Image.PostBuild {
+			if r, ok := ControlChar(line, true); ok {
+				return nil, fmt.Errorf("image.postBuild[%d] holds the control character %U: shell code may hold tabs and newlines, no other control character", i, r)
+			}
 			w("%s\n", line)
 		}
 	}
@@ -534,6 +544,9 @@ func startScript(h *hub.Hub) ([]byte, error) {
 	for k := range h.Image.Start {
 		if !shellVarName.MatchString(k) {
 			return nil, fmt.Errorf("image.start: %q is not a shell variable name", k)
+		}
+		if r, ok := ControlChar(h.Image.Start[k], true); ok {
+			return nil, fmt.Errorf("image.start: %s holds the control character %U: shell code may hold tabs and newlines, no other control character", k, r)
 		}
 		keys = append(keys, k)
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 )
@@ -63,8 +64,16 @@ func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
 	return File{Path: path.Join(dir, "README.md"), Mode: 0o644, Data: b.Bytes()}, nil
 }
 
-// mdText is s on one line.
+// mdText is s on one line, without control characters (the schema
+// refuses them; a NUL or an escape sequence that got past it must not
+// reach the README).
 func mdText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) && !unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
 	return strings.Join(strings.Fields(s), " ")
 }
 
@@ -216,7 +225,7 @@ func codeList(items []string) string {
 	}
 	out := make([]string, len(items))
 	for i, s := range items {
-		out[i] = "`" + strings.ReplaceAll(s, "`", "'") + "`"
+		out[i] = "`" + strings.ReplaceAll(mdText(s), "`", "'") + "`"
 	}
 	return strings.Join(out, ", ")
 }

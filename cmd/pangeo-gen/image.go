@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
-	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/registry"
+	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
 
 func newImage(g *globals) *cobra.Command {
@@ -23,7 +24,12 @@ func newImage(g *globals) *cobra.Command {
 		Short: "Print the tag of a hub's image: a content hash of its build context",
 		Long: `tag prints the content hash of deployments/<hub>/image/ as gen generates it
 (every file's path, mode and bytes): the same content gives the same tag on any
-machine and any git history. For a prebuilt image it prints that image's tag.`,
+machine and any git history. For a prebuilt image it prints that image's tag.
+
+When deployments/<hub>/image/ exists it must be exactly what gen generates: a
+file gen did not write, a missing, stale or edited file, or a symlink there is
+named and the command exits 1 (image exists: 2), so that nothing builds that
+folder under the tag. image ref checks the same.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := g.imageRef(args[0])
@@ -112,13 +118,22 @@ func (g *globals) imageRef(name string) (gen.ImageRef, error) {
 	if h == nil {
 		return gen.ImageRef{}, fmt.Errorf("no hub named %q (hubs: %s)", name, strings.Join(fed.Names(), ", "))
 	}
-	return imageOf(h)
-}
-
-func imageOf(h *hub.Hub) (gen.ImageRef, error) {
 	files, err := gen.ImageFiles(h)
 	if err != nil {
 		return gen.ImageRef{}, fmt.Errorf("image %s: %w", h.Name, err)
+	}
+	// The tag names gen's build context: refuse it for a folder on disk
+	// that a build would turn into another image.
+	diffs, err := vet.ImageContext(fed.Root, h, files)
+	if err != nil {
+		return gen.ImageRef{}, err
+	}
+	if len(diffs) > 0 {
+		lines := make([]string, len(diffs))
+		for i, d := range diffs {
+			lines[i] = "\n  " + d.String()
+		}
+		return gen.ImageRef{}, fmt.Errorf("image %s: %s/ is not the build context pangeo-gen generates, so a build of it would not be the image its tag names:%s", h.Name, path.Join(gen.HubDir(h.Name), "image"), strings.Join(lines, ""))
 	}
 	return gen.NotebookImage(h, files), nil
 }

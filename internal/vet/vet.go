@@ -87,6 +87,9 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		c.gatewayVersion(out.Hub)
 		c.classicKubernetes(out.Hub)
 		c.fit(out.Hub)
+		if err := c.imageContext(out); err != nil {
+			return nil, err
+		}
 	}
 	c.chartValues(selected)
 	if err := c.secrets(); err != nil {
