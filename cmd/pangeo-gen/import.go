@@ -93,6 +93,9 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	for _, u := range res.Upgrades {
 		fmt.Fprintf(g.stderr, "upgrade: %s\n", u)
 	}
+	for _, s := range res.Secrets {
+		fmt.Fprintf(g.stderr, "secret: %s\n", s)
+	}
 	for _, l := range res.Losses {
 		fmt.Fprintf(g.stderr, "loss: %s\n", l)
 	}
@@ -112,6 +115,9 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	}
 	if len(res.Losses) > 0 {
 		fmt.Fprintf(g.stderr, "pangeo-gen: written with %d loss(es) (--allow-loss)\n", len(res.Losses))
+	}
+	if len(res.Secrets) > 0 {
+		fmt.Fprintf(g.stderr, "pangeo-gen: %d plaintext secret(s) left out of %s: move each into the secrets file named, then encrypt it, before deploying\n", len(res.Secrets), res.Path)
 	}
 	return nil
 }
