@@ -512,3 +512,43 @@ func TestImportSecretsUpgrade(t *testing.T) {
 		t.Errorf("secret at %s (into %s), want jupyterhub.auth.github.clientSecret into jupyterhub.hub.config.GitHubOAuthenticator.client_secret", s.Key, s.Path)
 	}
 }
+
+// TestReadImageLinks: new --image-from reads the checkout as import reads
+// an old hub's folder: a binder/ that is a link (out of the checkout) is
+// not the configuration folder, links are not taken, and nothing is read
+// through them.
+func TestReadImageLinks(t *testing.T) {
+	e := openRepo(t)
+	dir := t.TempDir()
+	outside := t.TempDir()
+	const canary = "canary-7c2d"
+	if err := os.WriteFile(filepath.Join(outside, "environment.yml"), []byte("dependencies: ["+canary+"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "environment.yml"), []byte("dependencies: [python=3.12]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	symlink(t, outside, filepath.Join(dir, "binder"))
+	symlink(t, filepath.Join(outside, "environment.yml"), filepath.Join(dir, "notes.md"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.txt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.readImage(&Repo{URL: "https://example.org/tutorial", Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.binder != "" {
+		t.Errorf("binder %q, want the top folder: binder is a link", s.binder)
+	}
+	if got := strings.Join(s.conda.Dependencies, ","); got != "python=3.12" {
+		t.Errorf("dependencies %q, want the top environment.yml's", got)
+	}
+	if got := strings.Join(s.skipped, "; "); got != "binder: not a regular file; notes.md: not a regular file; pipe.txt: not a regular file" {
+		t.Errorf("skipped %q", got)
+	}
+	for rel, data := range s.files {
+		if strings.Contains(data, canary) {
+			t.Errorf("%s holds what a link points at", rel)
+		}
+	}
+}
