@@ -54,7 +54,7 @@ dependencies:
 // importFixture makes a repository root (cue.mod, schema, hubs/hubs.cue)
 // and the old hub's folder old/tiny in it, from files; it returns the root
 // and the folder.
-func importFixture(t *testing.T, files map[string]string) (root, dir string) {
+func importFixture(t testing.TB, files map[string]string) (root, dir string) {
 	t.Helper()
 	repo, err := loader.FindRoot(".")
 	if err != nil {
@@ -146,6 +146,21 @@ func TestImportRefuses(t *testing.T) {
 				}
 			},
 			wantLoss: "image/binder/postBuild: not a regular file (a FIFO): not read",
+		},
+		{
+			// Found by FuzzImportRead: listing a FIFO's names waited for a writer.
+			name: "binder and secrets are FIFOs",
+			setup: func(t *testing.T, dir, outside string) {
+				if err := os.RemoveAll(filepath.Join(dir, "image", "binder")); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range []string{"image/binder", "secrets"} {
+					if err := syscall.Mkfifo(filepath.Join(dir, filepath.FromSlash(p)), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			},
+			wantLoss: "image/binder: not a folder: not read",
 		},
 		{
 			name: "binder links to a folder outside",

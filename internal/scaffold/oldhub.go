@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"gopkg.in/yaml.v3"
 
@@ -59,7 +60,8 @@ func (o *oldFolder) readDir(rel string) (entries []fs.DirEntry, ok bool, refused
 	if _, err := o.root.Lstat(name); errors.Is(err, fs.ErrNotExist) {
 		return nil, false, ""
 	}
-	f, err := o.root.Open(name)
+	// O_NONBLOCK: opening a FIFO must not wait for a writer.
+	f, err := o.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, true, o.why(rel, err)
 	}
