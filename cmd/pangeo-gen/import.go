@@ -35,6 +35,20 @@ kubernetes with the template's cores, memory and threads. Secrets are never
 read: their file names are recorded in a comment. Fields the old hub lacks
 (title, owners, auth, node pools) get valid TODO(operator) placeholders.
 
+DIR is read only beneath it: a link that leaves DIR, anything that is not a
+regular file (a FIFO, a device) and a file over the input size limit
+(PANGEO_GEN_MAX_FILE_BYTES, 16 MiB) are never read. Such a file in
+image/binder/ is a loss; hubploy.yaml or a values file is an error (exit 1,
+nothing written). A values file whose top level is not a map, and every
+YAML document after its first, are losses.
+
+A plaintext secret in config/*.yaml (proxy.secretToken, hub.cookieSecret,
+client_secret, the dask-gateway apiTokens, CryptKeeper keys, a token or key
+anywhere) is never written into hubs/: each is listed on stderr as
+"secret: FILE: KEY: plaintext secret left out; move it into
+deployments/<HUB>/secrets/<ENV>.yaml as PATH". It is not a loss: the hub is
+written (exit 0); render refuses the stubs gen writes until they are filled.
+
 After gen, every value of the old files keeps its value in the generated
 values (which add what the typed fields generate), except the losses: keys
 outside the wrapper, raw values that contradict what the typed fields
@@ -93,6 +107,9 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	for _, u := range res.Upgrades {
 		fmt.Fprintf(g.stderr, "upgrade: %s\n", u)
 	}
+	for _, s := range res.Secrets {
+		fmt.Fprintf(g.stderr, "secret: %s\n", s)
+	}
 	for _, l := range res.Losses {
 		fmt.Fprintf(g.stderr, "loss: %s\n", l)
 	}
@@ -112,6 +129,9 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	}
 	if len(res.Losses) > 0 {
 		fmt.Fprintf(g.stderr, "pangeo-gen: written with %d loss(es) (--allow-loss)\n", len(res.Losses))
+	}
+	if len(res.Secrets) > 0 {
+		fmt.Fprintf(g.stderr, "pangeo-gen: %d plaintext secret(s) left out of %s: move each into the secrets file named, then encrypt it, before deploying\n", len(res.Secrets), res.Path)
 	}
 	return nil
 }

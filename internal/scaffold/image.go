@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"cuelang.org/go/cue"
+
+	"github.com/pangeo-data/pangeo-gen/internal/input"
 )
 
 // MaxFileSize is the largest file of an image source taken into
@@ -59,14 +62,23 @@ func (s *imageSpec) note(field string, msgs ...string) {
 // schema refuses), which are listed as skipped.
 func (e *Env) readImage(r *Repo) (*imageSpec, error) {
 	s := &imageSpec{files: map[string]string{}, notes: map[string][]string{}}
+	// Every file is read through input.ReadIn beneath the checkout, as
+	// import reads an old hub's folder; the walk takes no link.
+	root, err := os.OpenRoot(r.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", r.Source(), err)
+	}
+	defer root.Close()
 	for _, d := range []string{"binder", ".binder"} {
-		if fi, err := os.Stat(filepath.Join(r.Dir, d)); err == nil && fi.IsDir() {
+		// Lstat: a binder/ that is a link is not the configuration folder
+		// (the walk does not enter it).
+		if fi, err := root.Lstat(d); err == nil && fi.IsDir() {
 			s.binder = d
 			break
 		}
 	}
 	config := map[string][]byte{}
-	err := filepath.WalkDir(r.Dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(r.Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -101,8 +113,15 @@ func (e *Env) readImage(r *Repo) (*imageSpec, error) {
 			s.skipped = append(s.skipped, fmt.Sprintf("%s: larger than %d KiB", rel, MaxFileSize>>10))
 			return nil
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
+		data, err := input.ReadIn(root, filepath.FromSlash(rel))
+		switch {
+		case errors.Is(err, input.ErrNotRegular):
+			s.skipped = append(s.skipped, rel+": not a regular file")
+			return nil
+		case errors.Is(err, input.ErrTooLarge):
+			s.skipped = append(s.skipped, fmt.Sprintf("%s: larger than %d bytes, the limit for an input file", rel, input.Limit()))
+			return nil
+		case err != nil:
 			return err
 		}
 		if isConfig {

@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 )
 
 // ImportOptions say which hand-kept hub to import.
@@ -42,7 +42,12 @@ type Loss struct {
 	Why string
 }
 
-func (l Loss) String() string { return l.File + ": " + l.Key + ": " + l.Why }
+func (l Loss) String() string {
+	if l.Key == "" {
+		return l.File + ": " + l.Why
+	}
+	return l.File + ": " + l.Key + ": " + l.Why
+}
 
 // ImportResult is the imported hub's file.
 type ImportResult struct {
@@ -54,6 +59,10 @@ type ImportResult struct {
 	Notes []string
 	// Upgrades are the keys --upgrade translated, by file and key.
 	Upgrades []Upgrade
+	// Secrets are the plaintext secrets of the old config files, left out
+	// of the file (Data never holds them): not losses, each to be moved
+	// into the hub's secrets files.
+	Secrets []Secret
 	// Wrapper is the umbrella chart key the values were nested under
 	// ("pangeo", "daskhub"), "" when there was none.
 	Wrapper string
@@ -84,7 +93,12 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 	if err := e.CheckFree(o.Name); err != nil {
 		return nil, err
 	}
-	im := &importer{e: e, o: o, res: &ImportResult{Path: loader.HubsDir + "/" + o.Name + ".cue", Original: map[string]map[string]any{}}}
+	old, err := openOldFolder(o.Dir)
+	if err != nil {
+		return nil, err
+	}
+	defer old.Close()
+	im := &importer{e: e, o: o, old: old, res: &ImportResult{Path: loader.HubsDir + "/" + o.Name + ".cue", Original: map[string]map[string]any{}}}
 	if err := im.read(); err != nil {
 		return nil, err
 	}
@@ -92,6 +106,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	sortLosses(im.res.Losses)
+	sortSecrets(im.res.Secrets)
 	slices.SortStableFunc(im.res.Upgrades, func(a, b Upgrade) int {
 		if c := strings.Compare(a.File, b.File); c != 0 {
 			return c
@@ -107,6 +122,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 type importer struct {
 	e   *Env
 	o   ImportOptions
+	old *oldFolder
 	res *ImportResult
 
 	hubploy map[string]any
@@ -121,21 +137,25 @@ func (im *importer) loss(file, key, why string) {
 	im.res.Losses = append(im.res.Losses, Loss{file, key, why})
 }
 
-func readYAML(path string) (map[string]any, bool, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
+// readYAML reads and decodes rel, a YAML file of the old hub that must
+// hold a map (see decodeMap); reader says who reads it. ok is false when
+// there is no such file. A file that is refused (a link leaving the
+// folder, not a regular file, too large) or is not YAML is an error: the
+// hub cannot be imported without it. What decodeMap drops is a loss.
+func (im *importer) readYAML(rel, reader string) (map[string]any, bool, error) {
+	data, ok, refused := im.old.read(rel)
+	if !ok {
 		return nil, false, nil
 	}
+	if refused != "" {
+		return nil, true, im.old.refusedError(rel, refused)
+	}
+	m, dropped, err := decodeMap(data, reader)
 	if err != nil {
-		return nil, false, err
+		return nil, true, fmt.Errorf("%s: %w", path.Join(filepath.ToSlash(im.o.Dir), rel), err)
 	}
-	var v any
-	if err := yaml.Unmarshal(data, &v); err != nil {
-		return nil, true, fmt.Errorf("%s: %w", path, err)
-	}
-	m, _ := plain(v).(map[string]any)
-	if m == nil {
-		m = map[string]any{}
+	for _, d := range dropped {
+		im.loss(rel, d.Key, d.Why)
 	}
 	return m, true, nil
 }
@@ -211,7 +231,7 @@ func del(m map[string]any, path []string) bool {
 
 func (im *importer) read() error {
 	dir := im.o.Dir
-	hp, ok, err := readYAML(filepath.Join(dir, "hubploy.yaml"))
+	hp, ok, err := im.readYAML("hubploy.yaml", "hubploy reads only one")
 	if err != nil {
 		return err
 	}
@@ -219,7 +239,8 @@ func (im *importer) read() error {
 		return fmt.Errorf("%s: no hubploy.yaml: not a hubploy hub folder", dir)
 	}
 	im.hubploy = hp
-	if entries, err := os.ReadDir(filepath.Join(dir, "secrets")); err == nil {
+	// The secrets are never read: their names are recorded.
+	if entries, ok, _ := im.old.readDir("secrets"); ok {
 		for _, d := range entries {
 			im.secrets = appendUnique(im.secrets, "secrets/"+d.Name())
 		}
@@ -227,7 +248,7 @@ func (im *importer) read() error {
 
 	files := map[string]map[string]any{}
 	for _, env := range importEnvs {
-		m, ok, err := readYAML(filepath.Join(dir, "config", env+".yaml"))
+		m, ok, err := im.readYAML("config/"+env+".yaml", "Helm reads only the first of a values file")
 		if err != nil {
 			return err
 		}
@@ -266,8 +287,12 @@ func (im *importer) read() error {
 		} else {
 			for _, k := range sortedKeys(m) {
 				if k == wrapper {
-					if inner, ok := m[k].(map[string]any); ok {
+					switch inner := m[k].(type) {
+					case map[string]any:
 						vals = inner
+					case nil:
+					default:
+						im.loss("config/"+env+".yaml", k, yamlKind(inner)+", not a map of values: not imported")
 					}
 					continue
 				}
@@ -277,6 +302,7 @@ func (im *importer) read() error {
 		if im.o.Upgrade {
 			im.upgradeValues("config/"+env+".yaml", vals)
 		}
+		im.leaveOutSecrets(env, vals)
 		im.raw[env] = vals
 		im.res.Original[env] = cloneData(vals).(map[string]any)
 	}
@@ -600,20 +626,28 @@ func (im *importer) image() error {
 	} else {
 		img.set("repository", "registry.example.org/pangeo/"+im.o.Name+"-notebook").line = "TODO(operator): the registry repository the image is pushed to"
 	}
-	binder := filepath.Join(im.o.Dir, "image", "binder")
+	const binder = "image/binder"
 	config := map[string][]byte{}
-	entries, err := os.ReadDir(binder)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	entries, _, refused := im.old.readDir(binder)
+	if refused != "" {
+		im.loss(binder, "", refused+": not read")
 	}
 	for _, d := range entries {
+		rel := binder + "/" + d.Name()
 		if d.IsDir() {
-			im.loss("image/binder/"+d.Name(), "", "a folder: not converted")
+			im.loss(rel, "", "a folder: not converted")
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(binder, d.Name()))
-		if err != nil {
-			return err
+		data, _, refused := im.old.read(rel)
+		if refused != "" {
+			im.loss(rel, "", refused+": not read")
+			continue
+		}
+		// The binder files become the image, which every user can read: a
+		// secret in one is not converted.
+		if ms := secretscan.Scan(rel, data); len(ms) > 0 {
+			im.loss(rel, "", fmt.Sprintf("line %d: plaintext secret material (%s): not converted (an image holds no secret: pass it at run time, from deployments/%s/secrets/)", ms[0].Line, ms[0].Kind, im.o.Name))
+			continue
 		}
 		config[d.Name()] = data
 	}
@@ -679,12 +713,14 @@ var nthreads = regexp.MustCompile(`^[0-9]+$`)
 // the image's Dask configuration itself).
 func (im *importer) daskConfig(data []byte) error {
 	const file = "image/binder/dask_config.yaml"
-	var v any
-	if err := yaml.Unmarshal(data, &v); err != nil {
+	m, dropped, err := decodeMap(data, "dask reads only one")
+	if err != nil {
 		im.loss(file, "", "not YAML: "+err.Error())
 		return nil
 	}
-	m, _ := plain(v).(map[string]any)
+	for _, d := range dropped {
+		im.loss(file, d.Key, d.Why)
+	}
 	generated := map[string]any{
 		"distributed.dashboard.link":  "/user/{JUPYTERHUB_USER}/proxy/{port}/status",
 		"labextension.factory.module": "dask_kubernetes",
@@ -926,6 +962,14 @@ func (im *importer) bytes() ([]byte, error) {
 	if len(im.secrets) > 0 {
 		lines = append(lines, "")
 		lines = append(lines, wrap("Secrets of the old hub (not read; put their content into deployments/"+im.o.Name+"/secrets/): "+strings.Join(im.secrets, ", ")+".", 76)...)
+	}
+	sortSecrets(im.res.Secrets)
+	if len(im.res.Secrets) > 0 {
+		lines = append(lines, "", "Plaintext secrets of the old config files, left out of this file (move each")
+		lines = append(lines, "into deployments/"+im.o.Name+"/secrets/<env>.yaml, then encrypt it):")
+		for _, s := range im.res.Secrets {
+			lines = append(lines, "  "+s.File+": "+s.Key)
+		}
 	}
 	sortLosses(im.res.Losses)
 	if len(im.res.Losses) > 0 {
