@@ -82,7 +82,10 @@ func TestLinksAreNeverFollowed(t *testing.T) {
 			func(_, outside string) string { return outside },
 			[]gen.File{file("deployments/a/image/x/authorized_keys", "ssh-ed25519 AAAA")}, true},
 		{"relative link out of the repository", "deployments/a/image",
-			func(root, outside string) string { r, _ := filepath.Rel(filepath.Join(root, "deployments/a"), outside); return r },
+			func(root, outside string) string {
+				r, _ := filepath.Rel(filepath.Join(root, "deployments/a"), outside)
+				return r
+			},
 			[]gen.File{file("deployments/a/image/apt.txt", "git\n")}, true},
 		{"the whole deployments folder", "deployments",
 			func(_, outside string) string { return outside },
