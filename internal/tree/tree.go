@@ -198,8 +198,10 @@ func compare(root string, in *inspector, files []gen.File, scope Scope) (*Plan, 
 			c.Action = Foreign
 		case have == prev || have == pending && isPending:
 			c.Action, c.was = Update, have
-		default:
+		case known:
 			c.Action, c.was = Edited, prev
+		default:
+			c.Action, c.was = Edited, pending
 		}
 		if !f.Stub {
 			p.Manifest.Files[f.Path] = want
