@@ -16,7 +16,7 @@ import (
 // federationOf makes a repository with the real schema, templates and n
 // hubs: the three of hubs/ when n is 3, else n hubs built from the
 // #PangeoHub template, each with its own domains and cluster.
-func federationOf(b *testing.B, n int) string {
+func federationOf(b testing.TB, n int) string {
 	b.Helper()
 	src := repoRoot(b)
 	dir := b.TempDir()

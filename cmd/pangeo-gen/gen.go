@@ -23,7 +23,11 @@ file exists; an existing secrets file is never touched), README.md, and the
 encryption rules. Writes are atomic. A manifest (deployments/.pangeo-gen-manifest.json)
 records what gen wrote, so gen removes its own stale outputs and never overwrites
 or deletes a file it did not write. A generated file edited by hand is refused
-unless --force. Nothing is written when any hub has a problem.`,
+unless --force. Nothing is written when any hub has a problem. gen never writes
+through a symbolic link (even with --force). One gen writes at a time: it holds
+deployments/.pangeo-gen.lock while it writes. A failed or killed gen leaves every
+file as it was or as generated; the next gen completes the tree and removes the
+temporary files (.pangeo-gen-tmp-*) the interrupted one left ("clean").`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
 			if err != nil {
@@ -78,12 +82,19 @@ func (g *globals) generate(fed *load.Federation, names []string, dryRun, force b
 		return err
 	}
 	if dryRun {
+		for _, p := range plan.Leftovers {
+			fmt.Fprintf(g.stdout, "%-7s %s (temporary file of an interrupted gen)\n", "clean", p)
+		}
 		for _, c := range plan.Pending() {
 			fmt.Fprintf(g.stdout, "%-7s %s\n", c.Action, c.Path)
 		}
 		return nil
 	}
-	if err := plan.Apply(force); err != nil {
+	err = plan.Apply(force)
+	for _, p := range plan.Cleaned {
+		fmt.Fprintf(g.stdout, "%-7s %s (temporary file of an interrupted gen)\n", "clean", p)
+	}
+	if err != nil {
 		return err
 	}
 	for _, c := range plan.Pending() {

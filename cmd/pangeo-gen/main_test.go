@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
 
 // UpdateGoldenEnv rewrites the golden files of testdata/script when set:
@@ -51,7 +53,8 @@ func repoRoot(t testing.TB) string {
 // registry, `imageregistry` starts an image registry, and `subst` expands
 // the environment variables they set in files. For secrets: `usesops` puts
 // sops (the module's tool dependency) on PATH, under the condition [sops]
-// (see toolCondition), and `agekey ID RCPT` makes an age key pair.
+// (see toolCondition), and `agekey ID RCPT` makes an age key pair. `lock`
+// holds the tree lock as a writing gen would (`! lock` releases it).
 func TestScripts(t *testing.T) {
 	root := repoRoot(t)
 	testscript.Run(t, testscript.Params{
@@ -100,8 +103,37 @@ func TestScripts(t *testing.T) {
 				reference(root, ts, neg, args)
 			},
 			"valuessubset": valuesSubset,
+			"lock":         lockTree,
 		},
 		Condition: toolCondition,
+	})
+}
+
+// locks are the tree locks `lock` holds, by script.
+var locks sync.Map // *testscript.TestScript -> *tree.Lock
+
+// lockTree holds the tree lock of $WORK in the test process, as a gen
+// that is writing would: `lock` takes it (until `! lock` or the end of
+// the script), `! lock` releases it.
+func lockTree(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 0 {
+		ts.Fatalf("usage: [!] lock")
+	}
+	if neg {
+		held, ok := locks.LoadAndDelete(ts)
+		if !ok {
+			ts.Fatalf("lock: not held")
+		}
+		ts.Check(held.(*tree.Lock).Release())
+		return
+	}
+	l, err := tree.Acquire(ts.MkAbs("."))
+	ts.Check(err)
+	locks.Store(ts, l)
+	ts.Defer(func() {
+		if held, ok := locks.LoadAndDelete(ts); ok {
+			held.(*tree.Lock).Release()
+		}
 	})
 }
 

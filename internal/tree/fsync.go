@@ -3,12 +3,13 @@ package tree
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 )
 
 // fsyncAll fsyncs each staged file.
-func fsyncAll(staged []stagedFile) error {
+func fsyncAll(r *os.Root, staged []stagedFile) error {
 	for _, s := range staged {
-		f, err := os.OpenFile(s.tmp, os.O_RDWR, 0)
+		f, err := r.OpenFile(filepath.FromSlash(s.tmp), os.O_RDWR, 0)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", s.rel, err)
 		}

@@ -2,5 +2,7 @@
 
 package tree
 
+import "os"
+
 // syncAll makes staged files durable before they are renamed into place.
-func syncAll(staged []stagedFile) error { return fsyncAll(staged) }
+func syncAll(r *os.Root, staged []stagedFile) error { return fsyncAll(r, staged) }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -31,6 +32,12 @@ const ManifestPath = gen.Deployments + "/.pangeo-gen-manifest.json"
 type Manifest struct {
 	// Files maps a slash path to the sha256 of its mode and bytes.
 	Files map[string]string `json:"files"`
+	// Pending maps the paths a gen is replacing to their new digest: it is
+	// written before the first file is replaced and dropped by the
+	// manifest written last, so that a gen stopped between the two (killed,
+	// a full disk) leaves files that are either as Files or as Pending
+	// says, both known as pangeo-gen's own.
+	Pending map[string]string `json:"pending,omitempty"`
 }
 
 // Digest is the manifest digest of a file: sha256 over its mode (as git
@@ -44,21 +51,33 @@ func Digest(mode fs.FileMode, data []byte) string {
 
 // ReadManifest reads the manifest under root; a missing one is empty.
 func ReadManifest(root string) (Manifest, error) {
-	m := Manifest{Files: map[string]string{}}
-	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(ManifestPath)))
-	if errors.Is(err, fs.ErrNotExist) {
-		return m, nil
-	}
+	r, err := os.OpenRoot(root)
 	if err != nil {
-		return m, fmt.Errorf("read manifest: %w", err)
+		return Manifest{}, fmt.Errorf("read manifest: %w", err)
+	}
+	defer r.Close()
+	m, _, err := readManifest(newInspector(root, r))
+	return m, err
+}
+
+// readManifest reads the manifest and its bytes (nil when absent). A
+// manifest behind a link is not read: the plan refuses the link.
+func readManifest(in *inspector) (Manifest, []byte, error) {
+	m := Manifest{Files: map[string]string{}}
+	data, _, link, err := in.readFile(ManifestPath)
+	if err != nil {
+		return m, nil, fmt.Errorf("read manifest: %w", err)
+	}
+	if data == nil || link != nil {
+		return m, nil, nil
 	}
 	if err := json.Unmarshal(data, &m); err != nil {
-		return m, fmt.Errorf("read manifest %s: %w", ManifestPath, err)
+		return m, nil, fmt.Errorf("read manifest %s: %w", ManifestPath, err)
 	}
 	if m.Files == nil {
 		m.Files = map[string]string{}
 	}
-	return m, nil
+	return m, data, nil
 }
 
 // Encode is the manifest's bytes (sorted keys, trailing newline).
@@ -78,9 +97,10 @@ const (
 	Delete                // gen wrote it before and no longer generates it
 	Edited                // gen wrote it but it was edited by hand: refused
 	Foreign               // exists but pangeo-gen did not write it: refused
+	Linked                // a symbolic link is on its path: always refused
 )
 
-var actionNames = [...]string{"keep", "create", "update", "delete", "edited", "foreign"}
+var actionNames = [...]string{"keep", "create", "update", "delete", "edited", "foreign", "linked"}
 
 func (a Action) String() string { return actionNames[a] }
 
@@ -90,6 +110,13 @@ type Change struct {
 	Action Action
 	// File is the generated file (nil for Delete and for an edited orphan).
 	File *gen.File
+	// Link is the symbolic link on the path of a Linked change.
+	Link *Link
+
+	// was is the manifest digest that describes the file on disk before
+	// the plan ("" when absent or unknown): what the manifest keeps for
+	// the path when the change is not made.
+	was string
 }
 
 // Plan is the comparison of generated files with the disk.
@@ -98,6 +125,19 @@ type Plan struct {
 	Changes []Change // sorted by path; Keep entries included
 	// Manifest is the manifest after applying the plan.
 	Manifest Manifest
+	// Leftovers are temporary files an interrupted gen left (under
+	// deployments/ and beside the generated files outside it): Apply
+	// removes them.
+	Leftovers []string
+	// Links are the symbolic links on the generated paths and anywhere
+	// under deployments/, sorted by path.
+	Links []Link
+	// Cleaned are the leftovers Apply removed.
+	Cleaned []string
+
+	files []gen.File
+	scope Scope
+	raw   []byte // the manifest's bytes when compared (nil: none)
 }
 
 // Scope limits a plan to paths gen owns in this run: for `gen alpha`, the
@@ -106,68 +146,133 @@ type Scope func(path string) bool
 
 // Compare plans writing files under root. Orphans (paths in the old
 // manifest that are no longer generated) are deleted only within scope.
+// Nothing is read through a symbolic link: a path with a link on it is a
+// Linked change.
 func Compare(root string, files []gen.File, scope Scope) (*Plan, error) {
-	old, err := ReadManifest(root)
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", root, err)
+	}
+	defer r.Close()
+	return compare(root, newInspector(root, r), files, scope)
+}
+
+func compare(root string, in *inspector, files []gen.File, scope Scope) (*Plan, error) {
+	old, raw, err := readManifest(in)
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Root: root, Manifest: Manifest{Files: map[string]string{}}}
+	p := &Plan{Root: root, Manifest: Manifest{Files: map[string]string{}}, files: files, scope: scope, raw: raw}
 	generated := map[string]bool{}
 	for i := range files {
 		f := &files[i]
 		if generated[f.Path] {
 			return nil, fmt.Errorf("generate: two files at %s", f.Path)
 		}
+		if reserved(f.Path) {
+			return nil, fmt.Errorf("generate: %s: the name is pangeo-gen's own (its manifest, lock or temporary files)", f.Path)
+		}
 		generated[f.Path] = true
-		onDisk, mode, err := readFile(root, f.Path)
+		onDisk, mode, link, err := in.readFile(f.Path)
 		if err != nil {
 			return nil, err
 		}
 		want := Digest(f.Mode, f.Data)
 		prev, known := old.Files[f.Path]
-		c := Change{Path: f.Path, File: f}
+		pending, isPending := old.Pending[f.Path]
+		c := Change{Path: f.Path, File: f, Link: link}
+		var have string
+		if onDisk != nil {
+			have = Digest(mode, onDisk)
+		}
 		switch {
+		case link != nil:
+			c.Action = Linked
 		case onDisk == nil:
 			c.Action = Create
 		case f.Stub:
 			c.Action = Keep
 		case bytes.Equal(onDisk, f.Data) && gitMode(mode) == gitMode(f.Mode):
-			c.Action = Keep
-		case !known:
+			c.Action, c.was = Keep, want
+		case !known && !isPending:
 			c.Action = Foreign
-		case Digest(mode, onDisk) == prev:
-			c.Action = Update
+		case have == prev || have == pending && isPending:
+			c.Action, c.was = Update, have
+		case known:
+			c.Action, c.was = Edited, prev
 		default:
-			c.Action = Edited
+			c.Action, c.was = Edited, pending
 		}
 		if !f.Stub {
 			p.Manifest.Files[f.Path] = want
 		}
 		p.Changes = append(p.Changes, c)
 	}
-	for pth, digest := range old.Files {
+	orphans := map[string]bool{}
+	for pth := range old.Files {
+		orphans[pth] = true
+	}
+	for pth := range old.Pending {
+		orphans[pth] = true
+	}
+	for _, pth := range sortedKeys(orphans) {
 		if generated[pth] {
 			continue
 		}
-		if scope != nil && !scope(pth) {
+		digest, known := old.Files[pth]
+		pending, isPending := old.Pending[pth]
+		inScope := scope == nil || scope(pth)
+		if !inScope && !isPending {
 			p.Manifest.Files[pth] = digest
 			continue
 		}
-		onDisk, mode, err := readFile(root, pth)
+		onDisk, mode, link, err := in.readFile(pth)
 		if err != nil {
 			return nil, err
 		}
+		var have string
+		if onDisk != nil {
+			have = Digest(mode, onDisk)
+		}
+		ours := onDisk != nil && (known && have == digest || isPending && have == pending)
 		switch {
+		case !inScope:
+			// Another hub's file a stopped gen was replacing: the
+			// manifest takes what is on disk when it is either.
+			if ours {
+				p.Manifest.Files[pth] = have
+			} else if known {
+				p.Manifest.Files[pth] = digest
+			}
+		case link != nil:
+			p.Changes = append(p.Changes, Change{Path: pth, Action: Linked, Link: link})
+			if known {
+				p.Manifest.Files[pth] = digest
+			}
 		case onDisk == nil:
 			// already gone
-		case Digest(mode, onDisk) == digest:
-			p.Changes = append(p.Changes, Change{Path: pth, Action: Delete})
+		case ours:
+			p.Changes = append(p.Changes, Change{Path: pth, Action: Delete, was: have})
 		default:
-			p.Changes = append(p.Changes, Change{Path: pth, Action: Edited})
+			if !known {
+				digest = pending
+			}
+			p.Changes = append(p.Changes, Change{Path: pth, Action: Edited, was: digest})
 			p.Manifest.Files[pth] = digest
 		}
 	}
 	sort.Slice(p.Changes, func(i, j int) bool { return p.Changes[i].Path < p.Changes[j].Path })
+	known := map[string]bool{ManifestPath: true}
+	for pth := range generated {
+		known[pth] = true
+	}
+	for pth := range orphans {
+		known[pth] = true
+	}
+	if p.Leftovers, err = in.scan(known); err != nil {
+		return nil, err
+	}
+	p.Links = in.links()
 	return p, nil
 }
 
@@ -183,128 +288,380 @@ func (p *Plan) Pending() []Change {
 }
 
 // Refused are the changes gen will not make without force: hand-edited
-// generated files and files pangeo-gen did not write.
+// generated files, files pangeo-gen did not write and paths through a
+// symbolic link.
 func (p *Plan) Refused() []Change {
 	var out []Change
 	for _, c := range p.Changes {
-		if c.Action == Edited || c.Action == Foreign {
+		if c.Action == Edited || c.Action == Foreign || c.Action == Linked {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
+// refusal is the error of a plan that must not be applied, nil when it
+// may be.
+func (p *Plan) refusal(force bool) error {
+	refused := p.Refused()
+	for _, c := range refused {
+		if c.Action != Edited || !force {
+			return fmt.Errorf("refusing to write: %s", describeRefused(refused, force))
+		}
+	}
+	return nil
+}
+
 // Apply writes the plan: creates, updates (and, with force, overwrites
 // hand-edited generated files), deletes orphans, then the manifest. It
 // refuses the whole plan, writing nothing, while Refused is not empty and
-// force is false. Foreign files are never overwritten, even with force.
+// force is false. Foreign files and paths through a link are never
+// written, even with force.
 //
-// Every new content is first staged in a temporary file beside its target;
-// the disks are synced once; only then are the targets replaced by rename,
-// so a failure while staging leaves every target as it was, and a crash
-// never leaves a half-written file.
+// Apply holds the repository's lock (see Lock) while it writes; when the
+// manifest changed since Compare (another gen ran meanwhile) it compares
+// again first, updating p. Under the lock it removes the temporary files
+// interrupted runs left (Cleaned). Then every new content is staged in a
+// temporary file beside its target, with a manifest that also knows the
+// new digests (Pending); the disks are synced once; that manifest is
+// renamed into place, then each target; orphans are deleted; the manifest
+// of what is really on disk is written last. A failure while staging
+// leaves every file as it was (and removes the folders made for it); a
+// failure or a kill later leaves each file old or new, and a manifest
+// that knows both, so the next gen completes the tree without --force.
 func (p *Plan) Apply(force bool) error {
-	for _, c := range p.Refused() {
-		if c.Action == Foreign || !force {
-			return fmt.Errorf("refusing to write: %s", describeRefused(p.Refused(), force))
+	if err := p.refusal(force); err != nil {
+		return err
+	}
+	r, err := os.OpenRoot(p.Root)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", p.Root, err)
+	}
+	defer r.Close()
+	in := newInspector(p.Root, r)
+	lock, err := acquire(r, in)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if _, raw, err := readManifest(in); err != nil {
+		return err
+	} else if !bytes.Equal(raw, p.raw) {
+		fresh, err := compare(p.Root, newInspector(p.Root, r), p.files, p.scope)
+		if err != nil {
+			return err
+		}
+		*p = *fresh
+		if err := p.refusal(force); err != nil {
+			return err
 		}
 	}
-	var writes []Change
+	if err := p.clean(r); err != nil {
+		return err
+	}
+	return p.write(r)
+}
+
+// clean removes the leftovers of interrupted runs: under the lock, a
+// temporary file is nobody's.
+func (p *Plan) clean(r *os.Root) error {
+	known := map[string]bool{ManifestPath: true}
 	for _, c := range p.Changes {
-		switch c.Action {
-		case Create, Update, Edited:
-			if c.File != nil { // an edited orphan (no File) is never deleted
-				writes = append(writes, c)
-			}
+		known[c.Path] = true
+	}
+	for pth := range p.Manifest.Files {
+		known[pth] = true
+	}
+	leftovers, err := newInspector(p.Root, r).scan(known)
+	if err != nil {
+		return err
+	}
+	for _, rel := range leftovers {
+		if err := hook(OpRemove, rel); err != nil {
+			return fmt.Errorf("remove the leftover %s: %w", rel, err)
+		}
+		if err := r.Remove(filepath.FromSlash(rel)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove the leftover %s: %w", rel, err)
+		}
+		p.Cleaned = append(p.Cleaned, rel)
+	}
+	return nil
+}
+
+// write is the transaction of Apply, under the lock.
+func (p *Plan) write(r *os.Root) error {
+	var writes, deletes []Change
+	for _, c := range p.Changes {
+		switch {
+		case c.Action == Delete:
+			deletes = append(deletes, c)
+		case (c.Action == Create || c.Action == Update || c.Action == Edited) && c.File != nil:
+			// an edited orphan (no File) is never deleted
+			writes = append(writes, c)
 		}
 	}
-	writes = append(writes, Change{Path: ManifestPath, File: &gen.File{Path: ManifestPath, Mode: 0o644, Data: p.Manifest.Encode()}})
+	final := p.Manifest.Encode()
+	if len(writes) == 0 && len(deletes) == 0 {
+		if bytes.Equal(final, p.raw) {
+			return nil
+		}
+		return writeManifest(r, final)
+	}
+	// The manifest written first knows the files as they are and as they
+	// will be.
+	intent := Manifest{Files: maps.Clone(p.Manifest.Files), Pending: map[string]string{}}
+	for _, c := range writes {
+		if c.was != "" {
+			intent.Files[c.Path] = c.was
+		} else {
+			delete(intent.Files, c.Path)
+		}
+		if !c.File.Stub {
+			intent.Pending[c.Path] = p.Manifest.Files[c.Path]
+		}
+	}
+	for _, c := range deletes {
+		intent.Files[c.Path] = c.was
+	}
+
+	dirs := map[string]bool{path.Dir(ManifestPath): true}
+	for _, c := range writes {
+		dirs[path.Dir(c.Path)] = true
+	}
 	// Staging and renaming are I/O bound: run them in parallel, each file
 	// on its own, so the result does not depend on the order.
-	staged := make([]stagedFile, len(writes))
-	defer func() {
-		for _, s := range staged {
-			if s.tmp != "" {
-				os.Remove(s.tmp)
+	contents := append([]*gen.File{{Path: ManifestPath, Mode: 0o644, Data: intent.Encode()}}, filesOf(writes)...)
+	staged := make([]stagedFile, len(contents))
+	removeStaged := func() {
+		for i := range staged {
+			if staged[i].tmp != "" {
+				r.Remove(filepath.FromSlash(staged[i].tmp))
+				staged[i].tmp = ""
 			}
 		}
-	}()
+	}
+	defer removeStaged()
+	created, err := mkdirs(r, sortedKeys(dirs))
+	unchanged := func(err error) error {
+		removeStaged()
+		removeDirs(r, created)
+		return fmt.Errorf("%w; nothing was changed", err)
+	}
+	if err != nil {
+		return unchanged(err)
+	}
 	var g errgroup.Group
 	g.SetLimit(ioParallelism)
-	for i, c := range writes {
+	for i, f := range contents {
 		g.Go(func() (err error) {
-			staged[i], err = stage(p.Root, c.Path, c.File.Mode, c.File.Data)
+			staged[i], err = stage(r, f.Path, f.Mode, f.Data)
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return err
+		return unchanged(err)
 	}
-	if err := syncAll(staged); err != nil {
-		return err
+	if err := hook(OpSync, ""); err != nil {
+		return unchanged(fmt.Errorf("sync: %w", err))
 	}
-	for i := range staged {
+	if err := syncAll(r, staged); err != nil {
+		return unchanged(err)
+	}
+	if err := staged[0].rename(r); err != nil {
+		return unchanged(err)
+	}
+	errs := make([]error, len(staged))
+	for i := 1; i < len(staged); i++ {
 		g.Go(func() error {
-			if err := os.Rename(staged[i].tmp, staged[i].target); err != nil {
-				return fmt.Errorf("write %s: %w", staged[i].rel, err)
-			}
-			staged[i].tmp = "" // renamed: nothing to clean up
+			errs[i] = staged[i].rename(r)
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return err
+	g.Wait()
+	// What the last manifest records: a file not replaced keeps what
+	// described it before, an orphan not deleted stays.
+	m := Manifest{Files: maps.Clone(p.Manifest.Files)}
+	var failed []error
+	written := 0
+	for i, c := range writes {
+		switch {
+		case errs[i+1] == nil:
+			written++
+		case c.was != "":
+			m.Files[c.Path] = c.was
+		default:
+			delete(m.Files, c.Path)
+		}
+		if errs[i+1] != nil {
+			failed = append(failed, errs[i+1])
+		}
 	}
-	for _, c := range p.Changes {
-		if c.Action != Delete {
+	deleted := 0
+	for _, c := range deletes {
+		var err error
+		if len(failed) > 0 {
+			// The write failed: stale files stay for the next gen.
+		} else if err = hook(OpRemove, c.Path); err == nil {
+			err = r.Remove(filepath.FromSlash(c.Path))
+			if errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+		}
+		if len(failed) == 0 && err == nil {
+			deleted++
+			removeEmptyDirs(r, path.Dir(c.Path))
 			continue
 		}
-		if err := os.Remove(filepath.Join(p.Root, filepath.FromSlash(c.Path))); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("delete %s: %w", c.Path, err)
+		m.Files[c.Path] = c.was
+		if err != nil {
+			failed = append(failed, fmt.Errorf("delete %s: %w", c.Path, err))
 		}
-		removeEmptyDirs(p.Root, path.Dir(c.Path))
 	}
-	return nil
+	if err := writeManifest(r, m.Encode()); err != nil {
+		failed = append(failed, err)
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	removeStaged()
+	removeDirs(r, created)
+	msgs := make([]string, len(failed))
+	for i, err := range failed {
+		msgs[i] = err.Error()
+	}
+	return fmt.Errorf("%s; %d of %d files written, %d of %d stale files deleted; every file is as it was or as generated and the manifest knows which: fix the cause, then run gen again",
+		strings.Join(msgs, "; "), written, len(writes), deleted, len(deletes))
+}
+
+func filesOf(cs []Change) []*gen.File {
+	out := make([]*gen.File, len(cs))
+	for i, c := range cs {
+		out[i] = c.File
+	}
+	return out
+}
+
+// writeManifest replaces the manifest atomically.
+func writeManifest(r *os.Root, data []byte) error {
+	s, err := stage(r, ManifestPath, 0o644, data)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if s.tmp != "" {
+			r.Remove(filepath.FromSlash(s.tmp))
+		}
+	}()
+	if err := hook(OpSync, ManifestPath); err != nil {
+		return fmt.Errorf("write %s: %w", ManifestPath, err)
+	}
+	if err := fsyncAll(r, []stagedFile{s}); err != nil {
+		return err
+	}
+	return s.rename(r)
+}
+
+// mkdirs makes the folders (sorted, so that parents come first) that do
+// not exist, refusing a link or a file on the way, and returns those it
+// made.
+func mkdirs(r *os.Root, dirs []string) ([]string, error) {
+	var created []string
+	seen := map[string]bool{".": true}
+	for _, d := range dirs {
+		var parts []string
+		for q := d; !seen[q]; q = path.Dir(q) {
+			parts = append(parts, q)
+		}
+		for i := len(parts) - 1; i >= 0; i-- {
+			q := parts[i]
+			seen[q] = true
+			fi, err := r.Lstat(filepath.FromSlash(q))
+			switch {
+			case errors.Is(err, fs.ErrNotExist):
+				if err := hook(OpMkdir, q); err != nil {
+					return created, fmt.Errorf("create %s: %w", q, err)
+				}
+				if err := r.Mkdir(filepath.FromSlash(q), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+					return created, fmt.Errorf("create %s: %w", q, err)
+				}
+				created = append(created, q)
+			case err != nil:
+				return created, fmt.Errorf("stat %s: %w", q, err)
+			case fi.Mode()&fs.ModeSymlink != 0:
+				return created, fmt.Errorf("%s is a symbolic link: pangeo-gen does not write through links", q)
+			case !fi.IsDir():
+				return created, fmt.Errorf("%s is not a folder, but gen writes files in it: move it away", q)
+			}
+		}
+	}
+	return created, nil
+}
+
+// removeDirs removes the folders a failed run made, deepest first, where
+// they are empty.
+func removeDirs(r *os.Root, created []string) {
+	for i := len(created) - 1; i >= 0; i-- {
+		r.Remove(filepath.FromSlash(created[i]))
+	}
 }
 
 // ioParallelism is how many files are staged or renamed at once.
 const ioParallelism = 16
 
-// stagedFile is new content written beside its target, not yet renamed.
+// stagedFile is new content written beside its target, not yet renamed
+// (slash paths relative to the root).
 type stagedFile struct {
-	rel, target, tmp string
+	rel, tmp string
 }
 
-// stage writes data to a temporary file in the target's folder with the
-// target's mode.
-func stage(root, rel string, mode fs.FileMode, data []byte) (stagedFile, error) {
-	target := filepath.Join(root, filepath.FromSlash(rel))
-	dir := filepath.Dir(target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// rename moves the staged file onto its target.
+func (s *stagedFile) rename(r *os.Root) error {
+	if err := hook(OpRename, s.rel); err != nil {
+		return fmt.Errorf("write %s: %w", s.rel, err)
+	}
+	if err := r.Rename(filepath.FromSlash(s.tmp), filepath.FromSlash(s.rel)); err != nil {
+		return fmt.Errorf("write %s: %w", s.rel, err)
+	}
+	s.tmp = "" // renamed: nothing to clean up
+	return nil
+}
+
+// stage writes data to a temporary file (named with TempPrefix) in the
+// target's folder, which exists, with the target's mode.
+func stage(r *os.Root, rel string, mode fs.FileMode, data []byte) (stagedFile, error) {
+	if err := hook(OpStage, rel); err != nil {
 		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".tmp-*")
+	tmp := tempName(rel)
+	f, err := r.OpenFile(filepath.FromSlash(tmp), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
 	}
-	s := stagedFile{rel: rel, target: target, tmp: tmp.Name()}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Chmod(mode.Perm())
-	if err := errors.Join(werr, cerr, tmp.Close()); err != nil {
-		os.Remove(s.tmp)
+	_, werr := f.Write(data)
+	cerr := f.Chmod(mode.Perm())
+	if err := errors.Join(werr, cerr, f.Close()); err != nil {
+		r.Remove(filepath.FromSlash(tmp))
 		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
 	}
-	return s, nil
+	return stagedFile{rel: rel, tmp: tmp}, nil
 }
 
 func describeRefused(cs []Change, force bool) string {
 	var parts []string
+	links := map[string]bool{}
 	for _, c := range cs {
 		switch c.Action {
 		case Edited:
-			parts = append(parts, c.Path+" was edited by hand since pangeo-gen wrote it (move the change into the hub's .cue file, or rerun with --force to discard it)")
+			if !force {
+				parts = append(parts, c.Path+" was edited by hand since pangeo-gen wrote it (move the change into the hub's .cue file, or rerun with --force to discard it)")
+			}
 		case Foreign:
 			parts = append(parts, c.Path+" exists and was not written by pangeo-gen (move it away first)")
+		case Linked:
+			if !links[c.Link.Path] {
+				links[c.Link.Path] = true
+				parts = append(parts, c.Link.Describe()+": pangeo-gen never writes through a link, even with --force (replace it with a folder or file, or remove it)")
+			}
 		}
 	}
 	return strings.Join(parts, "; ")
@@ -312,9 +669,9 @@ func describeRefused(cs []Change, force bool) string {
 
 // removeEmptyDirs removes dir and its parents up to the deployments folder
 // while they are empty.
-func removeEmptyDirs(root, dir string) {
+func removeEmptyDirs(r *os.Root, dir string) {
 	for dir != "." && dir != gen.Deployments && strings.HasPrefix(dir, gen.Deployments+"/") {
-		if err := os.Remove(filepath.Join(root, filepath.FromSlash(dir))); err != nil {
+		if err := r.Remove(filepath.FromSlash(dir)); err != nil {
 			return
 		}
 		dir = path.Dir(dir)
@@ -331,42 +688,34 @@ func gitMode(m fs.FileMode) fs.FileMode {
 	return 0o644
 }
 
-// readFile returns a file's bytes and permission bits, nil when absent.
-func readFile(root, rel string) ([]byte, fs.FileMode, error) {
-	name := filepath.Join(root, filepath.FromSlash(rel))
-	fi, err := os.Lstat(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, 0, nil
-	}
-	if err != nil {
-		return nil, 0, fmt.Errorf("stat %s: %w", rel, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s: not a regular file", rel)
-	}
-	data, err := os.ReadFile(name)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read %s: %w", rel, err)
-	}
-	if data == nil {
-		data = []byte{}
-	}
-	return data, fi.Mode().Perm(), nil
-}
-
 // WriteFile writes data to root/rel atomically: a temporary file in the
 // same folder, given its mode and synced, then renamed over the target.
+// It writes beneath root (made when missing) and never through a link
+// that leaves it.
 func WriteFile(root, rel string, mode fs.FileMode, data []byte) error {
-	s, err := stage(root, rel, mode, data)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	defer r.Close()
+	rel = filepath.ToSlash(filepath.Clean(rel))
+	if err := r.MkdirAll(filepath.FromSlash(path.Dir(rel)), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	s, err := stage(r, rel, mode, data)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(s.tmp)
-	if err := syncAll([]stagedFile{s}); err != nil {
+	defer func() {
+		if s.tmp != "" {
+			r.Remove(filepath.FromSlash(s.tmp))
+		}
+	}()
+	if err := fsyncAll(r, []stagedFile{s}); err != nil {
 		return err
 	}
-	if err := os.Rename(s.tmp, s.target); err != nil {
-		return fmt.Errorf("write %s: %w", rel, err)
-	}
-	return nil
+	return s.rename(r)
 }

@@ -446,7 +446,11 @@ func (c *checker) generated(files []gen.File) error {
 	if err != nil {
 		return err
 	}
+	c.treeSafety(plan)
 	for _, ch := range plan.Pending() {
+		if ch.Action == tree.Linked {
+			continue // the link is a finding of its own (treeSafety)
+		}
 		hubName := hubOfPath(ch.Path)
 		f := &Finding{Check: "generated", Hub: hubName, CUEPath: []string{ch.Path}}
 		if ch.Action != tree.Create {

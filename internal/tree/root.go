@@ -1,0 +1,293 @@
+package tree
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+)
+
+// Every file operation of a plan goes through an *os.Root opened on the
+// repository root, so that no link can make it read or write outside the
+// repository. On top of that a plan refuses every symbolic link on a path
+// it reads or writes, inside the repository too: gen never creates links,
+// so a link in deployments/ was put there by hand, and writing through it
+// would change a file that is not where the manifest says it is.
+
+// TempPrefix starts the name of every temporary file gen stages: a file
+// whose name starts with it is a leftover of an interrupted run when no
+// gen is running, and gen never generates a path with such a name.
+const TempPrefix = ".pangeo-gen-tmp-"
+
+// LockPath is the lock a writing gen holds, relative to the root.
+const LockPath = gen.Deployments + "/.pangeo-gen.lock"
+
+// legacyTemp is the name os.CreateTemp gave staged files before
+// TempPrefix: ".<name>.tmp-<digits>". Such a file is a leftover only when
+// <name> beside it is a path pangeo-gen generates or generated.
+var legacyTemp = regexp.MustCompile(`^\.(.+)\.tmp-[0-9]+$`)
+
+// Op is a file system operation Apply makes, as Hook sees it.
+type Op string
+
+// The operations of Apply.
+const (
+	OpMkdir  Op = "mkdir"  // create a folder
+	OpStage  Op = "stage"  // write a temporary file beside its target
+	OpSync   Op = "sync"   // make the staged files durable
+	OpRename Op = "rename" // move a staged file onto its target
+	OpRemove Op = "remove" // delete an orphan or a leftover
+)
+
+// Hook, when not nil, is called before every file system operation Apply
+// makes, with the operation and the path (relative to the root) it is
+// about; an error it returns is that operation's error. It is a seam for
+// tests (a full disk, a failing rename, a kill at a given point); nothing
+// else sets it.
+var Hook func(op Op, rel string) error
+
+func hook(op Op, rel string) error {
+	if Hook == nil {
+		return nil
+	}
+	return Hook(op, rel)
+}
+
+// Link is a symbolic link found on a path gen reads or writes, or
+// anywhere under deployments/.
+type Link struct {
+	// Path is the link itself (a slash path relative to the root).
+	Path string
+	// Target is what it points to, as it is written in the link.
+	Target string
+	// Escapes is set when the link leads out of the repository.
+	Escapes bool
+}
+
+// Describe says what the link is, for messages.
+func (l Link) Describe() string {
+	if l.Escapes {
+		return fmt.Sprintf("%s is a symbolic link to %s, outside the repository", l.Path, l.Target)
+	}
+	return fmt.Sprintf("%s is a symbolic link (to %s)", l.Path, l.Target)
+}
+
+// reserved reports whether a generated path would collide with pangeo-gen's
+// own bookkeeping: a temporary file's name, the manifest or the lock.
+func reserved(rel string) bool {
+	return strings.HasPrefix(path.Base(rel), TempPrefix) || rel == ManifestPath || rel == LockPath
+}
+
+// inspector answers, for paths under one root, whether a symbolic link
+// is on the way, caching what it learnt about each folder.
+type inspector struct {
+	r     *os.Root
+	abs   string           // the root, absolute, links resolved
+	dirs  map[string]*Link // folder -> the link on its way (nil: none)
+	found map[string]Link  // every link seen, by path
+	gone  map[string]bool  // folders that do not exist
+	errs  map[string]error // folders that cannot be inspected
+}
+
+func newInspector(root string, r *os.Root) *inspector {
+	abs, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		abs = root
+	}
+	if a, err := filepath.Abs(abs); err == nil {
+		abs = a
+	}
+	return &inspector{r: r, abs: abs, dirs: map[string]*Link{}, found: map[string]Link{}, gone: map[string]bool{}, errs: map[string]error{}}
+}
+
+// dir inspects a folder and its parents: the first link on the way (nil
+// when none), whether the folder is absent, or an error (say, a file where
+// a folder should be).
+func (in *inspector) dir(d string) (*Link, bool, error) {
+	if d == "." || d == "" {
+		return nil, false, nil
+	}
+	if l, ok := in.dirs[d]; ok {
+		return l, in.gone[d], in.errs[d]
+	}
+	l, absent, err := in.dir(path.Dir(d))
+	if l == nil && !absent && err == nil {
+		var fi fs.FileInfo
+		fi, err = in.r.Lstat(filepath.FromSlash(d))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			absent, err = true, nil
+		case err != nil:
+			err = fmt.Errorf("stat %s: %w", d, err)
+		case fi.Mode()&fs.ModeSymlink != 0:
+			link := in.link(d)
+			l = &link
+		case !fi.IsDir():
+			err = fmt.Errorf("%s is not a folder, but gen writes files in it: move it away", d)
+		}
+	}
+	in.dirs[d], in.gone[d], in.errs[d] = l, absent, err
+	return l, absent, err
+}
+
+// link records the symbolic link at rel.
+func (in *inspector) link(rel string) Link {
+	if l, ok := in.found[rel]; ok {
+		return l
+	}
+	target, _ := in.r.Readlink(filepath.FromSlash(rel))
+	l := Link{Path: rel, Target: target, Escapes: in.escapes(rel, target)}
+	in.found[rel] = l
+	return l
+}
+
+// escapes reports whether the link at rel, pointing to target, leads out
+// of the repository: lexically, or once every link on the way is resolved.
+func (in *inspector) escapes(rel, target string) bool {
+	t := filepath.FromSlash(target)
+	if !filepath.IsAbs(t) {
+		t = filepath.Join(in.abs, filepath.FromSlash(path.Dir(rel)), t)
+	}
+	if !within(in.abs, filepath.Clean(t)) {
+		return true
+	}
+	if resolved, err := filepath.EvalSymlinks(filepath.Join(in.abs, filepath.FromSlash(rel))); err == nil {
+		return !within(in.abs, resolved)
+	}
+	return false
+}
+
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// readFile returns the bytes and permission bits of the file at rel, nil
+// when absent, and the link on its way (then nothing is read).
+func (in *inspector) readFile(rel string) ([]byte, fs.FileMode, *Link, error) {
+	l, absent, err := in.dir(path.Dir(rel))
+	if err != nil || l != nil || absent {
+		return nil, 0, l, err
+	}
+	name := filepath.FromSlash(rel)
+	fi, err := in.r.Lstat(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, 0, nil, nil
+	case err != nil:
+		return nil, 0, nil, fmt.Errorf("stat %s: %w", rel, err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		link := in.link(rel)
+		return nil, 0, &link, nil
+	case !fi.Mode().IsRegular():
+		return nil, 0, nil, fmt.Errorf("%s: not a regular file", rel)
+	}
+	data, err := in.r.ReadFile(name)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("read %s: %w", rel, err)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return data, fi.Mode().Perm(), nil, nil
+}
+
+// scan walks deployments/ (never following a link) and the folders of
+// the generated files outside it, for the links under deployments/ and
+// the temporary files an interrupted gen left. known are the paths
+// pangeo-gen generates or generated, for the names of older versions'
+// temporary files.
+func (in *inspector) scan(known map[string]bool) (leftovers []string, err error) {
+	isLeftover := func(rel string) bool {
+		base := path.Base(rel)
+		if strings.HasPrefix(base, TempPrefix) {
+			return true
+		}
+		m := legacyTemp.FindStringSubmatch(base)
+		return m != nil && known[path.Join(path.Dir(rel), m[1])]
+	}
+	l, absent, err := in.dir(gen.Deployments)
+	if err != nil {
+		return nil, err
+	}
+	if l == nil && !absent {
+		err := fs.WalkDir(in.r.FS(), gen.Deployments, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return fmt.Errorf("read %s: %w", p, err)
+			}
+			switch {
+			case d.Type()&fs.ModeSymlink != 0:
+				in.link(p)
+			case d.Type().IsRegular() && isLeftover(p):
+				leftovers = append(leftovers, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// Beside the generated files outside deployments/ (.sops.yaml,
+	// .circleci/config.yml): only the folder itself, never a walk.
+	dirs := map[string]bool{}
+	for p := range known {
+		if !strings.HasPrefix(p, gen.Deployments+"/") {
+			dirs[path.Dir(p)] = true
+		}
+	}
+	for _, d := range sortedKeys(dirs) {
+		if l, absent, err := in.dir(d); err != nil || l != nil || absent {
+			continue
+		}
+		entries, err := fs.ReadDir(in.r.FS(), d)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", d, err)
+		}
+		for _, e := range entries {
+			if p := path.Join(d, e.Name()); e.Type().IsRegular() && isLeftover(p) {
+				leftovers = append(leftovers, p)
+			}
+		}
+	}
+	sort.Strings(leftovers)
+	return leftovers, nil
+}
+
+// links are the links seen so far, sorted by path.
+func (in *inspector) links() []Link {
+	out := make([]Link, 0, len(in.found))
+	for _, p := range sortedKeys(in.found) {
+		out = append(out, in.found[p])
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// tempName is a fresh temporary name beside rel.
+func tempName(rel string) string {
+	var b [8]byte
+	rand.Read(b[:])
+	base := path.Base(rel)
+	// Keep the name within the 255 bytes of a file name.
+	if max := 255 - len(TempPrefix) - 17; len(base) > max {
+		base = base[:max]
+	}
+	return path.Join(path.Dir(rel), TempPrefix+hex.EncodeToString(b[:])+"-"+base)
+}
