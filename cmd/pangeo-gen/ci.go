@@ -87,6 +87,8 @@ func checkAdvice(a tree.Action) string {
 		return "edited by hand: run pangeo-gen ci --force (it discards the edits; move them into hubs/ or pangeo-gen first)"
 	case tree.Foreign:
 		return "not written by pangeo-gen: move it away, then run pangeo-gen ci (ci never overwrites it, even with --force)"
+	case tree.Linked:
+		return "a symbolic link is on its path (pangeo-gen never writes through one): replace it with a folder or remove it, then run pangeo-gen ci"
 	default:
 		return "stale: run pangeo-gen ci"
 	}

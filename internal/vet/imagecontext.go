@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 
-	"cuelang.org/go/cue/token"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
@@ -167,27 +166,18 @@ func (c *checker) imageContext(out *gen.Output) error {
 		return err
 	}
 	for _, d := range diffs {
-		if d.Kind != ContextForeign {
+		// A symlink is the tree safety check's (every link under
+		// deployments/ is named there, once).
+		if d.Kind != ContextForeign || d.Symlink {
 			continue
-		}
-		what := "file"
-		if d.Symlink {
-			what = "symlink"
 		}
 		c.add(&Finding{
 			Check:   "image-context",
 			Hub:     h.Name,
 			CUEPath: []string{d.Path},
-			Pos:     entryPos(c.fed.Root, d.Path),
-			Message: fmt.Sprintf("foreign %s in the image build context: repo2docker would build it into the image; remove it or add it to image.files in %s", what, h.Source),
+			Pos:     pathPos(c.fed.Root, d.Path),
+			Message: fmt.Sprintf("foreign file in the image build context: repo2docker would build it into the image; remove it or add it to image.files in %s", h.Source),
 		})
 	}
 	return nil
-}
-
-// entryPos is line 1, column 1 of a folder entry, without reading it (it
-// may be a symlink, a device or a large file).
-func entryPos(root, rel string) token.Pos {
-	f := token.NewFile(filepath.Join(root, filepath.FromSlash(rel)), -1, 1)
-	return f.Pos(0, token.NoRelPos)
 }
