@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
