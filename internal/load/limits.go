@@ -275,6 +275,9 @@ func blamer(inst *build.Instance, sources map[string][]decl, root string) func()
 			}
 		}
 		names := slices.Sorted(maps.Keys(sources))
+		if len(names) == 1 {
+			return names
+		}
 		done := make(chan string, len(names))
 		for _, name := range names {
 			files := slices.Clone(shared)

@@ -75,7 +75,7 @@ func (e *pinError) Msg() (string, []any) {
 		verb = "pin"
 	}
 	return "hub %s pins %s %s from %s, but %s %s %s from %s: the hubs on the generated %s chart (deployments/chart/) share one, so pin the same %s (or deploy %s with a chart of its own)",
-		[]any{e.hub, e.chart, e.got.Version, e.got.Repository, strings.Join(e.others, ", "), verb, e.want.Version, e.want.Repository, hub.GeneratedChart, e.key(), e.hub}
+		[]any{e.hub, e.chart, e.got.Version, e.got.Repository, andList(e.others), verb, e.want.Version, e.want.Repository, hub.GeneratedChart, e.key(), e.hub}
 }
 
 // checkPins refuses hubs on the generated umbrella chart that pin its
@@ -214,3 +214,11 @@ func (e *pathError) InputPositions() []token.Pos { return nil }
 func (e *pathError) Path() []string              { return e.path }
 func (e *pathError) Msg() (string, []any)        { return "%s", []any{e.msg} }
 func (e *pathError) Error() string               { return errors.String(e) }
+
+// andList joins names as "a", "a and b", "a, b and c".
+func andList(names []string) string {
+	if len(names) <= 1 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
