@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/vet"
@@ -23,6 +24,7 @@ func (g *globals) loadFederation() (*load.Federation, []*vet.Finding, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	g.guard(root)
 	fed, err := load.Load(root)
 	if err != nil {
 		if fed == nil {
@@ -50,4 +52,18 @@ func (g *globals) report(root, format string, findings []*vet.Finding) error {
 		return &exitError{1}
 	}
 	return nil
+}
+
+// guard arms load's process-level guard: a CUE evaluation that passes its
+// CPU or memory limit cannot be interrupted, so the finding naming the hub
+// is printed and the process exits 1. Every command loads before it
+// writes, so nothing is written.
+func (g *globals) guard(root string) {
+	stderr := g.stderr
+	load.OnOverrun = func(err error) {
+		findings := vet.FromCUE(err, nil)
+		vet.Print(stderr, root, findings)
+		fmt.Fprintf(stderr, "%s\n", vet.Summary(findings))
+		os.Exit(1)
+	}
 }

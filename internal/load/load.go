@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -151,20 +150,27 @@ func Load(root string) (*Federation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-	if err := checkSources(root); err != nil {
+	overlay, err := readSources(root)
+	if err != nil {
 		return nil, err
 	}
-	cfg := &load.Config{Dir: root}
+	cfg := &load.Config{Dir: root, Overlay: overlay}
 	insts := load.Instances([]string{"./" + HubsDir}, cfg)
 	inst := insts[0]
 	if inst.Err != nil {
-		return nil, inst.Err
+		return nil, fullMessages(inst.Err)
+	}
+	if err := excludedFiles(root, inst); err != nil {
+		return nil, err
 	}
 	sources, labels, err := hubSources(root, inst)
 	f := &Federation{Root: root, labels: labels}
 	if err != nil {
 		return f, err
 	}
+	limits := LimitsFromEnv()
+	g := startGuard(limits, labels, blamer(inst, sources, root))
+	defer g.stop()
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(inst)
 	hubsV := v.LookupPath(cue.ParsePath("hubs"))
@@ -175,8 +181,8 @@ func Load(root string) (*Federation, error) {
 		return f, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
 	}
 	f.hubs = hubsV
-	if err := validate(hubsV); err != nil {
-		return f, err
+	if err := validate(hubsV, limits, g, f.HubPos); err != nil {
+		return f, f.placed(err)
 	}
 	var errs errors.Error
 	it, err := hubsV.Fields()
@@ -185,6 +191,7 @@ func Load(root string) (*Federation, error) {
 	}
 	for it.Next() {
 		name := it.Selector().Unquoted()
+		g.enter(name)
 		h, err := decode(it.Value())
 		if err != nil {
 			errs = errors.Append(errs, errors.Promote(fmt.Errorf("hubs.%s: %w", name, err), ""))
@@ -195,12 +202,13 @@ func Load(root string) (*Federation, error) {
 			continue
 		}
 		want := filepath.ToSlash(filepath.Join(HubsDir, name+".cue"))
-		if files := sources[name]; len(files) != 1 || files[0] != want {
-			errs = errors.Append(errs, &fileError{name: name, want: want, files: files, pos: f.Pos(name)})
+		if decls := sources[name]; len(decls) != 1 || decls[0].file != want {
+			errs = errors.Append(errs, &fileError{name: name, want: want, decls: decls, pos: f.Pos(name)})
 		}
 		h.Source = want
 		f.Hubs = append(f.Hubs, h)
 	}
+	g.stop()
 	if errs != nil {
 		return f, errs
 	}
@@ -208,13 +216,19 @@ func Load(root string) (*Federation, error) {
 		return f, errors.Newf(token.NoPos, "%s/: the federation has no hubs (add hubs/<name>.cue with hubs: <name>: {...})", HubsDir)
 	}
 	slices.SortFunc(f.Hubs, func(a, b *hub.Hub) int { return strings.Compare(a.Name, b.Name) })
+	if err := f.checkPins(); err != nil {
+		return f, err
+	}
 	return f, nil
 }
 
 // validate checks that every hub is complete and consistent. CUE stops at
 // the first failing field of a struct, so each field of each hub is
 // validated on its own to report every problem, not only the first.
-func validate(hubs cue.Value) error {
+//
+// Each hub is first walked with the size limits, so that a hub too large
+// to export fails here, named, before anything materialises it.
+func validate(hubs cue.Value, limits Limits, g *guard, hubPos func(string) token.Pos) error {
 	var errs errors.Error
 	seen := map[string]bool{}
 	add := func(err error) {
@@ -231,6 +245,12 @@ func validate(hubs cue.Value) error {
 		return err
 	}
 	for it.Next() {
+		name := it.Selector().Unquoted()
+		g.enter(name)
+		if err := limits.checkSize(name, it.Value(), hubPos(name)); err != nil {
+			add(err)
+			continue
+		}
 		fields, err := it.Value().Fields(cue.Optional(false))
 		if err != nil {
 			add(err)
@@ -246,8 +266,9 @@ func validate(hubs cue.Value) error {
 		}
 	}
 	if errs != nil {
-		return errs
+		return discriminate(hubs, errs)
 	}
+	g.enter("")
 	return hubs.Validate(cue.Concrete(true), cue.All())
 }
 
@@ -269,27 +290,81 @@ func (e *nameError) Msg() (string, []any) {
 	return "hub name %q is reserved: deployments/%s/ holds the generated umbrella chart", []any{e.name, e.name}
 }
 
-// fileError says a hub is not declared in its own file, or in others too.
+// fileError says a hub is not declared in its own file alone: in another
+// file, in its own and others, or twice in its own.
 type fileError struct {
 	name, want string
-	files      []string
-	pos        token.Pos
+	decls      []decl
+	pos        token.Pos // the hub's position, for a hub with no label
 }
 
-func (e *fileError) Position() token.Pos         { return e.pos }
-func (e *fileError) InputPositions() []token.Pos { return nil }
-func (e *fileError) Path() []string              { return []string{"hubs", e.name} }
-func (e *fileError) Error() string               { return errors.String(e) }
+// decl is one "hubs: <name>:" label: its file (relative to the root) and
+// position.
+type decl struct {
+	file string
+	pos  token.Pos
+}
+
+// wrong are the declarations outside the hub's own file.
+func (e *fileError) wrong() []decl {
+	var out []decl
+	for _, d := range e.decls {
+		if d.file != e.want {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (e *fileError) Position() token.Pos {
+	if w := e.wrong(); len(w) > 0 {
+		return w[0].pos
+	}
+	if len(e.decls) == 0 {
+		return e.pos
+	}
+	return e.decls[len(e.decls)-1].pos
+}
+
+func (e *fileError) InputPositions() []token.Pos {
+	var out []token.Pos
+	for _, d := range e.decls {
+		if d.pos != e.Position() {
+			out = append(out, d.pos)
+		}
+	}
+	return out
+}
+
+func (e *fileError) Path() []string { return []string{"hubs", e.name} }
+func (e *fileError) Error() string  { return errors.String(e) }
 func (e *fileError) Msg() (string, []any) {
-	return "hub %s must be declared in %s only (one file per hub, named after it), not in %s", []any{e.name, e.want, strings.Join(e.files, ", ")}
+	wrong := e.wrong()
+	if len(e.decls) == 0 {
+		return "hub %s must be declared in %s as hubs: %s: {...} (one file per hub, named after it)", []any{e.name, e.want, e.name}
+	}
+	if len(wrong) == 0 {
+		return "hub %s is declared %d times in %s: write hubs: %s: once and put all its fields there", []any{e.name, len(e.decls), e.want, e.name}
+	}
+	var files []string
+	for _, d := range wrong {
+		if !slices.Contains(files, d.file) {
+			files = append(files, d.file)
+		}
+	}
+	also := ""
+	if len(wrong) < len(e.decls) {
+		also = "also "
+	}
+	return "hub %s must be declared in %s only (one file per hub, named after it), not %sin %s", []any{e.name, e.want, also, strings.Join(files, ", ")}
 }
 
 // hubSources maps each hub name to the hubs/ files that declare
 // hubs: <name>: at top level, and records where each hub's label is
 // written (preferring its own file). CUE also loads a package's files from
 // the folders above hubs/; such a file is refused: hub files live in hubs/.
-func hubSources(root string, inst *build.Instance) (map[string][]string, map[string]token.Pos, error) {
-	out := map[string][]string{}
+func hubSources(root string, inst *build.Instance) (map[string][]decl, map[string]token.Pos, error) {
+	out := map[string][]decl{}
 	labels := map[string]token.Pos{}
 	var errs errors.Error
 	for _, file := range inst.Files {
@@ -302,8 +377,8 @@ func hubSources(root string, inst *build.Instance) (map[string][]string, map[str
 			errs = errors.Append(errs, errors.Newf(file.Pos(), "%s is in package hubs but outside %s/: CUE would merge it into every hub; move it into %s/", rel, HubsDir, HubsDir))
 			continue
 		}
-		for _, decl := range file.Decls {
-			fld, ok := decl.(*ast.Field)
+		for _, d := range file.Decls {
+			fld, ok := d.(*ast.Field)
 			if !ok || labelName(fld.Label) != "hubs" {
 				continue
 			}
@@ -314,7 +389,7 @@ func hubSources(root string, inst *build.Instance) (map[string][]string, map[str
 			for _, elt := range st.Elts {
 				if hf, ok := elt.(*ast.Field); ok {
 					if n := labelName(hf.Label); n != "" {
-						out[n] = append(out[n], rel)
+						out[n] = append(out[n], decl{rel, hf.Label.Pos()})
 						if p := hf.Label.Pos(); !labels[n].IsValid() || path.Base(rel) == n+".cue" {
 							labels[n] = p
 						}
@@ -339,42 +414,6 @@ func labelName(l ast.Label) string {
 		return ""
 	}
 	return name
-}
-
-// checkSources refuses an empty hubs/ folder and files that are not UTF-8,
-// naming the first bad byte's position.
-func checkSources(root string) error {
-	var errs errors.Error
-	for _, dir := range []string{HubsDir, "schema"} {
-		matches, err := filepath.Glob(filepath.Join(root, dir, "*.cue"))
-		if err != nil {
-			return err
-		}
-		if dir == HubsDir && len(matches) == 0 {
-			return errors.Newf(token.NoPos, "%s/: no .cue files: the federation has no hubs (add hubs/<name>.cue)", HubsDir)
-		}
-		for _, m := range matches {
-			data, err := os.ReadFile(m)
-			if err != nil {
-				return fmt.Errorf("read %s: %w", m, err)
-			}
-			if utf8.Valid(data) {
-				continue
-			}
-			off := 0
-			for off < len(data) {
-				r, size := utf8.DecodeRune(data[off:])
-				if r == utf8.RuneError && size <= 1 {
-					break
-				}
-				off += size
-			}
-			tf := token.NewFile(m, -1, len(data))
-			tf.SetLinesForContent(data)
-			errs = errors.Append(errs, errors.Newf(tf.Pos(off, token.NoRelPos), "file is not UTF-8: invalid byte 0x%02x (CUE files must be UTF-8)", data[off]))
-		}
-	}
-	return errs
 }
 
 // decode turns one unified hub into the model. Numbers in free-form trees

@@ -201,11 +201,15 @@ func FilePos(root, rel string, line, col int) token.Pos {
 
 // Summary counts the problems: findings at the same CUE path (CUE reports
 // a failed disjunction as a header and one error per alternative) count
-// once.
+// once; each finding without a path (about a file) counts on its own.
 func Summary(findings []*Finding) string {
 	paths := map[string]bool{}
-	for _, f := range findings {
-		paths[strings.Join(f.Path(), ".")] = true
+	for i, f := range findings {
+		key := strings.Join(f.Path(), ".")
+		if key == "" {
+			key = fmt.Sprintf("\x00%d", i)
+		}
+		paths[key] = true
 	}
 	if len(paths) == 1 {
 		return "1 problem"

@@ -1,0 +1,327 @@
+package load
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/token"
+)
+
+// The environment variables that raise (or lower) the evaluation limits.
+const (
+	// NodesEnv bounds the values (fields, list elements, scalars) of one
+	// hub, counted before the hub is exported.
+	NodesEnv = "PANGEO_GEN_MAX_HUB_NODES"
+	// BytesEnv bounds the bytes of one hub's labels and scalars, counted
+	// before the hub is exported.
+	BytesEnv = "PANGEO_GEN_MAX_HUB_BYTES"
+	// CPUEnv bounds the CPU time of the CUE evaluation of the federation,
+	// in seconds (the process guard).
+	CPUEnv = "PANGEO_GEN_MAX_EVAL_SECONDS"
+	// MemoryEnv bounds the heap during the CUE evaluation, in bytes (the
+	// process guard).
+	MemoryEnv = "PANGEO_GEN_MAX_EVAL_BYTES"
+)
+
+// Limits bound the work and memory of loading a federation. CUE's
+// evaluator cannot be interrupted (cuelang.org/go v0.17.1 has no
+// cancellation), so two kinds of bound are used:
+//
+//   - Nodes and Bytes are counted while each hub is walked, lazily, before
+//     it is exported: a hub whose value is larger fails with an error naming
+//     it, in process and deterministically. This stops a small file whose
+//     references double at each level before it becomes a huge values file.
+//   - CPU and Memory are watched by a process-level guard while CUE
+//     evaluates (a comprehension over 10^10 elements never returns): past
+//     either, OnOverrun is called with an error naming the hub being
+//     evaluated. The command line's OnOverrun prints it and exits 1, which
+//     stops the evaluation; nothing has been written by then.
+type Limits struct {
+	Nodes  int64
+	Bytes  int64
+	CPU    time.Duration
+	Memory int64
+}
+
+// The default limits: two orders of magnitude above the federation's
+// largest hub (a few hundred values, a few KiB) and its load (a fraction of
+// a second, some tens of MiB).
+const (
+	DefaultNodes  int64 = 100_000
+	DefaultBytes  int64 = 64 << 20
+	DefaultCPU          = 10 * time.Second
+	DefaultMemory int64 = 4 << 30
+)
+
+// LimitsFromEnv are the limits in force: each environment variable that
+// holds a positive number, else the default.
+func LimitsFromEnv() Limits {
+	return Limits{
+		Nodes:  envInt(NodesEnv, DefaultNodes),
+		Bytes:  envInt(BytesEnv, DefaultBytes),
+		CPU:    time.Duration(envInt(CPUEnv, int64(DefaultCPU/time.Second))) * time.Second,
+		Memory: envInt(MemoryEnv, DefaultMemory),
+	}
+}
+
+func envInt(name string, def int64) int64 {
+	if n, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// OnOverrun, when set, arms the process-level guard of every Load: it is
+// called (once, from the guard's goroutine) with an error naming the hub
+// whose evaluation passed Limits.CPU or Limits.Memory, and must end the
+// process, since the evaluation cannot be stopped otherwise. When nil, as
+// in tests, there is no guard.
+var OnOverrun func(err error)
+
+// limitError is a hub (or the federation) that passed a limit.
+type limitError struct {
+	hub  string
+	pos  token.Pos
+	what string // "has more than 100000 values"
+	env  string
+}
+
+func (e *limitError) Position() token.Pos         { return e.pos }
+func (e *limitError) InputPositions() []token.Pos { return nil }
+func (e *limitError) Error() string               { return errors.String(e) }
+func (e *limitError) Path() []string {
+	if e.hub == "" {
+		return nil
+	}
+	return []string{"hubs", e.hub}
+}
+func (e *limitError) Msg() (string, []any) {
+	subject := "the CUE evaluation of hubs/"
+	if e.hub != "" {
+		subject = "hub " + e.hub
+	}
+	return "%s %s, the limit: stopped (set %s to raise it)", []any{subject, e.what, e.env}
+}
+
+// budget counts the values of one hub as it is walked.
+type budget struct {
+	limits       Limits
+	nodes, bytes int64
+}
+
+// errBudget ends a walk that passed the budget.
+var errBudget = fmt.Errorf("budget")
+
+// walk visits v and everything beneath it (every field, definitions and
+// hidden ones too, as validation does), stopping as soon as a limit is
+// passed. Each value is evaluated only when it is reached, so a walk that
+// stops early has done work in proportion to the limit, not to the value.
+func (b *budget) walk(v cue.Value) error {
+	b.nodes++
+	if b.nodes > b.limits.Nodes {
+		return errBudget
+	}
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		it, err := v.Fields(cue.All())
+		if err != nil {
+			return nil // reported by validation
+		}
+		for it.Next() {
+			b.bytes += int64(len(it.Selector().String()))
+			if err := b.walk(it.Value()); err != nil {
+				return err
+			}
+		}
+	case cue.ListKind:
+		it, err := v.List()
+		if err != nil {
+			return nil
+		}
+		for it.Next() {
+			if err := b.walk(it.Value()); err != nil {
+				return err
+			}
+		}
+	case cue.StringKind:
+		if s, err := v.String(); err == nil {
+			b.bytes += int64(len(s))
+		}
+	case cue.BytesKind:
+		if s, err := v.Bytes(); err == nil {
+			b.bytes += int64(len(s))
+		}
+	default:
+		b.bytes += 8
+	}
+	if b.bytes > b.limits.Bytes {
+		return errBudget
+	}
+	return nil
+}
+
+// checkSize walks the hub name and fails when it passes the limits.
+func (l Limits) checkSize(name string, v cue.Value, pos token.Pos) error {
+	b := &budget{limits: l}
+	if b.walk(v) == nil {
+		return nil
+	}
+	if b.nodes > l.Nodes {
+		return &limitError{hub: name, pos: pos, what: fmt.Sprintf("has more than %d values", l.Nodes), env: NodesEnv}
+	}
+	return &limitError{hub: name, pos: pos, what: fmt.Sprintf("has more than %d bytes of labels and values", l.Bytes), env: BytesEnv}
+}
+
+// guard is the process-level watch over one Load's evaluation.
+type guard struct {
+	limits Limits
+	// blame names the hubs whose evaluation does not end, for an overrun
+	// while CUE evaluates the whole package (no hub is known then).
+	blame  func() []string
+	hub    atomic.Pointer[string]
+	labels map[string]token.Pos
+	done   chan struct{}
+	once   sync.Once
+}
+
+// startGuard arms the guard when OnOverrun is set; stop disarms it.
+func startGuard(l Limits, labels map[string]token.Pos, blame func() []string) *guard {
+	g := &guard{limits: l, labels: labels, blame: blame, done: make(chan struct{})}
+	g.enter("")
+	if OnOverrun == nil {
+		return g
+	}
+	onOverrun := OnOverrun
+	start := cpuTime()
+	go func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			select {
+			case <-g.done:
+				return
+			case <-tick.C:
+			}
+			if used := cpuTime() - start; used > l.CPU {
+				onOverrun(g.overrun(fmt.Sprintf("took more than %s of CPU time", l.CPU), CPUEnv))
+				return
+			}
+			metrics.Read(sample)
+			if sample[0].Value.Kind() == metrics.KindUint64 && int64(sample[0].Value.Uint64()) > l.Memory {
+				onOverrun(g.overrun(fmt.Sprintf("used more than %d bytes of memory", l.Memory), MemoryEnv))
+				return
+			}
+		}
+	}()
+	return g
+}
+
+// enter records that the hub name (or, "", the federation) is being
+// evaluated, for the guard's message.
+func (g *guard) enter(name string) { g.hub.Store(&name) }
+
+func (g *guard) stop() { g.once.Do(func() { close(g.done) }) }
+
+func (g *guard) overrun(what, env string) error {
+	name := *g.hub.Load()
+	if name == "" && g.blame != nil {
+		if names := g.blame(); len(names) > 0 {
+			var errs errors.Error
+			for _, n := range names {
+				errs = errors.Append(errs, &limitError{hub: n, pos: g.labels[n], what: what, env: env})
+			}
+			return errs
+		}
+	}
+	return &limitError{hub: name, pos: g.labels[name], what: what, env: env}
+}
+
+// blameTime bounds the search for the hubs to blame.
+const blameTime = 3 * time.Second
+
+// blamer returns the guard's blame for inst: it evaluates, each in a
+// context of its own and all at once, the package's shared files (those
+// declaring no hub) with the files of one hub, and names the hubs whose
+// evaluation has not ended within blameTime. The evaluations that do not
+// end keep running: blame is only called when the process is about to
+// exit. When every hub is slow the shared files are to blame: nil.
+func blamer(inst *build.Instance, sources map[string][]decl, root string) func() []string {
+	return func() []string {
+		byFile := map[string][]string{}
+		for name, ds := range sources {
+			for _, d := range ds {
+				byFile[d.file] = append(byFile[d.file], name)
+			}
+		}
+		var shared []*ast.File
+		for _, f := range inst.Files {
+			if rel, err := filepath.Rel(root, f.Filename); err == nil && byFile[filepath.ToSlash(rel)] == nil {
+				shared = append(shared, f)
+			}
+		}
+		names := slices.Sorted(maps.Keys(sources))
+		if len(names) == 1 {
+			return names
+		}
+		done := make(chan string, len(names))
+		for _, name := range names {
+			files := slices.Clone(shared)
+			for _, f := range inst.Files {
+				if rel, err := filepath.Rel(root, f.Filename); err == nil && slices.Contains(byFile[filepath.ToSlash(rel)], name) {
+					files = append(files, f)
+				}
+			}
+			sub := *inst
+			sub.Files = files
+			go func() {
+				cuecontext.New().BuildInstance(&sub)
+				done <- name
+			}()
+		}
+		finished := map[string]bool{}
+		timeout := time.After(blameTime)
+	wait:
+		for range names {
+			select {
+			case n := <-done:
+				finished[n] = true
+			case <-timeout:
+				break wait
+			}
+		}
+		var slow []string
+		for _, n := range names {
+			if !finished[n] {
+				slow = append(slow, n)
+			}
+		}
+		if len(slow) == len(names) && len(names) > 1 {
+			return nil
+		}
+		return slow
+	}
+}
+
+// cpuTime is the CPU time (user and system) the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
