@@ -232,4 +232,13 @@ func (e *chained) Msg() (string, []any) {
 	return "%s", []any{msg}
 }
 
-func (e *chained) Error() string { return errors.String(e) }
+// Error is the path and the chained message; not errors.String, which
+// would append the wrapped messages a second time.
+func (e *chained) Error() string {
+	format, args := e.Msg()
+	msg := fmt.Sprintf(format, args...)
+	if p := strings.Join(e.Path(), "."); p != "" {
+		return p + ": " + msg
+	}
+	return msg
+}

@@ -173,15 +173,17 @@ func TestImportRefuses(t *testing.T) {
 			wantLoss: "image/binder: a link to OUTSIDE, outside old/tiny: not read",
 		},
 		{
-			name:  "a binder file over the size limit",
-			limit: "600",
+			name: "a binder file over the size limit",
+			// Above the schema's size (import loads the hub it writes),
+			// below the postBuild's.
+			limit: "65536",
 			setup: func(t *testing.T, dir, outside string) {
-				big := "#!/bin/bash\n" + strings.Repeat("echo "+canary+"\n", 60)
+				big := "#!/bin/bash\n" + strings.Repeat("echo "+canary+"\n", 4000)
 				if err := os.WriteFile(filepath.Join(dir, "image", "binder", "postBuild"), []byte(big), 0o644); err != nil {
 					t.Fatal(err)
 				}
 			},
-			wantLoss: "image/binder/postBuild: larger than 600 bytes, the limit for an input file (set PANGEO_GEN_MAX_FILE_BYTES to raise it): not read",
+			wantLoss: "image/binder/postBuild: larger than 65536 bytes, the limit for an input file (set PANGEO_GEN_MAX_FILE_BYTES to raise it): not read",
 		},
 		{
 			name: "staging.yaml links to a values file outside",

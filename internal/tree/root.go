@@ -207,14 +207,7 @@ func (in *inspector) readFile(rel string) ([]byte, fs.FileMode, *Link, error) {
 // pangeo-gen generates or generated, for the names of older versions'
 // temporary files.
 func (in *inspector) scan(known map[string]bool) (leftovers []string, err error) {
-	isLeftover := func(rel string) bool {
-		base := path.Base(rel)
-		if strings.HasPrefix(base, TempPrefix) {
-			return true
-		}
-		m := legacyTemp.FindStringSubmatch(base)
-		return m != nil && known[path.Join(path.Dir(rel), m[1])]
-	}
+	isLeftover := func(rel string) bool { return IsLeftover(rel, known) }
 	l, absent, err := in.dir(gen.Deployments)
 	if err != nil {
 		return nil, err
@@ -260,6 +253,19 @@ func (in *inspector) scan(known map[string]bool) (leftovers []string, err error)
 	}
 	sort.Strings(leftovers)
 	return leftovers, nil
+}
+
+// IsLeftover reports whether the file at rel (a slash path relative to
+// the root) is a temporary file an interrupted gen left: its name starts
+// with TempPrefix, or it is an older version's ".<name>.tmp-<digits>"
+// beside a path in known (what pangeo-gen generates or generated).
+func IsLeftover(rel string, known map[string]bool) bool {
+	base := path.Base(rel)
+	if strings.HasPrefix(base, TempPrefix) {
+		return true
+	}
+	m := legacyTemp.FindStringSubmatch(base)
+	return m != nil && known[path.Join(path.Dir(rel), m[1])]
 }
 
 // links are the links seen so far, sorted by path.

@@ -164,10 +164,14 @@ func (c *checker) imageContext(out *gen.Output) error {
 	if err != nil {
 		return err
 	}
+	known := map[string]bool{}
+	for _, f := range out.Files {
+		known[f.Path] = true
+	}
 	for _, d := range diffs {
-		// A symlink is the tree safety check's (every link under
-		// deployments/ is named there, once).
-		if d.Kind != ContextForeign || d.Symlink {
+		// Symlinks and temporary files of an interrupted gen are the tree
+		// safety check's (each is named there, once).
+		if d.Kind != ContextForeign || d.Symlink || tree.IsLeftover(d.Path, known) {
 			continue
 		}
 		c.add(&Finding{
