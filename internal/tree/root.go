@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -237,7 +239,7 @@ func (in *inspector) scan(known map[string]bool) (leftovers []string, err error)
 			dirs[path.Dir(p)] = true
 		}
 	}
-	for _, d := range sortedKeys(dirs) {
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
 		if l, absent, err := in.dir(d); err != nil || l != nil || absent {
 			continue
 		}
@@ -271,19 +273,10 @@ func IsLeftover(rel string, known map[string]bool) bool {
 // links are the links seen so far, sorted by path.
 func (in *inspector) links() []Link {
 	out := make([]Link, 0, len(in.found))
-	for _, p := range sortedKeys(in.found) {
+	for _, p := range slices.Sorted(maps.Keys(in.found)) {
 		out = append(out, in.found[p])
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // tempName is a fresh temporary name beside rel.

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -215,7 +216,7 @@ func compare(root string, in *inspector, files []gen.File, scope Scope) (*Plan, 
 	for pth := range old.Pending {
 		orphans[pth] = true
 	}
-	for _, pth := range sortedKeys(orphans) {
+	for _, pth := range slices.Sorted(maps.Keys(orphans)) {
 		if generated[pth] {
 			continue
 		}
@@ -441,7 +442,7 @@ func (p *Plan) write(r *os.Root) error {
 		}
 	}
 	defer removeStaged()
-	created, err := mkdirs(r, sortedKeys(dirs))
+	created, err := mkdirs(r, slices.Sorted(maps.Keys(dirs)))
 	unchanged := func(err error) error {
 		removeStaged()
 		removeDirs(r, created)
