@@ -50,7 +50,7 @@ func repoRoot(t testing.TB) string {
 // stand-ins, `chartserver` serves them from a chart repository and an OCI
 // registry, `imageregistry` starts an image registry, and `subst` expands
 // the environment variables they set in files. For secrets: `usesops` puts
-// sops (the module's tool dependency) on PATH, under the condition [sops]
+// sops (the tools module's tool dependency) on PATH, under the condition [sops]
 // (see toolCondition), and `agekey ID RCPT` makes an age key pair.
 func TestScripts(t *testing.T) {
 	root := repoRoot(t)
