@@ -24,7 +24,10 @@ refuses to overwrite a file it did not write or that was edited by hand
 (unless --force, which never overwrites a file pangeo-gen did not write).
 
   --check  write nothing; exit 1 naming the file when it is missing or stale`,
-		Args: usageArgs(cobra.NoArgs),
+		Example: `  pangeo-gen ci
+  pangeo-gen ci --check
+  pangeo-gen ci plan --base origin/main --format json`,
+		Args: subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
 			if err != nil {

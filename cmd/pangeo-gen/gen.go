@@ -24,6 +24,9 @@ encryption rules. Writes are atomic. A manifest (deployments/.pangeo-gen-manifes
 records what gen wrote, so gen removes its own stale outputs and never overwrites
 or deletes a file it did not write. A generated file edited by hand is refused
 unless --force. Nothing is written when any hub has a problem.`,
+		Example: `  pangeo-gen gen
+  pangeo-gen gen alpha --dry-run`,
+		ValidArgsFunction: g.completeHubs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
 			if err != nil {

@@ -17,6 +17,10 @@ func newImage(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image",
 		Short: "Show a hub's notebook image (which its Dask workers run too)",
+		Example: `  pangeo-gen image tag alpha
+  pangeo-gen image exists alpha || repo2docker ... --image-name "$(pangeo-gen image ref alpha)"`,
+		Args: subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "tag HUB",
@@ -24,7 +28,9 @@ func newImage(g *globals) *cobra.Command {
 		Long: `tag prints the content hash of deployments/<hub>/image/ as gen generates it
 (every file's path, mode and bytes): the same content gives the same tag on any
 machine and any git history. For a prebuilt image it prints that image's tag.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Example:           `  pangeo-gen image tag alpha`,
+		ValidArgsFunction: g.completeHub,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := g.imageRef(args[0])
 			if err != nil {
@@ -34,9 +40,11 @@ machine and any git history. For a prebuilt image it prints that image's tag.`,
 			return nil
 		},
 	}, &cobra.Command{
-		Use:   "ref HUB",
-		Short: "Print the full reference of a hub's image: repository:tag",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Use:               "ref HUB",
+		Short:             "Print the full reference of a hub's image: repository:tag",
+		Example:           `  docker pull "$(pangeo-gen image ref alpha)"`,
+		ValidArgsFunction: g.completeHub,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := g.imageRef(args[0])
 			if err != nil {
@@ -60,7 +68,9 @@ Exit codes, unlike the other verbs:
      a federation that does not load, or bad usage
 
 1 means absent and nothing else, so a script may build on 1 and must stop on 2.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Example:           `  pangeo-gen image exists alpha; case $? in 0) ;; 1) echo build it ;; *) exit 2 ;; esac`,
+		ValidArgsFunction: g.completeHub,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.imageExists(cmd.Context(), args[0])
 		},

@@ -76,5 +76,9 @@ The output holds the hub's secrets: -o FILE writes it with mode 0600.`,
 	f.BoolVar(&req.PinDigests, "pin-digests", false, "pin every container image to its digest (looked up in its registry)")
 	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	cmd.Example = `  pangeo-gen render alpha --env prod | kubectl apply -f -
+  pangeo-gen render alpha --placeholder-secrets --offline -o alpha-staging.yaml`
+	cmd.ValidArgsFunction = g.completeHub
+	completeEnv(cmd)
 	return cmd
 }
