@@ -14,15 +14,26 @@ func newCharts(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "charts",
 		Short: "Fill the chart cache, or vendor the pinned charts, so that render works offline",
+		Example: `  pangeo-gen charts pull
+  pangeo-gen charts vendor --update`,
+		Args: subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(&cobra.Command{
+	var quiet bool
+	pull := &cobra.Command{
 		Use:   "pull [HUB...]",
 		Short: "Download every chart the hubs (or those named) pin into the chart cache",
 		Long: `pull downloads the charts every hub (or every hub named) pins into the chart cache
 ($PANGEO_GEN_CACHE, or pangeo-gen/charts in the user's cache folder): jupyterhub,
 dask-gateway, and the umbrella chart when it is pulled rather than generated, with
 the dependencies it does not bundle. Each package's digest is checked against its
-pin and recorded. It prints one line per pinned chart: name, version, source, digest.`,
+pin and recorded. It prints one line per pinned chart: name, version, source, digest.
+While it works, and when stderr is a terminal, it says on stderr what each
+chart took: "pulled NAME VERSION (DIGEST)", or "cached ..." when the cache held
+it already; --quiet leaves that out.`,
+		Example: `  pangeo-gen charts pull
+  pangeo-gen charts pull alpha bravo`,
+		ValidArgsFunction: g.completeHubs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
 			if err != nil {
@@ -39,7 +50,11 @@ pin and recorded. It prints one line per pinned chart: name, version, source, di
 			if err != nil {
 				return err
 			}
-			pulled, err := deploy.Pull(cmd.Context(), &charts.Cache{Dir: dir}, fed, selected)
+			var progress func(deploy.Pulled)
+			if !quiet && isTerminal(g.stderr) {
+				progress = func(p deploy.Pulled) { fmt.Fprintln(g.stderr, pullProgress(p)) }
+			}
+			pulled, err := deploy.Pull(cmd.Context(), &charts.Cache{Dir: dir}, fed, selected, progress)
 			if err != nil {
 				return err
 			}
@@ -48,7 +63,9 @@ pin and recorded. It prints one line per pinned chart: name, version, source, di
 			}
 			return nil
 		},
-	})
+	}
+	pull.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress lines on stderr")
+	cmd.AddCommand(pull)
 	var update bool
 	vendor := &cobra.Command{
 		Use:   "vendor",
@@ -59,6 +76,8 @@ and digest; render uses them first, offline. Packages come through the chart cac
 A vendored package whose digest would change is refused unless --update; packages no
 hub needs any more are removed. It prints the lock's entries: name, version,
 repository, digest.`,
+		Example: `  pangeo-gen charts vendor
+  pangeo-gen charts vendor --update`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
@@ -85,4 +104,15 @@ repository, digest.`,
 	vendor.Flags().BoolVar(&update, "update", false, "replace vendored packages whose digest changed")
 	cmd.AddCommand(vendor)
 	return cmd
+}
+
+// pullProgress is the progress line of a chart charts pull got:
+// "pulled jupyterhub 4.4.0 (sha256:...)", or "cached ..." when nothing was
+// downloaded.
+func pullProgress(p deploy.Pulled) string {
+	what := "pulled"
+	if p.Cached {
+		what = "cached"
+	}
+	return fmt.Sprintf("%s %s %s (%s)", what, p.Ref.Name, p.Ref.Version, p.Digest)
 }

@@ -25,7 +25,10 @@ refuses to overwrite a file it did not write or that was edited by hand
 
   --check  write nothing; exit 1 naming the file when it is missing, stale,
            edited by hand or not pangeo-gen's, with the command that fixes it`,
-		Args: usageArgs(cobra.NoArgs),
+		Example: `  pangeo-gen ci
+  pangeo-gen ci --check
+  pangeo-gen ci plan --base origin/main --format json`,
+		Args: subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
 			if err != nil {

@@ -12,7 +12,8 @@ import (
 )
 
 func newCIPlan(g *globals) *cobra.Command {
-	var base, head, format string
+	var base, head string
+	var format *choice
 	cmd := &cobra.Command{
 		Use:   "plan --base REV [--head REV] [--format yaml|json]",
 		Short: "Name the hubs whose generated output differs between two revisions",
@@ -54,11 +55,10 @@ hub listed gets a vet job alone, which prints why the hub is listed, runs
 pangeo-gen vet (file:line:col of each problem) and fails; the problems are
 also printed on stderr, with a warning. --format json prints a JSON
 array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`,
+		Example: `  pangeo-gen ci plan --base origin/main > continuation.yml
+  pangeo-gen ci plan --base main --head . --format json`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "config" && format != "yaml" && format != "json" {
-				return &usageError{fmt.Errorf("--format must be config, yaml or json")}
-			}
 			if base == "" {
 				return &usageError{fmt.Errorf("--base is required")}
 			}
@@ -73,7 +73,7 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 			if affected == nil {
 				affected = []ci.Affected{}
 			}
-			if format == "json" {
+			if format.String() == "json" {
 				data, err := json.MarshalIndent(affected, "", "  ")
 				if err != nil {
 					return err
@@ -81,7 +81,7 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 				_, err = fmt.Fprintf(g.stdout, "%s\n", data)
 				return err
 			}
-			if format == "yaml" {
+			if format.String() == "yaml" {
 				data, err := yaml.Marshal(affected)
 				if err != nil {
 					return err
@@ -122,6 +122,6 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 	}
 	cmd.Flags().StringVar(&base, "base", "", "the base revision (as it is), or a branch name (its merge base with the head)")
 	cmd.Flags().StringVar(&head, "head", "HEAD", "the head revision, or . for the working tree")
-	cmd.Flags().StringVar(&format, "format", "config", "config (the CircleCI continuation config), yaml or json")
+	format = formatFlag(cmd, "format", "", "config (the CircleCI continuation config), yaml or json", "config", "yaml", "json")
 	return cmd
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ func newDiff(g *globals) *cobra.Command {
 		against string
 		values  bool
 		offline bool
+		run     func(cmd *cobra.Command, args []string) error
 	)
 	cmd := &cobra.Command{
 		Use:   "diff HUB",
@@ -47,93 +49,101 @@ relative to the current folder, or each side's pin), the working tree's
 chart cache and vendor/charts, and the same secrets: the working tree's
 secrets file, --secrets, or --placeholder-secrets.
 
-Exit 0 when nothing changed, 1 when anything changed or on failure.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+Exit codes as diff(1)'s: 0 nothing changed, 1 something changed, 2 trouble
+(bad usage, a federation that does not load, an unknown hub or revision, a
+render that fails, an interrupt).`,
+		Example: `  pangeo-gen diff alpha
+  pangeo-gen diff alpha --env prod --against origin/main --values`,
+		ValidArgsFunction: g.completeHub,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			fed, findings, err := g.loadFederation()
-			if err != nil {
+			return diffExit(run(cmd, args))
+		},
+	}
+	run = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		fed, findings, err := g.loadFederation()
+		if err != nil {
+			return err
+		}
+		if findings != nil {
+			return g.report(fed.Root, "text", findings)
+		}
+		name := args[0]
+		if _, err := deploy.Select(fed, name, req.Env); err != nil {
+			return err
+		}
+		if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
+			return err
+		}
+		if req.Chart, err = localChart(req.Chart); err != nil {
+			return err
+		}
+		if req.Secrets != "" {
+			if req.Secrets, err = filepath.Abs(req.Secrets); err != nil {
 				return err
 			}
-			if findings != nil {
-				return g.report(fed.Root, "text", findings)
-			}
-			name := args[0]
-			if _, err := deploy.Select(fed, name, req.Env); err != nil {
-				return err
-			}
-			if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
-				return err
-			}
-			if req.Chart, err = localChart(req.Chart); err != nil {
-				return err
-			}
-			if req.Secrets != "" {
-				if req.Secrets, err = filepath.Abs(req.Secrets); err != nil {
-					return err
-				}
-			}
-			rev := against
-			if rev == "" {
-				rev = "main"
-			}
-			commit, err := ci.ResolveBase(ctx, fed.Root, rev, g.stderr)
-			if err != nil {
-				return fmt.Errorf("--against %s: %w", rev, err)
-			}
-			tmp, err := os.MkdirTemp("", "pangeo-gen-diff-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(tmp)
-			baseFed, err := revFederation(ctx, fed.Root, commit, tmp)
-			if err != nil {
+		}
+		rev := against
+		if rev == "" {
+			rev = "main"
+		}
+		commit, err := ci.ResolveBase(ctx, fed.Root, rev, g.stderr)
+		if err != nil {
+			return fmt.Errorf("--against %s: %w", rev, err)
+		}
+		tmp, err := os.MkdirTemp("", "pangeo-gen-diff-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		baseFed, err := revFederation(ctx, fed.Root, commit, tmp)
+		if err != nil {
+			return fmt.Errorf("%s: %w", rev, err)
+		}
+		label := rev
+		if against == "" {
+			label = fmt.Sprintf("main (merge base %.12s)", commit)
+		}
+		// The revision side reads the working tree's secrets.
+		baseReq := req
+		baseReq.Fed = baseFed
+		if baseReq.Secrets == "" && !baseReq.PlaceholderSecrets {
+			baseReq.Secrets = filepath.Join(fed.Root, filepath.FromSlash(deploy.SecretsPath(name, req.Env)))
+		}
+		req.Fed, req.Hub, baseReq.Hub = fed, name, name
+		var text string
+		if values {
+			var a, b map[string]any
+			if a, err = maskedValues(ctx, baseReq); err != nil {
 				return fmt.Errorf("%s: %w", rev, err)
 			}
-			label := rev
-			if against == "" {
-				label = fmt.Sprintf("main (merge base %.12s)", commit)
+			if b, err = maskedValues(ctx, req); err != nil {
+				return err
 			}
-			// The revision side reads the working tree's secrets.
-			baseReq := req
-			baseReq.Fed = baseFed
-			if baseReq.Secrets == "" && !baseReq.PlaceholderSecrets {
-				baseReq.Secrets = filepath.Join(fed.Root, filepath.FromSlash(deploy.SecretsPath(name, req.Env)))
-			}
-			req.Fed, req.Hub, baseReq.Hub = fed, name, name
-			var text string
-			if values {
-				var a, b map[string]any
-				if a, err = maskedValues(ctx, baseReq); err != nil {
+			text, err = hubdiff.Values(label+" values", worktreeLabel+" values", a, b)
+		} else {
+			var a, b []byte
+			if present(baseFed, name, req.Env) {
+				if a, err = deploy.Render(ctx, baseReq); err != nil {
 					return fmt.Errorf("%s: %w", rev, err)
 				}
-				if b, err = maskedValues(ctx, req); err != nil {
-					return err
-				}
-				text, err = hubdiff.Values(label+" values", worktreeLabel+" values", a, b)
-			} else {
-				var a, b []byte
-				if present(baseFed, name, req.Env) {
-					if a, err = deploy.Render(ctx, baseReq); err != nil {
-						return fmt.Errorf("%s: %w", rev, err)
-					}
-				}
-				if b, err = deploy.Render(ctx, req); err != nil {
-					return err
-				}
-				text, err = hubdiff.Streams(label, worktreeLabel, a, b)
 			}
-			if err != nil {
+			if b, err = deploy.Render(ctx, req); err != nil {
 				return err
 			}
-			if text == "" {
-				return nil
-			}
-			if _, err := fmt.Fprint(g.stdout, text); err != nil {
-				return err
-			}
-			return &exitError{1}
-		},
+			text, err = hubdiff.Streams(label, worktreeLabel, a, b)
+		}
+		if err != nil {
+			return err
+		}
+		if text == "" {
+			return nil
+		}
+		if _, err := fmt.Fprint(g.stdout, text); err != nil {
+			return err
+		}
+		return errChanged
 	}
 	f := cmd.Flags()
 	f.StringVar(&req.Env, "env", "staging", "environment: staging or prod")
@@ -143,7 +153,27 @@ Exit 0 when nothing changed, 1 when anything changed or on failure.`,
 	f.StringVar(&req.Secrets, "secrets", "", "file of secret values to use on both sides instead of the working tree's deployments/<hub>/secrets/<env>.yaml")
 	f.BoolVar(&req.PlaceholderSecrets, "placeholder-secrets", false, "fill unfilled secret stubs with fake, deterministic values on both sides")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	completeEnv(cmd)
 	return cmd
+}
+
+// errChanged is diff's "something changed": exit 1, the diff printed.
+var errChanged = &exitError{1}
+
+// diffExit maps the outcome of diff to diff(1)'s exit codes: nil (0) and
+// errChanged (1) as they are, any other failure to 2, bad usage included;
+// findings are already printed, other errors are printed by Main.
+func diffExit(err error) error {
+	var exit *exitError
+	var usage *usageError
+	switch {
+	case err == nil, err == errChanged, errors.As(err, &usage):
+		return err
+	case errors.As(err, &exit):
+		return &exitError{2}
+	default:
+		return &codeError{2, err}
+	}
 }
 
 // localChart makes a --chart folder or file absolute, so that both sides

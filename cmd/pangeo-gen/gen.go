@@ -28,6 +28,9 @@ through a symbolic link (even with --force). One gen writes at a time: it holds
 deployments/.pangeo-gen.lock while it writes. A failed or killed gen leaves every
 file as it was or as generated; the next gen completes the tree and removes the
 temporary files (.pangeo-gen-tmp-*) the interrupted one left ("clean").`,
+		Example: `  pangeo-gen gen
+  pangeo-gen gen alpha --dry-run`,
+		ValidArgsFunction: g.completeHubs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
 			if err != nil {

@@ -18,6 +18,10 @@ func newImage(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "image",
 		Short: "Show a hub's notebook image (which its Dask workers run too)",
+		Example: `  pangeo-gen image tag alpha
+  pangeo-gen image exists alpha || repo2docker ... --image-name "$(pangeo-gen image ref alpha)"`,
+		Args: subcommandArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "tag HUB",
@@ -30,7 +34,9 @@ When deployments/<hub>/image/ exists it must be exactly what gen generates: a
 file gen did not write, a missing, stale or edited file, or a symlink there is
 named and the command exits 1 (image exists: 2), so that nothing builds that
 folder under the tag. image ref checks the same.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Example:           `  pangeo-gen image tag alpha`,
+		ValidArgsFunction: g.completeHub,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := g.imageRef(args[0])
 			if err != nil {
@@ -40,9 +46,11 @@ folder under the tag. image ref checks the same.`,
 			return nil
 		},
 	}, &cobra.Command{
-		Use:   "ref HUB",
-		Short: "Print the full reference of a hub's image: repository:tag",
-		Args:  usageArgs(cobra.ExactArgs(1)),
+		Use:               "ref HUB",
+		Short:             "Print the full reference of a hub's image: repository:tag",
+		Example:           `  docker pull "$(pangeo-gen image ref alpha)"`,
+		ValidArgsFunction: g.completeHub,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := g.imageRef(args[0])
 			if err != nil {
@@ -66,7 +74,9 @@ Exit codes, unlike the other verbs:
      a federation that does not load, or bad usage
 
 1 means absent and nothing else, so a script may build on 1 and must stop on 2.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Example:           `  pangeo-gen image exists alpha; case $? in 0) ;; 1) echo build it ;; *) exit 2 ;; esac`,
+		ValidArgsFunction: g.completeHub,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return g.imageExists(cmd.Context(), args[0])
 		},

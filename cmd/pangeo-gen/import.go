@@ -64,6 +64,8 @@ authenticator's section, Authenticator.admin_users and allowed_users), and
 singleuser.cloudMetadata.enabled the inverse blockWithIptables. An
 authentication that maps cleanly onto auth.github or auth.oauth2 is lifted
 there. A removed key with no successor is a loss.`,
+		Example: `  pangeo-gen import ../pangeo-cloud-federation/deployments/ocean
+  pangeo-gen import ../pangeo-cloud-federation/deployments/icesat2 --name icesat --upgrade`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("name") && name == "" {

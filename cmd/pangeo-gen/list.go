@@ -46,7 +46,7 @@ func (c listChart) String() string {
 }
 
 func newList(g *globals) *cobra.Command {
-	var format string
+	var format *choice
 	cmd := &cobra.Command{
 		Use:   "list [HUB...]",
 		Short: "List every hub and environment: cloud, domain, image, chart and Dask backend",
@@ -57,10 +57,10 @@ as gen writes it), the chart (pangeo-deploy, generated, with the jupyterhub
 and dask-gateway versions it bundles, or a pulled chart's name@version) and
 the Dask backend. --format table (aligned columns) or json (an array of
 objects). Rows are sorted by hub, then staging before prod.`,
+		Example: `  pangeo-gen list
+  pangeo-gen list alpha --format json`,
+		ValidArgsFunction: g.completeHubs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return &usageError{fmt.Errorf("--format must be table or json, not %q", format)}
-			}
 			fed, findings, err := g.loadFederation()
 			if err != nil {
 				return err
@@ -88,7 +88,7 @@ objects). Rows are sorted by hub, then staging before prod.`,
 				}
 				rows = append(rows, hubRows(h, out.Image.String())...)
 			}
-			if format == "json" {
+			if format.String() == "json" {
 				data, err := json.MarshalIndent(rows, "", "  ")
 				if err != nil {
 					return err
@@ -104,7 +104,7 @@ objects). Rows are sorted by hub, then staging before prod.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	format = formatFlag(cmd, "format", "", "output format: table or json", "table", "json")
 	return cmd
 }
 

@@ -7,12 +7,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -27,13 +32,40 @@ type usageError struct{ err error }
 
 func (e *usageError) Error() string { return e.err.Error() }
 
-// Main runs the command line args and returns the exit code.
+// codeError is a failure whose message is not yet printed and whose exit
+// code is not 1 (diff's trouble is 2).
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e *codeError) Error() string { return e.err.Error() }
+
+func (e *codeError) Unwrap() error { return e.err }
+
+// Main runs the command line args and returns the exit code. An interrupt
+// (Ctrl-C) or SIGTERM cancels the commands' context: they stop, remove
+// their temporary folders and exit; a second one ends the process at once.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the next signal has its default effect
+	}()
 	cmd := newRoot(stdout, stderr)
 	cmd.SetArgs(args)
-	err := cmd.Execute()
+	err := cmd.ExecuteContext(ctx)
+	msg := func(err error) {
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "pangeo-gen: interrupted: %v\n", err)
+			return
+		}
+		fmt.Fprintf(stderr, "pangeo-gen: %v\n", err)
+	}
 	var exit *exitError
 	var usage *usageError
+	var coded *codeError
 	switch {
 	case err == nil:
 		return 0
@@ -43,10 +75,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "pangeo-gen: %v\n", usage.err)
 		fmt.Fprintf(stderr, "run 'pangeo-gen --help' for usage\n")
 		return 2
+	case errors.As(err, &coded):
+		msg(coded.err)
+		return coded.code
 	default:
-		fmt.Fprintf(stderr, "pangeo-gen: %v\n", err)
+		msg(err)
 		return 1
 	}
+}
+
+// isTerminal reports whether w is a terminal (progress lines are written
+// only to one). A variable so that the tests can make stderr one.
+var isTerminal = func(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // globals are the flags every verb shares.
@@ -63,22 +105,75 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		Short: "Generate and check a federation of Pangeo JupyterHubs from CUE",
 		Long: `pangeo-gen compiles hubs/*.cue (unified with schema/) into deployments/<hub>/:
 Helm values, hubploy.yaml, the repo2docker image folder, secret stubs and a README.
+Every command is listed below; 'pangeo-gen help COMMAND' tells more.
 
-  pangeo-gen vet            check everything before a pull request
-  pangeo-gen gen            write the deployments/ tree
-  pangeo-gen image tag HUB  print the content-hash tag of a hub's image
-  pangeo-gen render HUB     render a hub-env into the Kubernetes objects to apply
-  pangeo-gen charts pull    fill the chart cache (charts vendor: vendor/charts)
-  pangeo-gen import DIR     migrate a hand-kept hubploy hub into hubs/<hub>.cue`,
+Exit codes: 0 ok, 1 findings or failure, 2 bad usage ('image exists' and
+'diff' say what theirs mean).`,
+		Example: `  pangeo-gen vet                      # check everything before a pull request
+  pangeo-gen gen                      # write the deployments/ tree
+  pangeo-gen render alpha --env prod  # the Kubernetes objects to apply
+  source <(pangeo-gen completion bash)`,
+		Args:          subcommandArgs,
+		RunE:          func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVar(&g.root, "root", "", "repository root (default: the nearest folder up from here holding cue.mod)")
-	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{err} })
-	root.AddCommand(newVet(g), newGen(g), newImage(g), newRender(g), newCharts(g), newNew(g), newList(g), newCI(g), newDiff(g), newImport(g))
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// A choice flag's own message ("--format must be text or json,
+		// not "xml"") rather than pflag's wrapping of it.
+		var bad *choiceError
+		if errors.As(err, &bad) {
+			return &usageError{bad}
+		}
+		return &usageError{err}
+	})
+	root.AddCommand(newVet(g), newGen(g), newImage(g), newRender(g), newCharts(g), newNew(g), newList(g), newCI(g), newDiff(g), newImport(g), newVersion(g))
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	addBuiltinExamples(root)
 	return root
+}
+
+// subcommandArgs is the argument check of a command that groups others
+// (pangeo-gen, charts, image, ci): no argument but a known subcommand, so
+// that a mistyped one is bad usage (exit 2) rather than a help text and
+// exit 0.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += " (did you mean " + strings.Join(s, ", ") + "?)"
+	}
+	return &usageError{errors.New(msg)}
+}
+
+// addBuiltinExamples gives cobra's own help and completion commands the
+// Example every command of pangeo-gen has.
+func addBuiltinExamples(root *cobra.Command) {
+	examples := map[string]string{
+		"help":                  "  pangeo-gen help render",
+		"completion":            "  source <(pangeo-gen completion bash)",
+		"completion bash":       "  source <(pangeo-gen completion bash)\n  pangeo-gen completion bash > /etc/bash_completion.d/pangeo-gen",
+		"completion zsh":        "  pangeo-gen completion zsh > \"${fpath[1]}/_pangeo-gen\"",
+		"completion fish":       "  pangeo-gen completion fish > ~/.config/fish/completions/pangeo-gen.fish",
+		"completion powershell": "  pangeo-gen completion powershell | Out-String | Invoke-Expression",
+	}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		path := strings.TrimPrefix(c.CommandPath(), root.Name()+" ")
+		if e, ok := examples[path]; ok && c.Example == "" {
+			c.Example = e
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
 }
 
 // usageArgs wraps a cobra argument validator so that its failure exits 2.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -29,9 +30,19 @@ import (
 // PANGEO_GEN_UPDATE_GOLDEN=1 go test ./cmd/pangeo-gen
 const UpdateGoldenEnv = "PANGEO_GEN_UPDATE_GOLDEN"
 
+// TerminalEnv, set in a script, makes pangeo-gen take its stderr for a
+// terminal (testscript's is a file), so that scripts see the progress
+// lines a user sees.
+const TerminalEnv = "PANGEO_GEN_TEST_TERMINAL"
+
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"pangeo-gen": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
+		"pangeo-gen": func() {
+			if os.Getenv(TerminalEnv) != "" {
+				isTerminal = func(io.Writer) bool { return true }
+			}
+			os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+		},
 	})
 }
 
@@ -52,7 +63,7 @@ func repoRoot(t testing.TB) string {
 // stand-ins, `chartserver` serves them from a chart repository and an OCI
 // registry, `imageregistry` starts an image registry, and `subst` expands
 // the environment variables they set in files. For secrets: `usesops` puts
-// sops (the module's tool dependency) on PATH, under the condition [sops]
+// sops (the tools module's tool dependency) on PATH, under the condition [sops]
 // (see toolCondition), and `agekey ID RCPT` makes an age key pair. `lock`
 // holds the tree lock as a writing gen would (`! lock` releases it).
 func TestScripts(t *testing.T) {
@@ -330,7 +341,21 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--root", root, "image", "tag", "alpha"}, 0, ""},
 		{[]string{"--root", root, "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"--root", root, "image", "tag"}, 2, "accepts 1 arg(s)"},
-		{[]string{"--root", root, "vet", "--format", "xml"}, 2, "--format must be text or json"},
+		{[]string{"--root", root, "vet", "--format", "xml"}, 2, `--format must be text or json, not "xml"`},
+		{[]string{"--root", root, "list", "--format", "xml"}, 2, `--format must be table or json, not "xml"`},
+		{[]string{"--root", root, "ci", "plan", "--base", "main", "--format", "xml"}, 2, `--format must be config, yaml or json, not "xml"`},
+		{[]string{"--root", root, "version", "-o", "xml"}, 2, `--output must be text or json, not "xml"`},
+		{[]string{"--root", root, "bogus"}, 2, `unknown command "bogus" for "pangeo-gen"`},
+		{[]string{"--root", root, "imag", "tag", "alpha"}, 2, `unknown command "imag" for "pangeo-gen" (did you mean image?)`},
+		{[]string{"--root", root, "charts", "bogus"}, 2, `unknown command "bogus" for "pangeo-gen charts"`},
+		{[]string{"--root", root, "image", "bogus", "alpha"}, 2, `unknown command "bogus" for "pangeo-gen image"`},
+		{[]string{"--root", root, "ci", "pla"}, 2, `unknown command "pla" for "pangeo-gen ci" (did you mean plan?)`},
+		{[]string{"--root", root, "charts"}, 0, ""},
+		{[]string{"--root", root}, 0, ""},
+		{[]string{"--root", root, "diff"}, 2, "accepts 1 arg(s)"},
+		{[]string{"--root", root, "diff", "nosuchhub"}, 2, `no hub named "nosuchhub"`},
+		{[]string{"--root", root, "diff", "alpha", "--env", "dev"}, 2, `hub alpha has no environment "dev"`},
+		{[]string{"--root", t.TempDir(), "diff", "alpha"}, 2, "no cue.mod found"},
 		{[]string{"--root", root, "vet", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 		{[]string{"--root", root, "image", "tag", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 		{[]string{"--root", t.TempDir(), "vet"}, 1, "no cue.mod found"},

@@ -42,7 +42,11 @@ for the operator to adapt.
 new refuses a name that is not a hub name (schema #Name) or is taken, and
 writes nothing then. If the new file would not vet clean, it is removed
 again and the problems are printed.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Example: `  pangeo-gen new charlie --from alpha
+  pangeo-gen new delta --provider aws
+  pangeo-gen new echo --from alpha --image-from https://github.com/pangeo-data/pangeo-tutorial@main`,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		Args:              usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("provider") {
 				if from != "" {
@@ -69,6 +73,8 @@ again and the problems are printed.`,
 	cmd.Flags().StringVar(&from, "from", "", "copy this hub's template and shape")
 	cmd.Flags().StringVar(&provider, "provider", scaffold.Providers[0], "cloud of a starter hub: "+strings.Join(scaffold.Providers, ", "))
 	cmd.Flags().StringVar(&imageFrom, "image-from", "", "start the image from this git repository's binder/ files: GIT_URL[@REF]")
+	g.completeHubFlag(cmd, "from")
+	completeValues(cmd, "provider", scaffold.Providers...)
 	return cmd
 }
 

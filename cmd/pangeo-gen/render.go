@@ -81,5 +81,9 @@ symbolic link or a device is always refused.
 	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
 	f.BoolVar(&force, "force", false, "let -o overwrite a file that is not render output (a hub, schema, generated or secrets file included)")
+	cmd.Example = `  pangeo-gen render alpha --env prod | kubectl apply -f -
+  pangeo-gen render alpha --placeholder-secrets --offline -o alpha-staging.yaml`
+	cmd.ValidArgsFunction = g.completeHub
+	completeEnv(cmd)
 	return cmd
 }

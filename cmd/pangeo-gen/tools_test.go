@@ -9,22 +9,23 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/tooltest"
 )
 
-// toolCondition is the scripts' [sops] condition: sops, the module's tool
-// dependency, can be built (go tool -n sops). Under CI (CI=true) a sops
-// that cannot be built fails the script instead of making it skip.
+// toolCondition is the scripts' [sops] condition: sops, the tools module's
+// tool dependency, can be built (go tool -modfile=tools/go.mod -n sops).
+// Under CI (CI=true) a sops that cannot be built fails the script instead
+// of making it skip.
 func toolCondition(cond string) (bool, error) {
 	switch cond {
 	case "sops":
 		_, err := tooltest.SopsPath()
 		if err != nil && tooltest.CI() {
-			return false, fmt.Errorf("sops, the module's tool dependency, is unavailable (CI=true: a script may not skip for it): %w", err)
+			return false, fmt.Errorf("sops, the tools module's tool dependency, is unavailable (CI=true: a script may not skip for it): %w", err)
 		}
 		return err == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
-// useSops puts sops (the module's tool dependency) first on the script's
+// useSops puts sops (the tools module's tool dependency) first on the script's
 // PATH, as a user installs it: usesops.
 func useSops(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 0 {

@@ -9,7 +9,7 @@ import (
 )
 
 func newVet(g *globals) *cobra.Command {
-	var format string
+	var format *choice
 	cmd := &cobra.Command{
 		Use:   "vet [HUB...]",
 		Short: "Check hubs, their generated tree and the repository for problems",
@@ -22,10 +22,11 @@ would write. Once a hub's charts are vendored or cached (charts pull, charts
 vendor), each of its environments' values is checked against the charts'
 values.schema.json files, offline; a hub whose charts are not gets a note on
 stderr instead. Exit 1 when there are findings.`,
+		Example: `  pangeo-gen vet
+  pangeo-gen vet alpha bravo
+  pangeo-gen vet --format json > findings.json`,
+		ValidArgsFunction: g.completeHubs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return &usageError{fmt.Errorf("--format must be text or json, not %q", format)}
-			}
 			fed, findings, err := g.loadFederation()
 			if err != nil {
 				return err
@@ -40,9 +41,9 @@ stderr instead. Exit 1 when there are findings.`,
 					fmt.Fprintf(g.stderr, "note: %s\n", n)
 				}
 			}
-			return g.report(fed.Root, format, findings)
+			return g.report(fed.Root, format.String(), findings)
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json (for CI annotations)")
+	format = formatFlag(cmd, "format", "", "output format: text or json (for CI annotations)", "text", "json")
 	return cmd
 }

@@ -437,7 +437,7 @@ func unlockSteps(h *hub.Hub, q *quoter) ([]step, error) {
 			files = append(files, q.q(path.Join(secrets, cred)))
 		}
 		return []step{run("Decrypt the secrets (sops: SOPS_AGE_KEY or cloud KMS credentials of the context)",
-			"for f in "+strings.Join(files, " ")+"; do\n  go tool sops --decrypt --in-place \"$f\"\ndone\n")}, nil
+			"for f in "+strings.Join(files, " ")+"; do\n  go tool -modfile=tools/go.mod sops --decrypt --in-place \"$f\"\ndone\n")}, nil
 	}
 	return nil, fmt.Errorf("unknown secrets backend %q", h.Secrets.Backend)
 }

@@ -142,6 +142,11 @@ func Plan(ctx context.Context, opts PlanOptions) ([]Affected, error) {
 		}
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		// Interrupted: what failed did not fail for what the revisions
+		// hold, so listing every hub would be a wrong answer.
+		return nil, err
+	}
 	if headErr != nil {
 		return nil, fmt.Errorf("head %s: %w", head, headErr)
 	}

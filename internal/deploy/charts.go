@@ -14,6 +14,9 @@ import (
 type Pulled struct {
 	Ref    charts.Ref
 	Digest string
+	// Cached is true when the cache held the chart already (nothing was
+	// downloaded).
+	Cached bool
 }
 
 // pinnedRefs are the charts the selected hubs pin (charts.ChartRefs), each
@@ -41,14 +44,21 @@ func pinnedRefs(fed *load.Federation, selected map[string]bool) []charts.Ref {
 // into cache, checking pinned digests, and returns them sorted by name,
 // version and source. A pulled (not generated) umbrella chart is loaded
 // too, so that the dependencies it does not bundle are cached as well.
-func Pull(ctx context.Context, cache *charts.Cache, fed *load.Federation, selected map[string]bool) ([]Pulled, error) {
+// progress, when not nil, is called with each pinned chart once it is in
+// the cache, in the order they are got.
+func Pull(ctx context.Context, cache *charts.Cache, fed *load.Federation, selected map[string]bool, progress func(Pulled)) ([]Pulled, error) {
 	var out []Pulled
 	for _, ref := range pinnedRefs(fed, selected) {
+		cached := cache.Has(ref)
 		_, digest, err := cache.Get(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Pulled{Ref: ref, Digest: digest})
+		p := Pulled{Ref: ref, Digest: digest, Cached: cached}
+		if progress != nil {
+			progress(p)
+		}
+		out = append(out, p)
 	}
 	for _, h := range fed.Hubs {
 		if (selected == nil || selected[h.Name]) && h.Chart.Name != hub.GeneratedChart {

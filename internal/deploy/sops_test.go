@@ -57,8 +57,8 @@ func secretData(t *testing.T, stream []byte, name string) map[string]string {
 	return nil
 }
 
-// TestRenderSops encrypts a filled secrets file with sops (the module's
-// tool dependency) for an age key made here, and renders from it: the
+// TestRenderSops encrypts a filled secrets file with sops (the tools
+// module's tool dependency) for an age key made here, and renders from it: the
 // decrypted values reach the charts' Secrets. With another key, or none,
 // the render fails with sops' reason.
 func TestRenderSops(t *testing.T) {

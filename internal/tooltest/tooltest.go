@@ -1,7 +1,8 @@
 // Package tooltest gives tests the programs pangeo-gen runs for secrets:
-// sops, a Go tool dependency of the module (`go tool sops`), so that the
-// tests need no install, and git and git-crypt, which must be installed
-// (.ci/run installs git-crypt).
+// sops, the tool dependency of the small tools/ module beside the main one
+// (`go tool -modfile=tools/go.mod sops`), so that the tests need no install
+// and the main go.mod holds only what the binary and its tests use, and git
+// and git-crypt, which must be installed (.ci/run installs git-crypt).
 //
 // A test whose program is missing is skipped with a message on a
 // workstation, but fails under CI (CI=true), so that CI never passes
@@ -66,26 +67,52 @@ var (
 	sopsErr  error
 )
 
-// SopsPath is the sops program of the module's tool dependency: `go tool
-// -n sops` (the go command of the running toolchain) builds it into the
-// build cache once and prints its path.
+// ToolsModFile is the go.mod of the tools module, relative to the
+// repository root: the module whose tool directive pins sops.
+const ToolsModFile = "tools/go.mod"
+
+// SopsPath is the sops program of the tools module's tool dependency:
+// `go tool -modfile=<root>/tools/go.mod -n sops` (the go command of the
+// running toolchain, the root being the main module's, found from the
+// current folder with go env GOMOD) builds it into the build cache once
+// and prints its path.
 func SopsPath() (string, error) {
-	sopsOnce.Do(func() {
-		goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
-		cmd := exec.Command(goCmd, "tool", "-n", "sops")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			sopsErr = fmt.Errorf("go tool -n sops: %v: %s", err, strings.TrimSpace(stderr.String()))
-			return
-		}
-		sopsPath = strings.TrimSpace(string(out))
-		if _, err := os.Stat(sopsPath); err != nil {
-			sopsErr = fmt.Errorf("go tool -n sops: %w", err)
-		}
-	})
+	sopsOnce.Do(func() { sopsPath, sopsErr = sopsPathOf(filepath.Join(runtime.GOROOT(), "bin", "go")) })
 	return sopsPath, sopsErr
+}
+
+// sopsPathOf asks the go command goCmd for the path of the tools
+// module's sops, building it when the build cache lacks it.
+func sopsPathOf(goCmd string) (string, error) {
+	out, err := goOutput(goCmd, "env", "GOMOD")
+	if err != nil {
+		return "", err
+	}
+	if out == "" || out == os.DevNull {
+		return "", fmt.Errorf("go env GOMOD: not inside the pangeo-gen module")
+	}
+	modfile := filepath.Join(filepath.Dir(out), filepath.FromSlash(ToolsModFile))
+	p, err := goOutput(goCmd, "tool", "-modfile="+modfile, "-n", "sops")
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("go tool -modfile=%s -n sops: %w", modfile, err)
+	}
+	return p, nil
+}
+
+// goOutput runs the go command with args and returns its trimmed
+// standard output; an error carries its standard error.
+func goOutput(goCmd string, args ...string) (string, error) {
+	cmd := exec.Command(goCmd, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(string(out)), nil
 }
 
 // LinkSops makes dir hold a program named sops that is SopsPath (a
@@ -108,7 +135,7 @@ func Sops(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "bin")
 	if err := LinkSops(dir); err != nil {
-		Unavailable(t, "sops, the module's tool dependency, is unavailable: %v", err)
+		Unavailable(t, "sops, the tools module's tool dependency, is unavailable: %v", err)
 	}
 	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	Isolate(t)
