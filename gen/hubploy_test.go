@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"reflect"
 	"strings"
 	"testing"
@@ -127,7 +128,7 @@ func TestHubployFile(t *testing.T) {
 // hand-written hubploy.yaml of pangeo-cloud-federation (same keys at every
 // level; only the image config path differs: daskhub nests its values).
 func TestHubployFileMatchesReference(t *testing.T) {
-	ref := fxReadYAML(t, "../../shared/reference/pangeo-cloud-federation/2024-02/deployments/gcp-uscentral1b/hubploy.yaml")
+	ref := fxReadYAML(t, shareddata.Path(t, "reference/pangeo-cloud-federation/2024-02/deployments/gcp-uscentral1b/hubploy.yaml"))
 	f, err := HubployFile(fxGCP())
 	if err != nil {
 		t.Fatal(err)

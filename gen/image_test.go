@@ -3,6 +3,7 @@ package gen
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"os/exec"
 	"path"
@@ -383,7 +384,7 @@ type fxCondaEnv struct {
 }
 
 func TestEnvironmentYML(t *testing.T) {
-	schema := fxSchema(t, "../../shared/upstream/conda/environment.schema.json")
+	schema := fxSchema(t, shareddata.Path(t, "upstream/conda/environment.schema.json"))
 	noCatalogs := fxGCP()
 	noCatalogs.Catalogs = nil
 	noCatalogs.Image.Conda.Dependencies = []string{"python=3.12", "xarray"}
@@ -740,7 +741,7 @@ func TestDaskConfigKubernetes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Every key we set under kubernetes: is one dask-kubernetes knows.
-	defaults := fxReadYAML(t, "../../shared/upstream/dask/dask-kubernetes-defaults.yaml")
+	defaults := fxReadYAML(t, shareddata.Path(t, "upstream/dask/dask-kubernetes-defaults.yaml"))
 	known, ours := map[string]bool{}, map[string]bool{}
 	fxYAMLPaths(defaults, "", 3, known)
 	fxYAMLPaths(map[string]any{"kubernetes": cfg["kubernetes"]}, "", 3, ours)
@@ -807,7 +808,7 @@ func TestDaskConfigGateway(t *testing.T) {
 	if err := yaml.Unmarshal(fxImageFiles(t, h)[".dask/config.yaml"].Data, &cfg); err != nil {
 		t.Fatal(err)
 	}
-	defaults := fxReadYAML(t, "../../shared/upstream/dask/dask-gateway-client-defaults.yaml")
+	defaults := fxReadYAML(t, shareddata.Path(t, "upstream/dask/dask-gateway-client-defaults.yaml"))
 	known, ours := map[string]bool{}, map[string]bool{}
 	fxYAMLPaths(defaults, "", 4, known)
 	fxYAMLPaths(map[string]any{"gateway": cfg["gateway"]}, "", 4, ours)
@@ -822,7 +823,7 @@ func TestDaskConfigGateway(t *testing.T) {
 	if fxDig(cfg, "labextension", "factory", "module") != "dask_gateway" || fxDig(cfg, "labextension", "factory", "class") != "GatewayCluster" {
 		t.Errorf("labextension.factory = %v", fxDig(cfg, "labextension", "factory"))
 	}
-	schema := fxReadYAML(t, "../../shared/upstream/dask/distributed-schema.yaml")
+	schema := fxReadYAML(t, shareddata.Path(t, "upstream/dask/distributed-schema.yaml"))
 	if fxDig(schema, "properties", "distributed", "properties", "dashboard", "properties", "link") == nil {
 		t.Fatalf("distributed schema has no dashboard.link")
 	}
@@ -956,7 +957,7 @@ func TestRealHubs(t *testing.T) {
 	if len(fed.Hubs) < 3 {
 		t.Fatalf("want the federation's hubs, got %d", len(fed.Hubs))
 	}
-	schema := fxSchema(t, "../../shared/upstream/conda/environment.schema.json")
+	schema := fxSchema(t, shareddata.Path(t, "upstream/conda/environment.schema.json"))
 	bash, _ := exec.LookPath("bash")
 	for _, h := range fed.Hubs {
 		t.Run(h.Name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package gen
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"regexp"
 	"slices"
@@ -128,7 +129,7 @@ func TestEnvSecretsStub(t *testing.T) {
 // seedServiceKey is the service-account skeleton of the seed document.
 func seedServiceKey(t *testing.T) map[string]any {
 	t.Helper()
-	data, err := os.ReadFile("../../shared/seed/000_c85e349c5872e604.txt")
+	data, err := os.ReadFile(shareddata.Path(t, "seed/000_c85e349c5872e604.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestGitAttributes(t *testing.T) {
 		}
 	}
 	// The reference repo's rule has the same form (one line per hub at the root).
-	ref, err := os.ReadFile("../../shared/reference/pangeo-cloud-federation/2019-08/.gitattributes")
+	ref, err := os.ReadFile(shareddata.Path(t, "reference/pangeo-cloud-federation/2019-08/.gitattributes"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -850,7 +851,7 @@ func TestValuesUpstreamRejects(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			errs, err := upstreamValidationErrors(vs.Merged("prod"))
+			errs, err := upstreamValidationErrors(t, vs.Merged("prod"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -864,11 +865,7 @@ func TestValuesUpstreamRejects(t *testing.T) {
 // TestValuesDaskhubGlue checks that the embedded daskhub glue is the
 // daskhub chart's, verbatim.
 func TestValuesDaskhubGlue(t *testing.T) {
-	shared, err := upstreamSharedDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(shared, "upstream", "daskhub", "values.yaml"))
+	data, err := os.ReadFile(shareddata.Path(t, "upstream/daskhub/values.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}

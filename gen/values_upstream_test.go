@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"path/filepath"
 	"sync"
@@ -29,36 +30,18 @@ var (
 	upstreamErr    error
 )
 
-// upstreamSharedDir is ../shared next to the module root, found from the
-// test's working directory.
-func upstreamSharedDir() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // loadUpstreamCharts compiles the schemas of the jupyterhub and
 // dask-gateway charts and reads their defaults, once.
-func loadUpstreamCharts() ([]upstreamChart, error) {
+// A checkout without the shared data skips the test (fails under CI).
+func loadUpstreamCharts(t testing.TB) ([]upstreamChart, error) {
+	t.Helper()
+	dirs := map[string]string{}
+	for _, name := range []string{"jupyterhub", "dask-gateway"} {
+		dirs[name] = shareddata.Path(t, "upstream/"+name)
+	}
 	upstreamOnce.Do(func() {
-		shared, err := upstreamSharedDir()
-		if err != nil {
-			upstreamErr = err
-			return
-		}
 		for _, name := range []string{"jupyterhub", "dask-gateway"} {
-			c, err := loadUpstreamChart(filepath.Join(shared, "upstream", name), name)
+			c, err := loadUpstreamChart(dirs[name], name)
 			if err != nil {
 				upstreamErr = fmt.Errorf("chart %s: %w", name, err)
 				return
@@ -104,8 +87,9 @@ func loadUpstreamChart(dir, name string) (upstreamChart, error) {
 // way Helm does: each enabled subchart's defaults coalesced with its user
 // values, then checked against the subchart's JSON schema. It returns one
 // error per failing chart.
-func upstreamValidationErrors(merged map[string]any) ([]error, error) {
-	charts, err := loadUpstreamCharts()
+func upstreamValidationErrors(t testing.TB, merged map[string]any) ([]error, error) {
+	t.Helper()
+	charts, err := loadUpstreamCharts(t)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +122,7 @@ func upstreamValidationErrors(merged map[string]any) ([]error, error) {
 // their defaults, as Helm does.
 func ValidateAgainstUpstream(t testing.TB, merged map[string]any) {
 	t.Helper()
-	errs, err := upstreamValidationErrors(merged)
+	errs, err := upstreamValidationErrors(t, merged)
 	if err != nil {
 		t.Fatalf("loading the upstream charts: %v", err)
 	}

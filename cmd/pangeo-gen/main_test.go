@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"io"
 	"io/fs"
 	"maps"
@@ -401,9 +402,9 @@ func reference(root string, ts *testscript.TestScript, neg bool, args []string) 
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: reference SRC DST")
 	}
-	src := filepath.Join(root, "..", "shared", "reference", "pangeo-cloud-federation", filepath.FromSlash(args[0]))
-	if fi, err := os.Stat(src); err != nil || !fi.IsDir() {
-		ts.Fatalf("reference: %s is missing: the import tests need the pangeo-cloud-federation checkout at ../shared/reference/ next to the repository", src)
+	src, ok := shareddata.Locate("reference/pangeo-cloud-federation/" + args[0])
+	if !ok { // scripts say [!reference] skip first
+		ts.Fatalf("%s", shareddata.Message(src))
 	}
 	ts.Check(copyDir(src, ts.MkAbs(args[1])))
 }

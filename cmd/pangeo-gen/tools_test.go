@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -21,6 +22,13 @@ func toolCondition(cond string) (bool, error) {
 			return false, fmt.Errorf("sops, the tools module's tool dependency, is unavailable (CI=true: a script may not skip for it): %w", err)
 		}
 		return err == nil, nil
+	case "reference":
+		// The hand-kept monorepo of ../shared/reference (the import tests).
+		p, ok := shareddata.Locate("reference/pangeo-cloud-federation")
+		if !ok && tooltest.CI() {
+			return false, fmt.Errorf("CI=true: a script may not skip for it: %s", shareddata.Message(p))
+		}
+		return ok, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }

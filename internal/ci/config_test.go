@@ -2,6 +2,7 @@ package ci
 
 import (
 	"bytes"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,7 +50,7 @@ func federation(t *testing.T) *load.Federation {
 // circleSchema is CircleCI's published config schema, beside the repository.
 func circleSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	file := filepath.Join(repoRoot(t), "..", "shared", "upstream", "circleci", "config.schema.json")
+	file := shareddata.Path(t, "upstream/circleci/config.schema.json")
 	f, err := os.Open(file)
 	if err != nil {
 		t.Fatalf("CircleCI schema: %v", err)

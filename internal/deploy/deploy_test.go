@@ -3,6 +3,7 @@ package deploy
 import (
 	"bytes"
 	"context"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -206,10 +207,7 @@ func TestRenderChartSources(t *testing.T) {
 // accept.
 func TestRenderUpstreamSchemas(t *testing.T) {
 	f := federation(t)
-	upstream := filepath.Join(f.Root, "..", "shared", "upstream")
-	if _, err := os.Stat(upstream); err != nil {
-		t.Skipf("no upstream charts: %v", err)
-	}
+	upstream := shareddata.Path(t, "upstream")
 	chart := umbrella(t, f)
 	for _, name := range []string{deploytest.JupyterHub, deploytest.DaskGateway} {
 		for _, file := range []string{"values.yaml", "values.schema.json"} {

@@ -3,6 +3,7 @@ package helmengine
 import (
 	"bytes"
 	"context"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -274,17 +275,13 @@ func TestRenderContextCancelled(t *testing.T) {
 	}
 }
 
-// upstreamDir is ../shared/upstream next to the module root: the real
-// charts' Chart.yaml, values and schemas (no templates).
-const upstreamDir = "../../../shared/upstream"
-
 // The real daskhub umbrella with the real subcharts' values and schemas
 // (their templates are not in ../shared): Helm's validator takes the real
 // schemas and the defaults, and rejects what they forbid.
 func TestUpstreamSchemasThroughHelm(t *testing.T) {
-	if _, err := os.Stat(upstreamDir); err != nil {
-		t.Skipf("no upstream reference data: %v", err)
-	}
+	// ../shared/upstream: the real charts' Chart.yaml, values and schemas
+	// (no templates).
+	upstreamDir := shareddata.Path(t, "upstream")
 	var files []*loader.BufferedFile
 	add := func(from, to string, edit func([]byte) []byte) {
 		b, err := os.ReadFile(filepath.Join(upstreamDir, from))

@@ -1,6 +1,7 @@
 package scaffold
 
 import (
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,14 +18,8 @@ import (
 // repository root's ../shared/reference/pangeo-cloud-federation/.
 func referenceHub(t *testing.T, rel string) string {
 	t.Helper()
-	root, err := loader.FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(root, "..", "shared", "reference", "pangeo-cloud-federation", filepath.FromSlash(rel))
-	if fi, err := os.Stat(filepath.Join(dir, "hubploy.yaml")); err != nil || fi.IsDir() {
-		t.Fatalf("reference hub %s is missing (%v): the round trip needs ../shared/reference/pangeo-cloud-federation next to the repository", dir, err)
-	}
+	dir := shareddata.Path(t, "reference/pangeo-cloud-federation/"+rel+"/hubploy.yaml")
+	dir = filepath.Dir(dir)
 	return dir
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,7 +13,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
-	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 )
 
 // upstreamErrors validates merged values (daskhub layout) against the
@@ -21,13 +21,9 @@ import (
 // subchart's defaults coalesced with its values, then its JSON schema.
 func upstreamErrors(t *testing.T, merged map[string]any) []error {
 	t.Helper()
-	root, err := loader.FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var errs []error
 	for _, name := range []string{"jupyterhub", "dask-gateway"} {
-		dir := filepath.Join(root, "..", "shared", "upstream", name)
+		dir := shareddata.Path(t, "upstream/"+name)
 		raw, err := os.ReadFile(filepath.Join(dir, "values.schema.json"))
 		if err != nil {
 			t.Fatal(err)

@@ -2,6 +2,7 @@ package secretscan
 
 import (
 	"errors"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -246,7 +247,7 @@ func TestScanPlaceholders(t *testing.T) {
 
 // The seed document's service-account JSON is a placeholder skeleton.
 func TestScanSeed(t *testing.T) {
-	const seed = "../../../shared/seed/000_c85e349c5872e604.txt"
+	seed := shareddata.Path(t, "seed/000_c85e349c5872e604.txt")
 	data, err := os.ReadFile(seed)
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Skipf("%s: not in this checkout", seed)
