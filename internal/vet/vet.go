@@ -3,6 +3,7 @@ package vet
 import (
 	stderrors "errors"
 	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/input"
 	"io/fs"
 	"os"
 	"path"
@@ -372,7 +373,9 @@ func (c *checker) secrets() error {
 			}
 			rel, _ := filepath.Rel(c.fed.Root, name)
 			rel = filepath.ToSlash(rel)
-			data, err := os.ReadFile(name)
+			// The size limit of every input file: a huge file is an
+			// error, not an exhausted memory.
+			data, err := input.ReadFile(name)
 			if err != nil {
 				return err
 			}
