@@ -8,7 +8,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/ci"
-	"github.com/pangeo-data/pangeo-gen/internal/vet"
+	"github.com/pangeo-data/pangeo-gen/internal/finding"
 )
 
 func newCIPlan(g *globals) *cobra.Command {
@@ -98,8 +98,8 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 				// The checked-out federation does not load: every hub
 				// listed gets a vet job that shows the problems and
 				// fails (ci.Continuation with no federation).
-				vet.Print(g.stderr, fed.Root, findings)
-				fmt.Fprintf(g.stderr, "ci plan: warning: the checked-out federation does not load (%s): each hub listed gets a vet job only, which fails\n", vet.Summary(findings))
+				finding.Print(g.stderr, fed.Root, findings)
+				fmt.Fprintf(g.stderr, "ci plan: warning: the checked-out federation does not load (%s): each hub listed gets a vet job only, which fails\n", finding.Summary(findings))
 				build, fed = affected, nil
 			} else {
 				for _, a := range affected {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/pangeo-data/pangeo-gen/internal/finding"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
-	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
 
 // findRoot is --root, or the nearest folder up from here with cue.mod.
@@ -19,7 +19,7 @@ func (g *globals) findRoot() (string, error) {
 
 // loadFederation finds the root and loads the hubs. CUE problems come back
 // as findings (each with file:line:col and CUE path).
-func (g *globals) loadFederation() (*load.Federation, []*vet.Finding, error) {
+func (g *globals) loadFederation() (*load.Federation, []*finding.Finding, error) {
 	root, err := g.findRoot()
 	if err != nil {
 		return nil, nil, err
@@ -30,24 +30,24 @@ func (g *globals) loadFederation() (*load.Federation, []*vet.Finding, error) {
 		if fed == nil {
 			fed = &load.Federation{Root: root}
 		}
-		return fed, vet.FromCUE(err, fed.HubPos), nil
+		return fed, finding.FromCUE(err, fed.HubPos), nil
 	}
 	return fed, nil, nil
 }
 
 // report prints findings as text on stderr or as JSON on stdout and turns
 // any finding into exit 1.
-func (g *globals) report(root, format string, findings []*vet.Finding) error {
+func (g *globals) report(root, format string, findings []*finding.Finding) error {
 	if format == "json" {
-		if err := vet.PrintJSON(g.stdout, root, findings); err != nil {
+		if err := finding.PrintJSON(g.stdout, root, findings); err != nil {
 			return err
 		}
 	} else {
-		vet.Print(g.stderr, root, findings)
+		finding.Print(g.stderr, root, findings)
 	}
 	if len(findings) > 0 {
 		if format != "json" {
-			fmt.Fprintf(g.stderr, "%s\n", vet.Summary(findings))
+			fmt.Fprintf(g.stderr, "%s\n", finding.Summary(findings))
 		}
 		return &exitError{1}
 	}
@@ -61,9 +61,9 @@ func (g *globals) report(root, format string, findings []*vet.Finding) error {
 func (g *globals) guard(root string) {
 	stderr := g.stderr
 	load.OnOverrun = func(err error) {
-		findings := vet.FromCUE(err, nil)
-		vet.Print(stderr, root, findings)
-		fmt.Fprintf(stderr, "%s\n", vet.Summary(findings))
+		findings := finding.FromCUE(err, nil)
+		finding.Print(stderr, root, findings)
+		fmt.Fprintf(stderr, "%s\n", finding.Summary(findings))
 		os.Exit(1)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/finding"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/scaffold"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
@@ -181,15 +182,15 @@ func (g *globals) newHub(cmd *cobra.Command, opts scaffold.Options, imageFrom st
 
 // newFindings are the findings of after that before did not have, except
 // that the new hub's tree is not generated yet.
-func newFindings(before, after []*vet.Finding) []*vet.Finding {
-	key := func(f *vet.Finding) string {
+func newFindings(before, after []*finding.Finding) []*finding.Finding {
+	key := func(f *finding.Finding) string {
 		return f.Check + "\x00" + f.Hub + "\x00" + strings.Join(f.Path(), ".") + "\x00" + f.Error()
 	}
 	seen := map[string]bool{}
 	for _, f := range before {
 		seen[key(f)] = true
 	}
-	var out []*vet.Finding
+	var out []*finding.Finding
 	for _, f := range after {
 		if f.Check == "generated" || seen[key(f)] {
 			continue

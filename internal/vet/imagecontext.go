@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/finding"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
@@ -174,7 +175,7 @@ func (c *checker) imageContext(out *gen.Output) error {
 		if d.Kind != ContextForeign || d.Symlink || tree.IsLeftover(d.Path, known) {
 			continue
 		}
-		c.add(&Finding{
+		c.add(&finding.Finding{
 			Check:   "image-context",
 			Hub:     h.Name,
 			CUEPath: []string{d.Path},

@@ -5,6 +5,7 @@ import (
 
 	"cuelang.org/go/cue/token"
 
+	"github.com/pangeo-data/pangeo-gen/internal/finding"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
 
@@ -16,7 +17,7 @@ import (
 // named once, at the path itself.
 func (c *checker) treeSafety(plan *tree.Plan) {
 	for _, rel := range plan.Leftovers {
-		c.add(&Finding{Check: "generated", Hub: hubOfPath(rel), CUEPath: []string{rel}, Pos: pathPos(c.fed.Root, rel),
+		c.add(&finding.Finding{Check: "generated", Hub: hubOfPath(rel), CUEPath: []string{rel}, Pos: pathPos(c.fed.Root, rel),
 			Message: "temporary file left by an interrupted pangeo-gen gen (git add would commit it, repo2docker would build it): run pangeo-gen gen to remove it"})
 	}
 	for _, l := range plan.Links {
@@ -24,7 +25,7 @@ func (c *checker) treeSafety(plan *tree.Plan) {
 		if l.Escapes {
 			msg = "symbolic link to " + l.Target + ", outside the repository: a build or a write through it reaches outside the repository, and pangeo-gen never writes through one: remove it, then run pangeo-gen gen"
 		}
-		c.add(&Finding{Check: "generated", Hub: hubOfPath(l.Path), CUEPath: []string{l.Path}, Pos: pathPos(c.fed.Root, l.Path), Message: msg})
+		c.add(&finding.Finding{Check: "generated", Hub: hubOfPath(l.Path), CUEPath: []string{l.Path}, Pos: pathPos(c.fed.Root, l.Path), Message: msg})
 	}
 }
 

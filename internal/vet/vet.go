@@ -6,16 +6,15 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/input"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue/token"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/finding"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/machines"
@@ -25,7 +24,7 @@ import (
 
 // Result is a vet run: the findings and what gen produced on the way.
 type Result struct {
-	Findings []*Finding
+	Findings []*finding.Finding
 	// Outputs are the generated trees of the hubs that generated.
 	Outputs []*gen.Output
 	// Shared are the repository-level generated files.
@@ -51,9 +50,9 @@ func Generate(fed *load.Federation, selected map[string]bool) *Result {
 		r.Outputs = append(r.Outputs, out)
 	}
 	if len(selected) < len(fed.Hubs) {
-		r.Findings = filter(r.Findings, selected)
+		r.Findings = finding.Filter(r.Findings, selected)
 	}
-	sortFindings(r.Findings)
+	finding.Sort(r.Findings)
 	return r
 }
 
@@ -103,9 +102,9 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		}
 	}
 	if len(names) > 0 {
-		r.Findings = filter(r.Findings, selected)
+		r.Findings = finding.Filter(r.Findings, selected)
 	}
-	sortFindings(r.Findings)
+	finding.Sort(r.Findings)
 	return r, nil
 }
 
@@ -133,31 +132,11 @@ type checker struct {
 	r   *Result
 }
 
-func (c *checker) add(f *Finding) { c.r.Findings = append(c.r.Findings, f) }
+func (c *checker) add(f *finding.Finding) { c.r.Findings = append(c.r.Findings, f) }
 
 // at makes a finding about a hub's field.
-func (c *checker) at(check string, h *hub.Hub, elems []string, format string, args ...any) *Finding {
-	return &Finding{
-		Check:   check,
-		Hub:     h.Name,
-		CUEPath: cuePath(append([]string{"hubs", h.Name}, elems...)),
-		Pos:     c.fed.Pos(h.Name, elems...),
-		Message: fmt.Sprintf(format, args...),
-	}
-}
-
-// cuePath joins list indexes to their list: dependencies, [1] becomes
-// dependencies[1], as CUE writes paths.
-func cuePath(elems []string) []string {
-	var out []string
-	for _, e := range elems {
-		if strings.HasPrefix(e, "[") && len(out) > 0 {
-			out[len(out)-1] += e
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
+func (c *checker) at(check string, h *hub.Hub, elems []string, format string, args ...any) *finding.Finding {
+	return finding.At(check, h.Name, elems, c.fed.Pos(h.Name, elems...), format, args...)
 }
 
 // domains: every environment's domain is unique across the federation.
@@ -405,12 +384,12 @@ func (c *checker) scanFile(rel string, data []byte) {
 		if h := c.fed.Hub(hubName); h != nil && h.Secrets.Backend == "git-crypt" && c.gitCryptUnlocked(h.Secrets.Key) {
 			return
 		}
-		c.add(&Finding{Check: "secrets", Hub: hubName, CUEPath: []string{rel}, Pos: FilePos(c.fed.Root, rel, 1, 1),
+		c.add(&finding.Finding{Check: "secrets", Hub: hubName, CUEPath: []string{rel}, Pos: finding.FilePos(c.fed.Root, rel, 1, 1),
 			Message: "plaintext secrets file: encrypt it (git-crypt: run `git-crypt init` and commit through the filter; sops: `sops --encrypt --in-place " + rel + "`)"})
 		return
 	}
 	for _, m := range secretscan.Scan(rel, data) {
-		c.add(&Finding{Check: "secrets", Hub: hubName, CUEPath: []string{rel}, Pos: FilePos(c.fed.Root, rel, m.Line, m.Col),
+		c.add(&finding.Finding{Check: "secrets", Hub: hubName, CUEPath: []string{rel}, Pos: finding.FilePos(c.fed.Root, rel, m.Line, m.Col),
 			Message: fmt.Sprintf("plaintext %s: move it into the hub's encrypted secrets file and rotate it", m.Kind)})
 	}
 }
@@ -455,9 +434,9 @@ func (c *checker) generated(files []gen.File) error {
 			continue // the link is a finding of its own (treeSafety)
 		}
 		hubName := hubOfPath(ch.Path)
-		f := &Finding{Check: "generated", Hub: hubName, CUEPath: []string{ch.Path}}
+		f := &finding.Finding{Check: "generated", Hub: hubName, CUEPath: []string{ch.Path}}
 		if ch.Action != tree.Create {
-			f.Pos = FilePos(c.fed.Root, ch.Path, 1, 1)
+			f.Pos = finding.FilePos(c.fed.Root, ch.Path, 1, 1)
 		} else if c.fed.Hub(hubName) != nil {
 			f.Pos = c.fed.Pos(hubName)
 		}
@@ -483,22 +462,4 @@ func sourceOf(fed *load.Federation, name string) string {
 		return h.Source
 	}
 	return "the hub's .cue file"
-}
-
-func filter(fs []*Finding, selected map[string]bool) []*Finding {
-	var out []*Finding
-	for _, f := range fs {
-		if f.Hub == "" || selected[f.Hub] {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func sortFindings(fs []*Finding) {
-	key := func(f *Finding) string {
-		p := f.Position()
-		return fmt.Sprintf("%s\x00%08d\x00%08d\x00%s\x00%s", p.Filename(), p.Line(), p.Column(), path.Join(f.Path()...), f.Message)
-	}
-	sort.SliceStable(fs, func(i, j int) bool { return key(fs[i]) < key(fs[j]) })
 }

@@ -1,16 +1,21 @@
-// Package vet checks a federation beyond its schema: domains, raw values,
-// the Dask worker image, the dask-gateway client version, plaintext
-// secrets, node pool fit, the values against the charts' schemas (when the
-// charts are vendored or cached) and whether the generated tree is
-// current. Every problem is a Finding with a position and a CUE path.
-package vet
+// Package finding is how pangeo-gen reports a problem with the hubs: a
+// Finding has a check, a hub, a CUE path and positions, and prints as a
+// cue/errors.Error does (file:line:col relative to the repository root),
+// as text or as JSON. CUE's own errors (load), the problems that stop
+// generation (federation) and vet's checks all become findings.
+//
+// It depends on CUE's errors and token packages only, so that every
+// package that reports a problem can use it.
+package finding
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"cuelang.org/go/cue/errors"
@@ -215,4 +220,53 @@ func Summary(findings []*Finding) string {
 		return "1 problem"
 	}
 	return fmt.Sprintf("%d problems", len(paths))
+}
+
+// At is a finding of check about the field elems of hub hubName (elems
+// below hubs.<hub>; list indexes such as "[1]" are joined to their list,
+// as CUE writes paths), at pos.
+func At(check, hubName string, elems []string, pos token.Pos, format string, args ...any) *Finding {
+	return &Finding{
+		Check:   check,
+		Hub:     hubName,
+		CUEPath: cuePath(append([]string{"hubs", hubName}, elems...)),
+		Pos:     pos,
+		Message: fmt.Sprintf(format, args...),
+	}
+}
+
+// cuePath joins list indexes to their list: dependencies, [1] becomes
+// dependencies[1], as CUE writes paths.
+func cuePath(elems []string) []string {
+	var out []string
+	for _, e := range elems {
+		if strings.HasPrefix(e, "[") && len(out) > 0 {
+			out[len(out)-1] += e
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Filter keeps the findings about the hubs selected and those about no
+// hub (the federation's).
+func Filter(fs []*Finding, selected map[string]bool) []*Finding {
+	var out []*Finding
+	for _, f := range fs {
+		if f.Hub == "" || selected[f.Hub] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Sort orders findings by position, then CUE path, then message, so that
+// a report reads the same on every run.
+func Sort(fs []*Finding) {
+	key := func(f *Finding) string {
+		p := f.Position()
+		return fmt.Sprintf("%s\x00%08d\x00%08d\x00%s\x00%s", p.Filename(), p.Line(), p.Column(), path.Join(f.Path()...), f.Message)
+	}
+	sort.SliceStable(fs, func(i, j int) bool { return key(fs[i]) < key(fs[j]) })
 }
