@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/ci"
+	"github.com/pangeo-data/pangeo-gen/internal/ciplan"
 	"github.com/pangeo-data/pangeo-gen/internal/finding"
 )
 
@@ -66,7 +67,7 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 			if err != nil {
 				return err
 			}
-			affected, err := ci.Plan(cmd.Context(), ci.PlanOptions{Root: root, Base: base, Head: head, Log: g.stderr})
+			affected, err := ciplan.Plan(cmd.Context(), ciplan.PlanOptions{Root: root, Base: base, Head: head, Log: g.stderr})
 			if err != nil {
 				return err
 			}

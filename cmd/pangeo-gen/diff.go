@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
-	"github.com/pangeo-data/pangeo-gen/internal/ci"
+	"github.com/pangeo-data/pangeo-gen/internal/ciplan"
 	"github.com/pangeo-data/pangeo-gen/internal/deploy"
 	"github.com/pangeo-data/pangeo-gen/internal/hubdiff"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
@@ -88,7 +88,7 @@ render that fails, an interrupt).`,
 		if rev == "" {
 			rev = "main"
 		}
-		commit, err := ci.ResolveBase(ctx, fed.Root, rev, g.stderr)
+		commit, err := ciplan.ResolveBase(ctx, fed.Root, rev, g.stderr)
 		if err != nil {
 			return fmt.Errorf("--against %s: %w", rev, err)
 		}
@@ -189,7 +189,7 @@ func localChart(source string) (string, error) {
 // generated umbrella chart its hubs pin (deployments/chart is not taken
 // from the revision: it is what gen writes from the hubs), and loads it.
 func revFederation(ctx context.Context, root, commit, dir string) (*load.Federation, error) {
-	if err := ci.Checkout(ctx, root, commit, dir); err != nil {
+	if err := ciplan.Checkout(ctx, root, commit, dir); err != nil {
 		return nil, err
 	}
 	fed, err := load.Load(dir)

@@ -185,9 +185,6 @@ func Setup(fed *load.Federation, opts SetupOptions) ([]byte, error) {
 	return f.Data, nil
 }
 
-// Affected is defined in plan.go (the `ci plan` side): a hub a change
-// affects and why.
-
 // Continuation returns the config `ci plan` continues with: per affected
 // hub one workflow vet-<hub> → build-<hub> → deploy-<hub>, independent of
 // every other hub's. Branches staging and prod build, push and deploy to
@@ -562,4 +559,10 @@ func helmSteps(h *hub.Hub, image gen.ImageRef, env string, o ContinuationOptions
 		run("Fetch the chart", fetch),
 		map[string]runStep{"run": {Name: "helm upgrade " + release, NoOutputTimeout: "30m", Command: up.String()}},
 	}, nil
+}
+
+// firstLine is the first line of s, trimmed: a reason fits on one line.
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
 }

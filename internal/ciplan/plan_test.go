@@ -1,4 +1,4 @@
-package ci
+package ciplan
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/ci"
 )
 
 func hubFiles(tag string, files map[string]string) *HubFiles {
@@ -50,15 +51,15 @@ func TestCompare(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		base, head *Snapshot
-		want       []Affected
+		want       []ci.Affected
 	}{
 		{"same", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}), snap("h", map[string]*HubFiles{"a": hubFiles("t1", base)}), nil},
 		{"image", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}),
 			snap("h", map[string]*HubFiles{"a": hubFiles("t2", with(map[string]string{"deployments/a/image/apt.txt": "vim htop"}))}),
-			[]Affected{{"a", []string{"image changed (tag t1 → t2)"}}}},
+			[]ci.Affected{{Hub: "a", Reasons: []string{"image changed (tag t1 → t2)"}}}},
 		{"values and readme", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}),
 			snap("h", map[string]*HubFiles{"a": hubFiles("t1", with(map[string]string{"deployments/a/config/prod.yaml": "prod2", "deployments/a/config/staging.yaml": "new", "deployments/a/README.md": "r2"}))}),
-			[]Affected{{"a", []string{"values changed: config/prod.yaml, config/staging.yaml", "README.md changed"}}}},
+			[]ci.Affected{{Hub: "a", Reasons: []string{"values changed: config/prod.yaml, config/staging.yaml", "README.md changed"}}}},
 		{"mode only", snap("b", map[string]*HubFiles{"a": hubFiles("t1", with(map[string]string{"deployments/a/image/start": "#!script"}))}),
 			snap("h", func() map[string]*HubFiles {
 				h := hubFiles("t1", with(map[string]string{"deployments/a/image/start": "#!script"}))
@@ -67,25 +68,25 @@ func TestCompare(t *testing.T) {
 				h.Files["deployments/a/image/start"] = f
 				return map[string]*HubFiles{"a": h}
 			}()),
-			[]Affected{{"a", []string{"image build context changed: image/start"}}}},
+			[]ci.Affected{{Hub: "a", Reasons: []string{"image build context changed: image/start"}}}},
 		{"chart and sops", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base)}),
 			snap("h", map[string]*HubFiles{"a": hubFiles("t1", with(map[string]string{"deployments/chart/Chart.yaml": "chart 4.5.0", ".sops.yaml": ""}))}),
-			[]Affected{{"a", []string{"chart changed: Chart.yaml", "sops rule changed (.sops.yaml)"}}}},
+			[]ci.Affected{{Hub: "a", Reasons: []string{"chart changed: Chart.yaml", "sops rule changed (.sops.yaml)"}}}},
 		{"image repository", snap("b", map[string]*HubFiles{"a": {Image: gen.ImageRef{Name: "x", Tag: "1"}, Files: map[string]FileSum{}}}),
 			snap("h", map[string]*HubFiles{"a": {Image: gen.ImageRef{Name: "y", Tag: "1"}, Files: map[string]FileSum{}}}),
-			[]Affected{{"a", []string{"image changed (x:1 → y:1)"}}}},
+			[]ci.Affected{{Hub: "a", Reasons: []string{"image changed (x:1 → y:1)"}}}},
 		{"new and removed", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base), "old": hubFiles("t1", nil)}),
 			snap("h", map[string]*HubFiles{"a": hubFiles("t1", base), "new": hubFiles("t1", nil)}),
-			[]Affected{{"new", []string{ReasonNew}}, {"old", []string{ReasonRemoved}}}},
+			[]ci.Affected{{Hub: "new", Reasons: []string{ci.ReasonNew}}, {Hub: "old", Reasons: []string{ci.ReasonRemoved}}}},
 		{"hub does not generate at head", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base), "z": hubFiles("t1", base)}),
 			snap("h", map[string]*HubFiles{"a": {Err: "duplicate domain"}, "z": hubFiles("t1", base)}),
-			[]Affected{{"a", []string{"it does not generate at h: duplicate domain"}}}},
+			[]ci.Affected{{Hub: "a", Reasons: []string{"it does not generate at h: duplicate domain"}}}},
 		{"head does not load", snap("b", map[string]*HubFiles{"a": hubFiles("t1", base), "b": hubFiles("t1", base)}),
 			&Snapshot{Rev: "h", Err: errors.New("hubs/a.cue:3:1: expected '}'\nmore"), Hubs: map[string]*HubFiles{"c": {}}},
-			[]Affected{
-				{"a", []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
-				{"b", []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
-				{"c", []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
+			[]ci.Affected{
+				{Hub: "a", Reasons: []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
+				{Hub: "b", Reasons: []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
+				{Hub: "c", Reasons: []string{"the federation does not generate at h (hubs/a.cue:3:1: expected '}'): every hub is listed"}},
 			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,15 +95,6 @@ func TestCompare(t *testing.T) {
 				t.Errorf("got  %q\nwant %q", got, tc.want)
 			}
 		})
-	}
-}
-
-func TestRemoved(t *testing.T) {
-	if !(Affected{Hub: "a", Reasons: []string{ReasonRemoved}}).Removed() {
-		t.Error("a removed hub is not Removed")
-	}
-	if (Affected{Hub: "a", Reasons: []string{ReasonNew}}).Removed() {
-		t.Error("a new hub is Removed")
 	}
 }
 

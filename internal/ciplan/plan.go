@@ -1,6 +1,6 @@
-// Package ci decides what CI has to build and deploy: which hubs a change
-// affects (this file) and the CircleCI continuation config that builds and
-// deploys them (config.go).
+// Package ciplan decides what CI has to build and deploy: which hubs a
+// change affects (`pangeo-gen ci plan`); internal/ci writes the CircleCI
+// continuation config that builds and deploys them.
 //
 // A hub is affected when what pangeo-gen generates for it differs between
 // two revisions, not when a file matching some name rule changed: both
@@ -14,7 +14,10 @@
 // between the revisions is not seen unless the binary was built from it
 // (CI runs the head's pangeo-gen, so the head's generators apply to both
 // revisions and a generator change shows up in neither: run gen/vet).
-package ci
+//
+// It sits above internal/federation (which generates each revision) and
+// internal/ci (whose Affected it returns); neither imports it.
+package ciplan
 
 import (
 	"archive/tar"
@@ -35,37 +38,11 @@ import (
 	"sync"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/ci"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
-
-// Affected is a hub whose generated output differs between two revisions, and why.
-type Affected struct {
-	Hub     string   `json:"hub"`
-	Reasons []string `json:"reasons"`
-}
-
-// Reasons a hub is affected that other code may test for.
-const (
-	// ReasonRemoved marks a hub that exists at the base only: it is listed
-	// (its deployment may have to be torn down) but needs no build or
-	// deploy.
-	ReasonRemoved = "hub removed"
-	// ReasonNew marks a hub that exists at the head only.
-	ReasonNew = "new hub"
-)
-
-// Removed reports whether the hub exists at the base only (nothing to
-// build or deploy).
-func (a Affected) Removed() bool {
-	for _, r := range a.Reasons {
-		if r == ReasonRemoved {
-			return true
-		}
-	}
-	return false
-}
 
 // Worktree as --head names the working tree (uncommitted changes
 // included) instead of a revision.
@@ -93,7 +70,7 @@ type PlanOptions struct {
 // hub. When the base cannot be resolved, even after fetching, or when a
 // revision's federation does not load or generate, every hub is listed
 // with the reason (never "nothing changed" for "unknown").
-func Plan(ctx context.Context, opts PlanOptions) ([]Affected, error) {
+func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
@@ -306,7 +283,7 @@ func firstLine(s string) string {
 }
 
 // all lists every hub of the snapshots with one reason.
-func all(a, b *Snapshot, reason string) []Affected {
+func all(a, b *Snapshot, reason string) []ci.Affected {
 	names := map[string]bool{}
 	for _, s := range []*Snapshot{a, b} {
 		if s != nil {
@@ -315,34 +292,34 @@ func all(a, b *Snapshot, reason string) []Affected {
 			}
 		}
 	}
-	var out []Affected
+	var out []ci.Affected
 	for n := range names {
-		out = append(out, Affected{Hub: n, Reasons: []string{reason}})
+		out = append(out, ci.Affected{Hub: n, Reasons: []string{reason}})
 	}
 	sortAffected(out)
 	return out
 }
 
-func sortAffected(a []Affected) {
+func sortAffected(a []ci.Affected) {
 	sort.Slice(a, func(i, j int) bool { return a[i].Hub < a[j].Hub })
 }
 
 // Compare returns the hubs whose files differ between base and head, with
 // the kinds of change, sorted by hub. A snapshot that did not generate
 // makes every hub affected.
-func Compare(base, head *Snapshot) []Affected {
+func Compare(base, head *Snapshot) []ci.Affected {
 	for _, s := range []*Snapshot{base, head} {
 		if s.Err != nil {
 			return all(base, head, fmt.Sprintf("the federation does not generate at %s (%s): every hub is listed", s.Rev, firstLine(s.Err.Error())))
 		}
 	}
-	var out []Affected
+	var out []ci.Affected
 	for name, h := range head.Hubs {
 		b, ok := base.Hubs[name]
 		var reasons []string
 		switch {
 		case !ok:
-			reasons = []string{ReasonNew}
+			reasons = []string{ci.ReasonNew}
 			if h.Err != "" {
 				reasons = append(reasons, fmt.Sprintf("it does not generate at %s: %s", head.Rev, h.Err))
 			}
@@ -358,12 +335,12 @@ func Compare(base, head *Snapshot) []Affected {
 			}
 		}
 		if len(reasons) > 0 {
-			out = append(out, Affected{Hub: name, Reasons: reasons})
+			out = append(out, ci.Affected{Hub: name, Reasons: reasons})
 		}
 	}
 	for name := range base.Hubs {
 		if _, ok := head.Hubs[name]; !ok {
-			out = append(out, Affected{Hub: name, Reasons: []string{ReasonRemoved}})
+			out = append(out, ci.Affected{Hub: name, Reasons: []string{ci.ReasonRemoved}})
 		}
 	}
 	sortAffected(out)
