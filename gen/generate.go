@@ -17,10 +17,10 @@ type Output struct {
 	Files []File
 }
 
-// Generate produces a hub's deployments/<hub>/ tree: the image folder
+// GenerateHub produces a hub's deployments/<hub>/ tree: the image folder
 // first (its content hash is the image tag), then the values that name
 // that image, hubploy.yaml, secret stubs and the README.
-func Generate(h *hub.Hub) (*Output, error) {
+func GenerateHub(h *hub.Hub) (*Output, error) {
 	imageFiles, err := ImageFiles(h)
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: image: %w", h.Name, err)
@@ -54,9 +54,10 @@ func Generate(h *hub.Hub) (*Output, error) {
 	return out, nil
 }
 
-// Shared returns the files of the repository that depend on several hubs:
-// the generated umbrella chart, the root .sops.yaml and the CircleCI setup
-// config (.circleci/config.yml).
+// Shared returns the files of the repository that depend on several hubs
+// and that gen's generators write: the generated umbrella chart and the
+// root .sops.yaml (internal/federation.Shared adds the CircleCI setup
+// config of internal/ci).
 func Shared(hubs []*hub.Hub) ([]File, error) {
 	files, err := ChartFiles(hubs)
 	if err != nil {
@@ -67,9 +68,5 @@ func Shared(hubs []*hub.Hub) ([]File, error) {
 	} else if ok {
 		files = append(files, f)
 	}
-	ci, err := CircleCIConfig(CircleCIOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return append(files, ci), nil
+	return files, nil
 }

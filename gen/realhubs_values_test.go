@@ -18,7 +18,7 @@ func TestRealHubsValuesValidateAgainstUpstream(t *testing.T) {
 		t.Fatalf("load hubs/: %v", err)
 	}
 	for _, h := range fed.Hubs {
-		out, err := Generate(h)
+		out, err := GenerateHub(h)
 		if err != nil {
 			t.Fatalf("generate %s: %v", h.Name, err)
 		}

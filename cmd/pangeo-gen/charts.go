@@ -7,7 +7,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/deploy"
-	"github.com/pangeo-data/pangeo-gen/internal/vet"
+	"github.com/pangeo-data/pangeo-gen/internal/federation"
 )
 
 func newCharts(g *globals) *cobra.Command {
@@ -42,7 +42,7 @@ it already; --quiet leaves that out.`,
 			if findings != nil {
 				return g.report(fed.Root, "text", findings)
 			}
-			selected, err := vet.Select(fed, args)
+			selected, err := federation.Select(fed, args)
 			if err != nil {
 				return err
 			}

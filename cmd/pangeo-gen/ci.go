@@ -37,11 +37,11 @@ refuses to overwrite a file it did not write or that was edited by hand
 			if findings != nil {
 				return g.report(fed.Root, "text", findings)
 			}
-			data, err := ci.Setup(fed, ci.SetupOptions{})
+			setup, err := ci.SetupConfig(ci.SetupOptions{})
 			if err != nil {
 				return err
 			}
-			files := []gen.File{{Path: ci.ConfigPath, Mode: 0o644, Data: data}}
+			files := []gen.File{setup}
 			// Only the config is in scope: every other manifest entry is
 			// kept as it is.
 			scope := func(p string) bool { return p == ci.ConfigPath }

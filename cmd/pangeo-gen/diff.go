@@ -70,7 +70,7 @@ render that fails, an interrupt).`,
 			return g.report(fed.Root, "text", findings)
 		}
 		name := args[0]
-		if _, err := deploy.Select(fed, name, req.Env); err != nil {
+		if _, err := deploy.HubEnv(fed, name, req.Env); err != nil {
 			return err
 		}
 		if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
@@ -224,7 +224,7 @@ func maskedValues(ctx context.Context, r deploy.Request) (map[string]any, error)
 	if !present(r.Fed, r.Hub, r.Env) {
 		return nil, nil
 	}
-	out, err := gen.Generate(r.Fed.Hub(r.Hub))
+	out, err := gen.GenerateHub(r.Fed.Hub(r.Hub))
 	if err != nil {
 		return nil, err
 	}

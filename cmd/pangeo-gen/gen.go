@@ -2,14 +2,12 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/federation"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
-	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
 
 func newGen(g *globals) *cobra.Command {
@@ -50,39 +48,12 @@ temporary files (.pangeo-gen-tmp-*) the interrupted one left ("clean").`,
 // generate writes the deployments/ tree of the hubs named (every hub when
 // none) of a federation that loaded without problems: what `gen` does.
 func (g *globals) generate(fed *load.Federation, names []string, dryRun, force bool) error {
-	selected, err := vet.Select(fed, names)
+	plan, findings, err := federation.TreePlan(fed, names)
 	if err != nil {
 		return err
 	}
-	res := vet.Generate(fed, selected)
-	if len(res.Findings) > 0 {
-		return g.report(fed.Root, "text", res.Findings)
-	}
-	res.Shared, err = gen.Shared(fed.Hubs)
-	if err != nil {
-		return err
-	}
-	var files []gen.File
-	for _, out := range res.Outputs {
-		if selected[out.Hub.Name] {
-			files = append(files, out.Files...)
-		}
-	}
-	files = append(files, res.Shared...)
-	var scope tree.Scope
-	if len(names) > 0 {
-		scope = func(p string) bool {
-			for name := range selected {
-				if strings.HasPrefix(p, gen.HubDir(name)+"/") {
-					return true
-				}
-			}
-			return !strings.HasPrefix(p, gen.Deployments+"/")
-		}
-	}
-	plan, err := tree.Compare(fed.Root, files, scope)
-	if err != nil {
-		return err
+	if findings != nil {
+		return g.report(fed.Root, "text", findings)
 	}
 	if dryRun {
 		for _, p := range plan.Leftovers {

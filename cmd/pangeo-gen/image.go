@@ -124,9 +124,9 @@ func (g *globals) imageRef(name string) (gen.ImageRef, error) {
 	if findings != nil {
 		return gen.ImageRef{}, g.report(fed.Root, "text", findings)
 	}
-	h := fed.Hub(name)
-	if h == nil {
-		return gen.ImageRef{}, fmt.Errorf("no hub named %q (hubs: %s)", name, strings.Join(fed.Names(), ", "))
+	h, err := fed.Lookup(name)
+	if err != nil {
+		return gen.ImageRef{}, err
 	}
 	files, err := gen.ImageFiles(h)
 	if err != nil {

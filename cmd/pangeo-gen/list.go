@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/federation"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
-	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
 
 // listRow is one hub-env of `list`.
@@ -68,7 +68,7 @@ objects). Rows are sorted by hub, then staging before prod.`,
 			if findings != nil {
 				return g.report(fed.Root, "text", findings)
 			}
-			selected, err := vet.Select(fed, args)
+			selected, err := federation.Select(fed, args)
 			if err != nil {
 				return err
 			}
@@ -77,11 +77,11 @@ objects). Rows are sorted by hub, then staging before prod.`,
 				if !selected[h.Name] {
 					continue
 				}
-				out, err := gen.Generate(h)
+				out, err := gen.GenerateHub(h)
 				if err != nil {
 					// Say why as vet does (each conflicting raw value at
 					// its position).
-					if res := vet.Generate(fed, map[string]bool{h.Name: true}); len(res.Findings) > 0 {
+					if res := federation.GenerateHubs(fed, map[string]bool{h.Name: true}); len(res.Findings) > 0 {
 						return g.report(fed.Root, "text", res.Findings)
 					}
 					return err

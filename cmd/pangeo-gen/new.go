@@ -113,8 +113,10 @@ func (g *globals) newHub(cmd *cobra.Command, opts scaffold.Options, imageFrom st
 	if err := env.CheckFree(opts.Name); err != nil {
 		return err
 	}
-	if opts.From != "" && fed.Hub(opts.From) == nil {
-		return fmt.Errorf("--from: no hub named %q (hubs: %s)", opts.From, strings.Join(fed.Names(), ", "))
+	if opts.From != "" {
+		if _, err := fed.Lookup(opts.From); err != nil {
+			return fmt.Errorf("--from: %w", err)
+		}
 	}
 	if imageFrom != "" {
 		url, ref := scaffold.ParseImageFrom(imageFrom)

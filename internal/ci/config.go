@@ -1,7 +1,12 @@
 // Package ci writes the federation's CircleCI configuration: the setup
-// config committed at .circleci/config.yml (Setup), which runs
-// `pangeo-gen ci plan` and continues the pipeline with the config that
-// Continuation writes for the hubs a change affects.
+// config committed at .circleci/config.yml (SetupConfig, setup.go), which
+// runs `pangeo-gen ci plan` and continues the pipeline with the config
+// that Continuation writes for the hubs a change affects (internal/ciplan
+// decides which).
+//
+// It depends on gen (the hubs' generated outputs) and load; the package
+// that generates the federation (internal/federation) calls SetupConfig for
+// the shared files, and internal/ciplan uses Affected.
 //
 // Every value of a hub that reaches a shell line goes through shellQuote
 // (single quotes, embedded quotes escaped) and is refused when it holds a
@@ -11,7 +16,6 @@ package ci
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -25,16 +29,10 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 )
 
-// ConfigPath is the setup config, relative to the repository root.
-const ConfigPath = gen.CircleCIPath
-
-// Header starts every config pangeo-gen writes.
-const Header = gen.CircleCIHeader
-
 // Pinned versions of what the configs run. Bump them here (and run
 // `pangeo-gen gen`): the configs never float.
 const (
-	DefaultGoImage       = gen.CircleCIGoImage
+	DefaultGoImage       = "cimg/go:1.26"
 	DefaultHelmVersion   = "v3.18.4"
 	DefaultRepo2Docker   = "2024.07.0"
 	DefaultGCloudVersion = "530.0.0"
@@ -43,12 +41,7 @@ const (
 
 // DeployBranches are the branches that deploy, each to the environment of
 // its name. Every other branch only checks.
-var DeployBranches = gen.CircleCIDeployBranches
-
-// SetupOptions tune the setup config; the zero value uses the defaults
-// (see gen.CircleCIOptions: the setup config is one of gen's shared files,
-// so `gen` writes it and vet's generated check keeps it current).
-type SetupOptions = gen.CircleCIOptions
+var DeployBranches = []string{"staging", "prod"}
 
 // ContinuationOptions tune the continuation config; the zero value uses the
 // defaults.
@@ -142,15 +135,6 @@ var dnsLabel = regexp.MustCompile(`^[a-z]([a-z0-9-]*[a-z0-9])?$`)
 // step is one step of a job; map keys are sorted when encoded.
 type step = any
 
-// The config types are gen's, which writes the setup config.
-type (
-	runStep     = gen.CircleRun
-	dockerImage = gen.CircleImage
-	job         = gen.CircleJob
-	workflow    = gen.CircleWorkflow
-	config      = gen.CircleConfig
-)
-
 func run(name, command string) step {
 	return map[string]runStep{"run": {Name: name, Command: command}}
 }
@@ -170,20 +154,6 @@ func encode(c config) ([]byte, error) {
 }
 
 const installPangeoGen = "go install ./cmd/pangeo-gen\npangeo-gen --help > /dev/null\n"
-
-// Setup returns .circleci/config.yml, CircleCI 2.1 dynamic configuration
-// that plans with `pangeo-gen ci plan` and continues with its output; see
-// gen.CircleCIConfig for what it runs and which base it plans against.
-func Setup(fed *load.Federation, opts SetupOptions) ([]byte, error) {
-	if fed == nil {
-		return nil, errors.New("ci setup: no federation")
-	}
-	f, err := gen.CircleCIConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	return f.Data, nil
-}
 
 // Continuation returns the config `ci plan` continues with: per affected
 // hub one workflow vet-<hub> → build-<hub> → deploy-<hub>, independent of
@@ -215,11 +185,11 @@ func Continuation(fed *load.Federation, affected []Affected, opts ContinuationOp
 		var out *gen.Output
 		why := reasons[name]
 		if fed != nil {
-			if h = fed.Hub(name); h == nil {
-				return nil, fmt.Errorf("ci continuation: no hub named %q", name)
-			}
 			var err error
-			if out, err = gen.Generate(h); err != nil {
+			if h, err = fed.Lookup(name); err != nil {
+				return nil, fmt.Errorf("ci continuation: %w", err)
+			}
+			if out, err = gen.GenerateHub(h); err != nil {
 				why = append(why, fmt.Sprintf("it does not generate: %s", firstLine(err.Error())))
 			}
 		} else {

@@ -39,9 +39,8 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/ci"
-	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/federation"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
-	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
 
 // Worktree as --head names the working tree (uncommitted changes
@@ -109,12 +108,12 @@ func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 		}()
 	}
 	if head == Worktree {
-		headSnap = Generate(opts.Root)
+		headSnap = SnapshotAt(opts.Root)
 		headSnap.Rev = "the working tree"
 	} else {
 		dir := filepath.Join(tmp, "head")
 		if headErr = repo.materialise(headCommit, dir); headErr == nil {
-			headSnap = Generate(dir)
+			headSnap = SnapshotAt(dir)
 			headSnap.Rev = head
 		}
 	}
@@ -177,8 +176,9 @@ type FileSum struct {
 // Sum is the FileSum of a generated file.
 func Sum(f gen.File) FileSum { return FileSum{Mode: f.Mode, Sum: sha256.Sum256(f.Data)} }
 
-// Generate loads the federation at root and generates every hub.
-func Generate(root string) *Snapshot {
+// SnapshotAt loads the federation at root and generates every hub
+// (federation.GenerateHubs): what Plan compares.
+func SnapshotAt(root string) *Snapshot {
 	s := &Snapshot{Hubs: map[string]*HubFiles{}}
 	fed, err := load.Load(root)
 	if err != nil {
@@ -193,12 +193,13 @@ func Generate(root string) *Snapshot {
 		}
 		return s
 	}
-	selected := map[string]bool{}
-	for _, h := range fed.Hubs {
-		selected[h.Name] = true
+	selected, err := federation.Select(fed, nil)
+	if err != nil {
+		s.Err = err
+		return s
 	}
-	res := vet.Generate(fed, selected)
-	if _, err := gen.Shared(fed.Hubs); err != nil {
+	res := federation.GenerateHubs(fed, selected)
+	if _, err := federation.Shared(fed.Hubs); err != nil {
 		s.Err = err
 	}
 	byHub := map[string][]string{}
@@ -215,7 +216,7 @@ func Generate(root string) *Snapshot {
 		for _, f := range out.Files {
 			hf.Files[f.Path] = Sum(f)
 		}
-		shared, err := sharedFiles(out.Hub)
+		shared, err := federation.SharedFor(out.Hub)
 		if err != nil && hf.Err == "" {
 			hf.Err = firstLine(err.Error())
 		}
@@ -232,26 +233,6 @@ func Generate(root string) *Snapshot {
 		}
 	}
 	return s
-}
-
-// sharedFiles are the shared files as they are for h alone: the
-// generated chart when h is deployed with it, h's rule of .sops.yaml. The
-// hubs on the generated chart must pin the same versions (gen.Shared fails
-// otherwise), so the chart of one hub is the chart, but for the header
-// naming its sources.
-func sharedFiles(h *hub.Hub) ([]gen.File, error) {
-	files, err := gen.ChartFiles([]*hub.Hub{h})
-	if err != nil {
-		return nil, err
-	}
-	f, ok, err := gen.SopsConfig([]*hub.Hub{h})
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		files = append(files, f)
-	}
-	return files, nil
 }
 
 var hubLine = regexp.MustCompile(`(?m)^hubs:\s*"?([a-z0-9-]+)"?\s*:`)
@@ -669,7 +650,7 @@ func (r *repo) snapshot(commit, dir string) *Snapshot {
 	if err := r.materialise(commit, dir); err != nil {
 		return &Snapshot{Err: err, Hubs: map[string]*HubFiles{}}
 	}
-	return Generate(dir)
+	return SnapshotAt(dir)
 }
 
 // ResolveBase resolves base as Plan does against HEAD: the merge base of

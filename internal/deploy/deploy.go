@@ -79,11 +79,11 @@ func Release(hubName, env string) string { return hubName + "-" + env }
 // the Namespace, CRDs, then the objects in install order, each labelled
 // with app.kubernetes.io/part-of: pangeo, pangeo.io/hub and pangeo.io/env.
 func Render(ctx context.Context, r Request) ([]byte, error) {
-	h, err := Select(r.Fed, r.Hub, r.Env)
+	h, err := HubEnv(r.Fed, r.Hub, r.Env)
 	if err != nil {
 		return nil, err
 	}
-	out, err := gen.Generate(h)
+	out, err := gen.GenerateHub(h)
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +148,13 @@ func kustomizeLayer(h *hub.Hub, env string) (map[string]string, []render.Patch) 
 	return labels, patches
 }
 
-// Select returns the hub named hubName after checking that it has
-// environment env.
-func Select(fed *load.Federation, hubName, env string) (*hub.Hub, error) {
-	h := fed.Hub(hubName)
-	if h == nil {
-		return nil, fmt.Errorf("no hub named %q (hubs: %s)", hubName, strings.Join(fed.Names(), ", "))
+// HubEnv returns the hub named hubName after checking that it has
+// environment env: the hub-env a release is built for. An unknown hub is
+// a *load.UnknownHubError.
+func HubEnv(fed *load.Federation, hubName, env string) (*hub.Hub, error) {
+	h, err := fed.Lookup(hubName)
+	if err != nil {
+		return nil, err
 	}
 	if _, ok := h.Environments[env]; !ok {
 		return nil, fmt.Errorf("hub %s has no environment %q (environments: %s)", h.Name, env, strings.Join(hub.EnvNames, ", "))

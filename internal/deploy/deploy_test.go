@@ -73,7 +73,7 @@ func request(t testing.TB, f *load.Federation, chart, hubName, env string) Reque
 // writeStub writes the secrets stub gen writes for hub-env and returns it.
 func writeStub(t testing.TB, f *load.Federation, hubName, env string) string {
 	t.Helper()
-	out, err := gen.Generate(f.Hub(hubName))
+	out, err := gen.GenerateHub(f.Hub(hubName))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestRenderUpstreamSchemas(t *testing.T) {
 
 func TestValues(t *testing.T) {
 	f := federation(t)
-	out, err := gen.Generate(f.Hub("alpha"))
+	out, err := gen.GenerateHub(f.Hub("alpha"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,12 +287,12 @@ func TestValues(t *testing.T) {
 	}
 }
 
-func TestSelect(t *testing.T) {
+func TestHubEnv(t *testing.T) {
 	f := federation(t)
-	if _, err := Select(f, "zeta", "staging"); err == nil || err.Error() != `no hub named "zeta" (hubs: alpha, bravo, charlie)` {
+	if _, err := HubEnv(f, "zeta", "staging"); err == nil || err.Error() != `no hub named "zeta" (hubs: alpha, bravo, charlie)` {
 		t.Errorf("unknown hub: %v", err)
 	}
-	if _, err := Select(f, "alpha", "dev"); err == nil || err.Error() != `hub alpha has no environment "dev" (environments: staging, prod)` {
+	if _, err := HubEnv(f, "alpha", "dev"); err == nil || err.Error() != `hub alpha has no environment "dev" (environments: staging, prod)` {
 		t.Errorf("unknown env: %v", err)
 	}
 }
@@ -331,7 +331,7 @@ func TestRenderPinRegistryDown(t *testing.T) {
 }
 
 // BenchmarkRender renders every hub-env of the federation: the whole of
-// `pangeo-gen render` but the federation's load (gen.Generate, the
+// `pangeo-gen render` but the federation's load (gen.GenerateHub, the
 // secrets, the chart's load, Helm, kustomize). chart-dir/ renders with the
 // test umbrella chart's folder (--chart DIR); pinned/ takes the hubs' pin,
 // the generated deployments/chart, its dependencies (the stand-ins) coming

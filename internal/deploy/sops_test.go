@@ -19,7 +19,7 @@ import (
 // stub is the secrets stub gen writes for hub-env.
 func stub(t *testing.T, hubName, env string) []byte {
 	t.Helper()
-	out, err := gen.Generate(federation(t).Hub(hubName))
+	out, err := gen.GenerateHub(federation(t).Hub(hubName))
 	if err != nil {
 		t.Fatal(err)
 	}

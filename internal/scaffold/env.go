@@ -111,6 +111,20 @@ func (e *Env) hub(name string) cue.Value {
 	return e.pkg.LookupPath(cue.MakePath(cue.Str("hubs"), cue.Str(name)))
 }
 
+// hubNames are the names of the federation's hubs, sorted.
+func (e *Env) hubNames() []string {
+	var names []string
+	it, err := e.pkg.LookupPath(cue.ParsePath("hubs")).Fields()
+	if err != nil {
+		return nil
+	}
+	for it.Next() {
+		names = append(names, it.Selector().Unquoted())
+	}
+	slices.Sort(names)
+	return names
+}
+
 // HasDefinition reports whether the hubs package defines #name at its top
 // level (a template such as #PangeoHub).
 func (e *Env) HasDefinition(name string) bool {

@@ -911,7 +911,7 @@ func (im *importer) resolve() error {
 		if h == nil {
 			return fmt.Errorf("the imported hub %s is not in the package", im.o.Name)
 		}
-		_, err = gen.Generate(h)
+		_, err = gen.GenerateHub(h)
 		if err == nil {
 			return nil
 		}

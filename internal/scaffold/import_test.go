@@ -93,7 +93,7 @@ func TestImportRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("load: %v\n%s", err, res.Data)
 			}
-			out, err := gen.Generate(fed.Hub(tc.name))
+			out, err := gen.GenerateHub(fed.Hub(tc.name))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -119,7 +119,7 @@ func exprStrings(xs []ast.Expr) []string {
 func (e *Env) copyHub(o Options, res *Result) (*hubFile, cue.Value, error) {
 	src := e.hub(o.From)
 	if !src.Exists() {
-		return nil, cue.Value{}, fmt.Errorf("no hub named %q to copy", o.From)
+		return nil, cue.Value{}, fmt.Errorf("--from: %w", &loader.UnknownHubError{Name: o.From, Hubs: e.hubNames()})
 	}
 	rel := loader.HubsDir + "/" + o.From + ".cue"
 	data, err := os.ReadFile(filepath.Join(e.Root, filepath.FromSlash(rel)))

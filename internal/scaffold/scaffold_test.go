@@ -70,8 +70,9 @@ func TestNewFrom(t *testing.T) {
 			}
 		})
 	}
-	if _, err := e.New(Options{Name: "zulu", From: "nosuchhub"}); err == nil {
-		t.Error("--from an unknown hub: no error")
+	_, err := e.New(Options{Name: "zulu", From: "nosuchhub"})
+	if want := `--from: no hub named "nosuchhub" (hubs: alpha, bravo, charlie)`; err == nil || err.Error() != want {
+		t.Errorf("--from an unknown hub: got %v, want %s", err, want)
 	}
 }
 

@@ -65,7 +65,7 @@ func TestImportUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatalf("load: %v\n%s", err, res.Data)
 			}
-			out, err := gen.Generate(fed.Hub(tc.name))
+			out, err := gen.GenerateHub(fed.Hub(tc.name))
 			if err != nil {
 				t.Fatal(err)
 			}

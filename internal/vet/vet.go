@@ -1,7 +1,6 @@
 package vet
 
 import (
-	stderrors "errors"
 	"fmt"
 	"github.com/pangeo-data/pangeo-gen/internal/input"
 	"io/fs"
@@ -11,9 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"cuelang.org/go/cue/token"
-
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/federation"
 	"github.com/pangeo-data/pangeo-gen/internal/finding"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
@@ -34,46 +32,16 @@ type Result struct {
 	Notes []string
 }
 
-// Generate generates every hub of fed and runs the checks without which
-// gen must not write: duplicate domains and raw values that contradict
-// typed ones. Findings are limited to the hubs selected (see Select).
-func Generate(fed *load.Federation, selected map[string]bool) *Result {
-	r := &Result{}
-	c := &checker{fed: fed, r: r}
-	c.domains()
-	for _, h := range fed.Hubs {
-		out, err := gen.Generate(h)
-		if err != nil {
-			c.generateError(h, err)
-			continue
-		}
-		r.Outputs = append(r.Outputs, out)
-	}
-	if len(selected) < len(fed.Hubs) {
-		r.Findings = finding.Filter(r.Findings, selected)
-	}
-	finding.Sort(r.Findings)
-	return r
-}
-
-// Files are every generated file of the result: the hubs' and the shared.
-func (r *Result) Files() []gen.File {
-	var files []gen.File
-	for _, out := range r.Outputs {
-		files = append(files, out.Files...)
-	}
-	return append(files, r.Shared...)
-}
-
 // Run runs every check on the hubs named (all when none).
 func Run(fed *load.Federation, names []string) (*Result, error) {
-	selected, err := Select(fed, names)
+	selected, err := federation.Select(fed, names)
 	if err != nil {
 		return nil, err
 	}
-	r := Generate(fed, selected)
+	gr := federation.GenerateHubs(fed, selected)
+	r := &Result{Findings: gr.Findings, Outputs: gr.Outputs}
 	blocking := len(r.Findings) > 0
-	shared, err := gen.Shared(fed.Hubs)
+	shared, err := federation.Shared(fed.Hubs)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +65,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 	}
 	// Whether the tree is current is only worth saying once gen can run.
 	if !blocking && len(r.Outputs) == len(fed.Hubs) {
-		if err := c.generated(r.Files()); err != nil {
+		if err := c.generated(append(gr.Files(nil), r.Shared...)); err != nil {
 			return nil, err
 		}
 	}
@@ -106,25 +74,6 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 	}
 	finding.Sort(r.Findings)
 	return r, nil
-}
-
-// Select resolves hub names (all when none); an unknown name is an error
-// that lists the hubs there are.
-func Select(fed *load.Federation, names []string) (map[string]bool, error) {
-	sel := map[string]bool{}
-	if len(names) == 0 {
-		for _, h := range fed.Hubs {
-			sel[h.Name] = true
-		}
-		return sel, nil
-	}
-	for _, n := range names {
-		if fed.Hub(n) == nil {
-			return nil, fmt.Errorf("no hub named %q (hubs: %s)", n, strings.Join(fed.Names(), ", "))
-		}
-		sel[n] = true
-	}
-	return sel, nil
 }
 
 type checker struct {
@@ -137,57 +86,6 @@ func (c *checker) add(f *finding.Finding) { c.r.Findings = append(c.r.Findings, 
 // at makes a finding about a hub's field.
 func (c *checker) at(check string, h *hub.Hub, elems []string, format string, args ...any) *finding.Finding {
 	return finding.At(check, h.Name, elems, c.fed.Pos(h.Name, elems...), format, args...)
-}
-
-// domains: every environment's domain is unique across the federation.
-func (c *checker) domains() {
-	type use struct {
-		h   *hub.Hub
-		env string
-	}
-	seen := map[string]use{}
-	for _, h := range c.fed.Hubs {
-		for _, env := range hub.EnvNames {
-			d := h.Environments[env].Domain
-			elems := []string{"environments", env, "domain"}
-			if first, ok := seen[d]; ok {
-				f := c.at("domain", h, elems, "domain %s is already used by %s.%s", d, first.h.Name, first.env)
-				f.Also = []token.Pos{c.fed.Pos(first.h.Name, "environments", first.env, "domain")}
-				c.add(f)
-				continue
-			}
-			seen[d] = use{h, env}
-		}
-	}
-}
-
-// generateError reports why a hub did not generate: each raw value that
-// contradicts a typed one at its own position.
-func (c *checker) generateError(h *hub.Hub, err error) {
-	var conflicts gen.ConflictErrors
-	if stderrors.As(err, &conflicts) {
-		for _, ce := range conflicts {
-			elems := []string{"values"}
-			if ce.Env != "" {
-				elems = []string{"environments", ce.Env, "values"}
-			}
-			elems = append(elems, ce.Path...)
-			c.add(c.at("values", h, elems, "raw value %s contradicts the typed value %s: set it through the typed field, or remove it", show(ce.Raw), show(ce.Typed)))
-		}
-		return
-	}
-	c.add(c.at("generate", h, nil, "%v", err))
-}
-
-func show(v any) string {
-	s := fmt.Sprintf("%#v", v)
-	if str, ok := v.(string); ok {
-		s = strconv.Quote(str)
-	}
-	if len(s) > 80 {
-		s = s[:77] + "..."
-	}
-	return s
 }
 
 // workerImage: in every env the Dask workers run exactly the notebook image.
