@@ -1,3 +1,10 @@
+// Package vet checks a federation beyond its schema: the Dask worker
+// image, the dask-gateway client version, plaintext secrets, node pool
+// fit, the values against the charts' schemas (when the charts are
+// vendored or cached) and whether the generated tree is current, on top
+// of what generating it checks (internal/federation: duplicate domains,
+// raw values that contradict typed ones). Every problem is a
+// finding.Finding with a position and a CUE path.
 package vet
 
 import (
