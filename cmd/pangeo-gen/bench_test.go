@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 )
 
 // federationOf makes a repository with the real schema, templates and n
@@ -114,7 +114,7 @@ func BenchmarkVetChartsVendored(b *testing.B) {
 		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
 			dir := federationOf(b, n)
 			run(b, "--root", dir, "gen")
-			if err := deploytest.WriteVendor(filepath.Join(dir, "vendor", "charts"), "", ""); err != nil {
+			if err := releasetest.WriteVendor(filepath.Join(dir, "vendor", "charts"), "", ""); err != nil {
 				b.Fatal(err)
 			}
 			for b.Loop() {

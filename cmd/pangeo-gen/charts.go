@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
-	"github.com/pangeo-data/pangeo-gen/internal/deploy"
 	"github.com/pangeo-data/pangeo-gen/internal/federation"
+	"github.com/pangeo-data/pangeo-gen/internal/release"
 )
 
 func newCharts(g *globals) *cobra.Command {
@@ -50,11 +50,11 @@ it already; --quiet leaves that out.`,
 			if err != nil {
 				return err
 			}
-			var progress func(deploy.Pulled)
+			var progress func(release.Pulled)
 			if !quiet && isTerminal(g.stderr) {
-				progress = func(p deploy.Pulled) { fmt.Fprintln(g.stderr, pullProgress(p)) }
+				progress = func(p release.Pulled) { fmt.Fprintln(g.stderr, pullProgress(p)) }
 			}
-			pulled, err := deploy.Pull(cmd.Context(), &charts.Cache{Dir: dir}, fed, selected, progress)
+			pulled, err := release.Pull(cmd.Context(), &charts.Cache{Dir: dir}, fed, selected, progress)
 			if err != nil {
 				return err
 			}
@@ -91,7 +91,7 @@ repository, digest.`,
 			if err != nil {
 				return err
 			}
-			lock, err := deploy.Vendor(cmd.Context(), &charts.Cache{Dir: dir}, fed, update)
+			lock, err := release.Vendor(cmd.Context(), &charts.Cache{Dir: dir}, fed, update)
 			if err != nil {
 				return err
 			}
@@ -109,7 +109,7 @@ repository, digest.`,
 // pullProgress is the progress line of a chart charts pull got:
 // "pulled jupyterhub 4.4.0 (sha256:...)", or "cached ..." when nothing was
 // downloaded.
-func pullProgress(p deploy.Pulled) string {
+func pullProgress(p release.Pulled) string {
 	what := "pulled"
 	if p.Cached {
 		what = "cached"

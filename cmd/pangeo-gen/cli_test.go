@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/tooltest"
 )
 
@@ -99,7 +99,7 @@ func federationRepo(t *testing.T) (gitPath, repo string) {
 func TestDiffExitCodes(t *testing.T) {
 	_, repo := federationRepo(t)
 	chart := filepath.Join(t.TempDir(), "chart")
-	if err := deploytest.WriteUmbrella(chart, repoRoot(t)); err != nil {
+	if err := releasetest.WriteUmbrella(chart, repoRoot(t)); err != nil {
 		t.Fatal(err)
 	}
 	diff := func(args ...string) (int, string, string) {

@@ -12,9 +12,9 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/ciplan"
-	"github.com/pangeo-data/pangeo-gen/internal/deploy"
 	"github.com/pangeo-data/pangeo-gen/internal/hubdiff"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
 
@@ -23,7 +23,7 @@ const worktreeLabel = "working tree"
 
 func newDiff(g *globals) *cobra.Command {
 	var (
-		req     deploy.Request
+		req     release.Request
 		against string
 		values  bool
 		offline bool
@@ -70,10 +70,10 @@ render that fails, an interrupt).`,
 			return g.report(fed.Root, "text", findings)
 		}
 		name := args[0]
-		if _, err := deploy.HubEnv(fed, name, req.Env); err != nil {
+		if _, err := release.HubEnv(fed, name, req.Env); err != nil {
 			return err
 		}
-		if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
+		if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
 			return err
 		}
 		if req.Chart, err = localChart(req.Chart); err != nil {
@@ -109,7 +109,7 @@ render that fails, an interrupt).`,
 		baseReq := req
 		baseReq.Fed = baseFed
 		if baseReq.Secrets == "" && !baseReq.PlaceholderSecrets {
-			baseReq.Secrets = filepath.Join(fed.Root, filepath.FromSlash(deploy.SecretsPath(name, req.Env)))
+			baseReq.Secrets = filepath.Join(fed.Root, filepath.FromSlash(release.SecretsPath(name, req.Env)))
 		}
 		req.Fed, req.Hub, baseReq.Hub = fed, name, name
 		var text string
@@ -125,11 +125,11 @@ render that fails, an interrupt).`,
 		} else {
 			var a, b []byte
 			if present(baseFed, name, req.Env) {
-				if a, err = deploy.Render(ctx, baseReq); err != nil {
+				if a, err = release.Render(ctx, baseReq); err != nil {
 					return fmt.Errorf("%s: %w", rev, err)
 				}
 			}
-			if b, err = deploy.Render(ctx, req); err != nil {
+			if b, err = release.Render(ctx, req); err != nil {
 				return err
 			}
 			text, err = hubdiff.Streams(label, worktreeLabel, a, b)
@@ -220,7 +220,7 @@ func present(fed *load.Federation, name, env string) bool {
 
 // maskedValues are the layered values of the hub-env of r, the secrets
 // masked; nil when the federation has no such hub-env.
-func maskedValues(ctx context.Context, r deploy.Request) (map[string]any, error) {
+func maskedValues(ctx context.Context, r release.Request) (map[string]any, error) {
 	if !present(r.Fed, r.Hub, r.Env) {
 		return nil, nil
 	}
@@ -228,11 +228,11 @@ func maskedValues(ctx context.Context, r deploy.Request) (map[string]any, error)
 	if err != nil {
 		return nil, err
 	}
-	v, err := deploy.Values(ctx, r.Fed.Root, out, r.Env, r.Secrets, r.PlaceholderSecrets)
+	v, err := release.Values(ctx, r.Fed.Root, out, r.Env, r.Secrets, r.PlaceholderSecrets)
 	if err != nil {
 		return nil, err
 	}
-	sec, err := deploy.SecretValues(ctx, r.Fed.Root, out, r.Env, r.Secrets, r.PlaceholderSecrets)
+	sec, err := release.SecretValues(ctx, r.Fed.Root, out, r.Env, r.Secrets, r.PlaceholderSecrets)
 	if err != nil {
 		return nil, err
 	}

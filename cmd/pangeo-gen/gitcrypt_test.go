@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 	"github.com/pangeo-data/pangeo-gen/internal/tooltest"
 )
@@ -94,7 +94,7 @@ func TestGitCrypt(t *testing.T) {
 	run(gitCrypt, "export-key", key)
 
 	chart := filepath.Join(t.TempDir(), "chart")
-	if err := deploytest.WriteUmbrella(chart, src); err != nil {
+	if err := releasetest.WriteUmbrella(chart, src); err != nil {
 		t.Fatal(err)
 	}
 	render := []string{"--root", repo, "render", hubName, "--env", env, "--chart", chart, "--offline"}

@@ -22,8 +22,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
-	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
 
@@ -93,14 +93,14 @@ func TestScripts(t *testing.T) {
 				if neg || len(args) != 1 {
 					ts.Fatalf("usage: testchart DIR")
 				}
-				ts.Check(deploytest.WriteUmbrella(ts.MkAbs(args[0]), root))
+				ts.Check(releasetest.WriteUmbrella(ts.MkAbs(args[0]), root))
 			},
 			"testvendor": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 && len(args) != 3 {
 					ts.Fatalf("usage: testvendor DIR [JUPYTERHUB_REPO DASK_GATEWAY_REPO]")
 				}
 				args = append(args, "", "")
-				ts.Check(deploytest.WriteVendor(ts.MkAbs(args[0]), args[1], args[2]))
+				ts.Check(releasetest.WriteVendor(ts.MkAbs(args[0]), args[1], args[2]))
 			},
 			"chartserver": func(ts *testscript.TestScript, neg bool, args []string) {
 				chartServer(t, root, ts, neg, args)

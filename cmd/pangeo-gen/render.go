@@ -3,13 +3,13 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/pangeo-data/pangeo-gen/internal/deploy"
+	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 )
 
 func newRender(g *globals) *cobra.Command {
 	var (
-		req     deploy.Request
+		req     release.Request
 		output  string
 		offline bool
 		force   bool
@@ -52,15 +52,15 @@ symbolic link or a device is always refused.
 			}
 			if output != "" {
 				// Refuse a bad -o before the work of rendering.
-				if _, err := deploy.CheckOutput(fed.Root, output, force); err != nil {
+				if _, err := release.CheckOutput(fed.Root, output, force); err != nil {
 					return err
 				}
 			}
-			if req.Cache, err = deploy.NewCache(fed.Root, offline); err != nil {
+			if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
 				return err
 			}
 			req.Fed, req.Hub, req.Stdin = fed, args[0], cmd.InOrStdin()
-			out, err := deploy.Render(cmd.Context(), req)
+			out, err := release.Render(cmd.Context(), req)
 			if err != nil {
 				return err
 			}
@@ -68,7 +68,7 @@ symbolic link or a device is always refused.
 				_, err := g.stdout.Write(out)
 				return err
 			}
-			return deploy.WriteOutput(fed.Root, output, req.Hub, req.Env, out, force)
+			return release.WriteOutput(fed.Root, output, req.Hub, req.Env, out, force)
 		},
 	}
 	f := cmd.Flags()

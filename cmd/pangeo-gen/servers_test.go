@@ -19,7 +19,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
-	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 )
 
 // scriptTB lets chartstest, which takes a testing.TB, run inside a
@@ -56,18 +56,18 @@ func chartServer(t *testing.T, root string, ts *testscript.TestScript, neg bool,
 		ts.Fatalf("usage: chartserver")
 	}
 	tb := scriptTB{t, ts}
-	pkgs, err := deploytest.Subcharts()
+	pkgs, err := releasetest.Subcharts()
 	ts.Check(err)
 	dir := filepath.Join(tb.TempDir(), "pangeo-deploy")
-	ts.Check(deploytest.WriteUmbrella(dir, root))
-	umbrella, err := deploytest.PackageDir(dir, "pangeo-deploy", gen.UmbrellaVersion)
+	ts.Check(releasetest.WriteUmbrella(dir, root))
+	umbrella, err := releasetest.PackageDir(dir, "pangeo-deploy", gen.UmbrellaVersion)
 	ts.Check(err)
 	pkgs = append(pkgs, umbrella)
 	chartYAML := filepath.Join(dir, "Chart.yaml")
 	b, err := os.ReadFile(chartYAML)
 	ts.Check(err)
 	ts.Check(os.WriteFile(chartYAML, []byte(strings.Replace(string(b), "\nname: pangeo-deploy\n", "\nname: pangeo-daskhub\n", 1)), 0o644))
-	other, err := deploytest.PackageDir(dir, "pangeo-daskhub", gen.UmbrellaVersion)
+	other, err := releasetest.PackageDir(dir, "pangeo-daskhub", gen.UmbrellaVersion)
 	ts.Check(err)
 	pkgs = append(pkgs, other)
 	repo := chartstest.NewRepo(tb, pkgs...)

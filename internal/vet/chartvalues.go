@@ -12,9 +12,9 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
-	"github.com/pangeo-data/pangeo-gen/internal/deploy"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/release"
 )
 
 // chartValues: the values of every hub-env (as render layers them, with
@@ -24,7 +24,7 @@ import (
 // in a note instead (deciding that reads no package, so that it costs next
 // to nothing), and so is a hub whose charts cannot be loaded.
 func (c *checker) chartValues(selected map[string]bool) {
-	cache, err := deploy.NewCache(c.fed.Root, true)
+	cache, err := release.NewCache(c.fed.Root, true)
 	if err != nil {
 		c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check values against the charts: %v", err))
 		return
@@ -47,14 +47,14 @@ func (c *checker) chartValues(selected map[string]bool) {
 		if !selected[h.Name] {
 			continue
 		}
-		if !deploy.ChartsCached(cache, h) {
+		if !release.ChartsCached(cache, h) {
 			uncached = append(uncached, h.Name)
 			continue
 		}
 		key := fmt.Sprint(charts.ChartRefs(h.Chart))
 		l := byPins[key]
 		if l == nil {
-			ch, err := deploy.LoadChart(context.Background(), cache, c.fed, h, "")
+			ch, err := release.LoadChart(context.Background(), cache, c.fed, h, "")
 			l = &loaded{ch, err}
 			byPins[key] = l
 		}
@@ -107,7 +107,7 @@ func checkValues(out *gen.Output, ch *chart.Chart) (problems []*valueProblem, no
 	h := out.Hub
 	byKey := map[string]*valueProblem{}
 	for _, env := range hub.EnvNames {
-		values, err := deploy.StubValues(out, env)
+		values, err := release.StubValues(out, env)
 		if err == nil {
 			var ps []helmengine.SchemaProblem
 			if ps, err = helmengine.CheckValues(ch, values); err == nil {

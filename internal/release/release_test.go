@@ -1,4 +1,4 @@
-package deploy
+package release
 
 import (
 	"bytes"
@@ -18,10 +18,10 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
-	"github.com/pangeo-data/pangeo-gen/internal/deploy/deploytest"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/pin"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
 )
@@ -53,7 +53,7 @@ func federation(t testing.TB) *load.Federation {
 func umbrella(t testing.TB, f *load.Federation) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "chart")
-	if err := deploytest.WriteUmbrella(dir, f.Root); err != nil {
+	if err := releasetest.WriteUmbrella(dir, f.Root); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -167,7 +167,7 @@ func TestRender(t *testing.T) {
 func TestRenderChartSources(t *testing.T) {
 	f := federation(t)
 	dir := umbrella(t, f)
-	pkg, err := deploytest.PackageDir(dir, hub.GeneratedChart, gen.UmbrellaVersion)
+	pkg, err := releasetest.PackageDir(dir, hub.GeneratedChart, gen.UmbrellaVersion)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ func TestRenderChartSources(t *testing.T) {
 		t.Fatal(err)
 	}
 	vendor := filepath.Join(t.TempDir(), "vendor")
-	if err := deploytest.WriteVendor(vendor, "", ""); err != nil {
+	if err := releasetest.WriteVendor(vendor, "", ""); err != nil {
 		t.Fatal(err)
 	}
 	want, err := Render(context.Background(), request(t, f, dir, "charlie", "staging"))
@@ -209,7 +209,7 @@ func TestRenderUpstreamSchemas(t *testing.T) {
 	f := federation(t)
 	upstream := shareddata.Path(t, "upstream")
 	chart := umbrella(t, f)
-	for _, name := range []string{deploytest.JupyterHub, deploytest.DaskGateway} {
+	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
 		for _, file := range []string{"values.yaml", "values.schema.json"} {
 			data, err := os.ReadFile(filepath.Join(upstream, name, file))
 			if err != nil {
@@ -340,7 +340,7 @@ func BenchmarkRender(b *testing.B) {
 	f := federation(b)
 	chart := umbrella(b, f)
 	vendor := filepath.Join(b.TempDir(), "vendor")
-	if err := deploytest.WriteVendor(vendor, "", ""); err != nil {
+	if err := releasetest.WriteVendor(vendor, "", ""); err != nil {
 		b.Fatal(err)
 	}
 	for _, mode := range []string{"chart-dir", "pinned"} {

@@ -1,9 +1,13 @@
-// Package deploy renders one hub-env into the Kubernetes objects to apply:
-// it finds the hub's chart (through the chart cache), layers the hub's
-// values as hubploy deploys them (config/common.yaml, config/<env>.yaml,
-// the secrets, then the image), renders them with internal/render and,
-// when asked, pins every workload image to its digest (internal/pin).
-package deploy
+// Package release builds and renders the Helm release of one hub-env
+// (<hub>-<env>) into the Kubernetes objects to apply; it never deploys
+// (CI's helm upgrade does): it finds the hub's chart (through the chart
+// cache), layers the hub's values as hubploy deploys them
+// (config/common.yaml, config/<env>.yaml, the secrets, then the image),
+// renders them with internal/render and, when asked, pins every workload
+// image to its digest (internal/pin). It also writes render's -o output
+// and fills the chart cache or vendor/charts with the charts the releases
+// need (charts pull, charts vendor).
+package release
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-// Package deploytest holds stand-ins for the jupyterhub 4.4.0 and
+// Package releasetest holds stand-ins for the jupyterhub 4.4.0 and
 // dask-gateway 2026.3.0 charts, for the tests and benchmarks of render: the
 // real charts' top-level value keys (their values.schema.json files refuse
 // unknown ones, as the real ones do), images, CRD and the secrets the real
@@ -8,7 +8,7 @@
 //
 // Everything here returns errors rather than taking a testing.TB, so that
 // testscript commands can use it too.
-package deploytest
+package releasetest
 
 import (
 	"archive/tar"
@@ -51,7 +51,7 @@ var versions = map[string]string{JupyterHub: JupyterHubVersion, DaskGateway: Das
 // files are a stand-in's files by slash path within the chart.
 func files(name string) (map[string][]byte, error) {
 	if _, ok := versions[name]; !ok {
-		return nil, fmt.Errorf("deploytest: no stand-in chart %q", name)
+		return nil, fmt.Errorf("releasetest: no stand-in chart %q", name)
 	}
 	root := path.Join("testdata/charts", name)
 	out := map[string][]byte{}
@@ -120,7 +120,7 @@ func WriteChart(dst, name string) error {
 func WriteUmbrella(dst, root string) error {
 	umbrella, err := dirFiles(filepath.Join(root, filepath.FromSlash(gen.GeneratedChartDir)))
 	if err != nil {
-		return fmt.Errorf("deploytest: umbrella: %w", err)
+		return fmt.Errorf("releasetest: umbrella: %w", err)
 	}
 	if err := writeFiles(dst, umbrella); err != nil {
 		return err
