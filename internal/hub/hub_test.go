@@ -1,82 +1,11 @@
 package hub
 
 import (
-	"bytes"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
-
-	"github.com/pmezard/go-difflib/difflib"
 )
-
-// repoRoot is the repository root, two folders up from internal/hub.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "cue.mod")); err != nil {
-		t.Fatalf("repository root: %v", err)
-	}
-	return root
-}
-
-// cueTool is the cue command of the tools module (tools/go.mod), built
-// once per test binary into the build cache (go tool -n builds it and
-// prints its path).
-var cueTool = sync.OnceValues(func() (string, error) {
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		return "", err
-	}
-	cmd := exec.Command("go", "tool", "-modfile=tools/go.mod", "-n", "cue")
-	cmd.Dir = root
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", errors.New("go tool -modfile=tools/go.mod -n cue: " + err.Error() + ": " + stderr.String())
-	}
-	return strings.TrimSpace(string(out)), nil
-})
-
-// TestGeneratedModel fails when internal/hub/schema_gen.go is not what
-// cue exp gengotypes generates from schema/ now: the Go model and the
-// schema can never drift apart unnoticed.
-func TestGeneratedModel(t *testing.T) {
-	root := repoRoot(t)
-	cue, err := cueTool()
-	if err != nil {
-		t.Fatalf("the cue tool of tools/go.mod does not build: %v", err)
-	}
-	out := filepath.Join(t.TempDir(), "schema_gen.go")
-	cmd := exec.Command(cue, "exp", "gengotypes", "-o", out, "./schema")
-	cmd.Dir = root
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("cue exp gengotypes ./schema: %v\n%s", err, msg)
-	}
-	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(filepath.Join(root, "internal", "hub", "schema_gen.go"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A: difflib.SplitLines(string(got)), B: difflib.SplitLines(string(want)),
-			FromFile: "internal/hub/schema_gen.go (committed)", ToFile: "cue exp gengotypes ./schema", Context: 2,
-		})
-		t.Errorf("internal/hub/schema_gen.go is not what schema/ generates: run go generate ./internal/hub\n%s", diff)
-	}
-}
 
 // TestUnionsCoverVariants checks that each hand-written struct of a CUE
 // disjunction has a field, of the same Go type, for every field of every
