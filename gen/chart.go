@@ -3,7 +3,6 @@ package gen
 import (
 	"fmt"
 	"path"
-	"strings"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 )
@@ -60,9 +59,9 @@ func ChartFiles(hubs []*hub.Hub) ([]File, error) {
 					GeneratedChartDir, first.Name, h.Name, p.name, p.a.Version, p.a.Repository, p.b.Version, p.b.Repository, hub.GeneratedChart)
 			}
 		}
-		sources = append(sources, h.Source)
+		sources = append(sources, h.Source())
 	}
-	owner := &hub.Hub{Source: strings.Join(sources, ", ")}
+	owner := Sources(sources)
 	chart := umbrellaChart{
 		APIVersion:  "v2",
 		Name:        hub.GeneratedChart,

@@ -68,7 +68,6 @@ func fxGCP() *hub.Hub {
 		Description: "Synoptic ocean state from MODIS, Argo and altimetry.",
 		Owners:      []string{"jhamman", "rabernat"},
 		Contact:     "hub-admins@pangeo.io",
-		Source:      "hubs/alpha.cue",
 		Environments: map[string]hub.Env{
 			"staging": {Domain: "staging.ocean.pangeo.io", LoadBalancerIP: "34.69.173.244", HTTPS: true,
 				Dask: &hub.DaskOverride{ClusterMaxCores: &five}},
@@ -122,7 +121,6 @@ func fxAWS() *hub.Hub {
 		Description: "Glacier velocity | acceleration from GoLIVE and ITS_LIVE.",
 		Owners:      []string{"scottyhq", "fperez"},
 		Contact:     "glaciers-admins@pangeo.io",
-		Source:      "hubs/bravo.cue",
 		Environments: map[string]hub.Env{
 			"staging": {Domain: "staging.glaciers.pangeo.io", HTTPS: true},
 			"prod": {Domain: "glaciers.pangeo.io", HTTPS: true,
@@ -176,7 +174,7 @@ func fxAWS() *hub.Hub {
 // dask-gateway listed, a workspace, a named git-crypt key.
 func fxAzure() *hub.Hub {
 	h := fxGCP()
-	h.Name, h.Title, h.Source = "charlie", "Pangeo Atmosphere", "hubs/charlie.cue"
+	h.Name, h.Title = "charlie", "Pangeo Atmosphere"
 	h.Environments = map[string]hub.Env{
 		"staging": {Domain: "staging.atmos.pangeo.io", HTTPS: true},
 		"prod":    {Domain: "atmos.pangeo.io", HTTPS: true},
@@ -203,7 +201,7 @@ func fxAzure() *hub.Hub {
 // fxPrebuilt uses an image as is, on GCP, without catalogs.
 func fxPrebuilt() *hub.Hub {
 	h := fxGCP()
-	h.Name, h.Source = "delta", "hubs/delta.cue"
+	h.Name = "delta"
 	h.Image = hub.Image{Prebuilt: "pangeo/pangeo-notebook:2025.11.13"}
 	h.Catalogs = map[string]hub.Catalog{}
 	return h

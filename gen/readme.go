@@ -39,7 +39,7 @@ func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
 	for i, o := range h.Owners {
 		owners[i] = fmt.Sprintf("[@%s](https://github.com/%s)", o, o)
 	}
-	w("- Hub: `%s`, defined in [`%s`](../../%s)\n", h.Name, h.Source, h.Source)
+	w("- Hub: `%s`, defined in [`%s`](../../%s)\n", h.Name, h.Source(), h.Source())
 	w("- Owners: %s\n", strings.Join(owners, ", "))
 	w("- Contact: <%s>\n\n", h.Contact)
 
@@ -192,7 +192,7 @@ func readmeImage(b *bytes.Buffer, h *hub.Hub, img ImageRef) {
 	}
 	fmt.Fprintf(b, "Built by repo2docker from [`image/`](image/) and pushed to `%s` (see Deploy). ", h.Image.Repository)
 	fmt.Fprintf(b, "The tag is the content hash of the folder (`pangeo-gen image tag %s`): it changes exactly when the folder does, and the Helm values pin it. ", h.Name)
-	fmt.Fprintf(b, "User servers and Dask workers run this same image, so every worker has the notebook's packages: install packages by changing `%s`, not with `conda install` on the hub.\n\n", h.Source)
+	fmt.Fprintf(b, "User servers and Dask workers run this same image, so every worker has the notebook's packages: install packages by changing `%s`, not with `conda install` on the hub.\n\n", h.Source())
 	if h.Image.Base != "" {
 		fmt.Fprintf(b, "It builds on `%s` ([`image/binder/Dockerfile`](image/binder/Dockerfile)): the base image's ONBUILD steps install `binder/apt.txt` and `binder/environment.yml` and run `binder/postBuild`.\n\n", h.Image.Base)
 	}

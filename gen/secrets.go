@@ -38,7 +38,7 @@ const SopsConfigPath = ".sops.yaml"
 // written once and never overwritten.
 func StubHeader(h *hub.Hub) string {
 	return fmt.Sprintf("# secret stub written by pangeo-gen from %s: replace every %s value, then encrypt (see %s)\n",
-		h.Source, Placeholder, path.Join(HubDir(h.Name), "README.md"))
+		h.Source(), Placeholder, path.Join(HubDir(h.Name), "README.md"))
 }
 
 // The placeholders of the stubs: each says how to make the value.
@@ -306,9 +306,9 @@ func SopsConfig(hubs []*hub.Hub) (File, bool, error) {
 			GCPKMS:        strings.Join(s.GCPKMS, ","),
 			AzureKeyVault: strings.Join(s.AzureKeyVault, ","),
 		})
-		sources = append(sources, h.Source)
+		sources = append(sources, h.Source())
 	}
-	data, err := YAML(&hub.Hub{Source: strings.Join(sources, ", ")}, cfg)
+	data, err := YAML(Sources(sources), cfg)
 	if err != nil {
 		return File{}, false, fmt.Errorf("%s: %w", SopsConfigPath, err)
 	}

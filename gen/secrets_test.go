@@ -289,7 +289,7 @@ func TestSopsConfig(t *testing.T) {
 		t.Errorf("no sops hub: ok %v err %v", ok, err)
 	}
 	second := fxAWS()
-	second.Name, second.Source = "atlas", "hubs/atlas.cue"
+	second.Name = "atlas"
 	second.Secrets = hub.Secrets{
 		Backend:       "sops",
 		GCPKMS:        []string{"projects/p/locations/global/keyRings/r/cryptoKeys/a", "projects/p/locations/global/keyRings/r/cryptoKeys/b"},

@@ -91,7 +91,6 @@ func valuesTestGCP() *hub.Hub {
 		Chart:    valuesTestChart(),
 		Values:   map[string]any{},
 		Secrets:  hub.Secrets{Backend: "git-crypt", Key: "default"},
-		Source:   "hubs/alpha.cue",
 	}
 }
 
@@ -170,7 +169,6 @@ func valuesTestAWS() *hub.Hub {
 			"cull":       map[string]any{"concurrency": float64(5)},
 		}},
 		Secrets: hub.Secrets{Backend: "sops", Age: []string{"age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}},
-		Source:  "hubs/bravo.cue",
 	}
 }
 
@@ -208,7 +206,6 @@ func valuesTestAzure() *hub.Hub {
 		Chart:    valuesTestChart(),
 		Values:   map[string]any{},
 		Secrets:  hub.Secrets{Backend: "git-crypt", Key: "default"},
-		Source:   "hubs/charlie.cue",
 	}
 }
 

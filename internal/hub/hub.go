@@ -1,76 +1,57 @@
 // Package hub holds the hub model: the Go form of one hub of hubs/*.cue after
 // CUE has unified it with schema/ and filled in every default. Generators read
 // only this model; they never see CUE.
+//
+// The model has one source of truth, the schema. schema_gen.go is generated
+// from schema/ by cue exp gengotypes (go generate ./internal/hub), shaped by
+// the @go attributes of schema/hub.cue; TestGeneratedModel fails when it is
+// not what the schema generates. This file holds what Go cannot express and
+// is written by hand: the types of the schema's disjunctions and
+// conditional definitions (#Cloud, #Image, #Auth, #Storage, #Dask,
+// #Secrets), which Go has no sum type for, and the map of the two
+// environments. Decode is strict: a field the schema has and the model
+// does not is an error, never dropped.
 package hub
+
+//go:generate go tool -modfile=../../tools/go.mod cue exp gengotypes -o schema_gen.go ../../schema
 
 import (
 	"encoding/json"
 	"fmt"
+	"path"
+	"slices"
+	"strings"
 )
 
 // EnvNames are the environments every hub has, in the order they are written.
 var EnvNames = []string{"staging", "prod"}
 
-// Hub is one JupyterHub of the federation (schema #Hub).
-type Hub struct {
-	Name         string             `json:"name"`
-	Title        string             `json:"title"`
-	Description  string             `json:"description"`
-	Owners       []string           `json:"owners"`
-	Contact      string             `json:"contact"`
-	Environments map[string]Env     `json:"environments"`
-	Cloud        Cloud              `json:"cloud"`
-	Image        Image              `json:"image"`
-	Auth         Auth               `json:"auth"`
-	Notebook     Notebook           `json:"notebook"`
-	Storage      Storage            `json:"storage"`
-	Culling      Culling            `json:"culling"`
-	Dask         Dask               `json:"dask"`
-	Catalogs     map[string]Catalog `json:"catalogs"`
-	Chart        Chart              `json:"chart"`
-	Values       map[string]any     `json:"values"`
-	Secrets      Secrets            `json:"secrets"`
-	Kustomize    Kustomize          `json:"kustomize"`
+// Environments are a hub's two environments, by name (EnvNames); schema
+// #Hub.environments.
+type Environments map[string]Env
 
-	// Source is the hub's file relative to the repo root, "hubs/<name>.cue".
-	Source string `json:"-"`
+// keys are the only names an Environments map may hold.
+func (Environments) keys() []string { return EnvNames }
+
+// UnmarshalJSON decodes the environments strictly: a name other than
+// EnvNames has no home in the generators, so it is refused.
+func (e *Environments) UnmarshalJSON(b []byte) error {
+	var m map[string]Env
+	if err := decodeStrict(b, &m); err != nil {
+		return err
+	}
+	for name := range m {
+		if !slices.Contains(EnvNames, name) {
+			return fmt.Errorf("environments: unknown environment %q (the model has %s)", name, strings.Join(EnvNames, ", "))
+		}
+	}
+	*e = m
+	return nil
 }
 
-// Env is one environment of a hub (schema #Environment).
-type Env struct {
-	Domain         string            `json:"domain"`
-	LoadBalancerIP string            `json:"loadBalancerIP,omitempty"`
-	HTTPS          bool              `json:"https"`
-	Notebook       *NotebookOverride `json:"notebook,omitempty"`
-	Culling        *CullingOverride  `json:"culling,omitempty"`
-	Dask           *DaskOverride     `json:"dask,omitempty"`
-	Values         map[string]any    `json:"values"`
-	Kustomize      Kustomize         `json:"kustomize"`
-}
-
-// Kustomize is the kustomize layer render applies after Helm.
-type Kustomize struct {
-	Labels  map[string]string `json:"labels"`
-	Patches []Patch           `json:"patches"`
-}
-
-// Patch is a strategic merge or JSON 6902 patch.
-type Patch struct {
-	Patch  string       `json:"patch"`
-	Target *PatchTarget `json:"target,omitempty"`
-}
-
-// PatchTarget selects the objects a patch applies to.
-type PatchTarget struct {
-	Group              string `json:"group,omitempty"`
-	Version            string `json:"version,omitempty"`
-	Kind               string `json:"kind,omitempty"`
-	Name               string `json:"name,omitempty"`
-	LabelSelector      string `json:"labelSelector,omitempty"`
-	AnnotationSelector string `json:"annotationSelector,omitempty"`
-}
-
-// Cloud is the provider, cluster and node pools (schema #GCP, #AWS, #Azure).
+// Cloud is the provider, cluster and node pools (schema #Cloud): the fields
+// of #GCP, #AWS or #Azure, as Provider says, in one struct. It has a field
+// for every field of GCP, AWS and Azure (TestUnionsCoverVariants).
 type Cloud struct {
 	Provider string `json:"provider"` // gcp, aws or azure
 	Cluster  string `json:"cluster"`
@@ -88,25 +69,9 @@ type Cloud struct {
 	NodePools     NodePools `json:"nodePools"`
 }
 
-// NodePools are the cluster's three pools.
-type NodePools struct {
-	Core NodePool `json:"core"`
-	User NodePool `json:"user"`
-	Dask NodePool `json:"dask"`
-}
-
-// NodePool is one autoscaling pool.
-type NodePool struct {
-	MachineType string `json:"machineType"`
-	// CPU and Memory describe a machine type pangeo-gen does not know.
-	CPU    int    `json:"cpu,omitempty"`
-	Memory string `json:"memory,omitempty"`
-	Min    int    `json:"min"`
-	Max    int    `json:"max"`
-	Spot   bool   `json:"spot"`
-}
-
-// Image is the user image, which Dask workers also run (schema #Image).
+// Image is the user image, which Dask workers also run (schema #Image): the
+// fields of PrebuiltImage or BuiltImage in one struct
+// (TestUnionsCoverVariants).
 type Image struct {
 	// Prebuilt is set when the image is used as is; nothing else is.
 	Prebuilt   string            `json:"prebuilt,omitempty"`
@@ -123,15 +88,8 @@ type Image struct {
 // Built reports whether the image is built from deployments/<hub>/image/.
 func (i Image) Built() bool { return i.Prebuilt == "" }
 
-// Conda is the conda environment of a built image.
-type Conda struct {
-	Channels     []string `json:"channels"`
-	Dependencies []string `json:"dependencies"`
-	Pip          []string `json:"pip"`
-}
-
-// Auth says who may log in (schema #Auth); exactly one of GitHub and OAuth2
-// is set.
+// Auth says who may log in (schema #Auth, whose matchN Go cannot express);
+// exactly one of GitHub and OAuth2 is set.
 type Auth struct {
 	GitHub       *GitHubAuth `json:"github,omitempty"`
 	OAuth2       *OAuth2Auth `json:"oauth2,omitempty"`
@@ -139,62 +97,8 @@ type Auth struct {
 	AllowedUsers []string    `json:"allowedUsers"`
 }
 
-// GitHubAuth is GitHub OAuth.
-type GitHubAuth struct {
-	Orgs  []string `json:"orgs"`
-	Teams []string `json:"teams"`
-}
-
-// OAuth2Auth is a generic OAuth2 provider.
-type OAuth2Auth struct {
-	LoginService  string   `json:"loginService"`
-	AuthorizeURL  string   `json:"authorizeURL"`
-	TokenURL      string   `json:"tokenURL"`
-	UserdataURL   string   `json:"userdataURL"`
-	UsernameClaim string   `json:"usernameClaim"`
-	Scopes        []string `json:"scopes"`
-}
-
-// Notebook is the user server (schema #Notebook).
-type Notebook struct {
-	CPU          CPU       `json:"cpu"`
-	Memory       Memory    `json:"memory"`
-	Profiles     []Profile `json:"profiles"`
-	StartTimeout int       `json:"startTimeout"`
-	DefaultURL   string    `json:"defaultURL"`
-}
-
-// NotebookOverride replaces the fields it sets in one environment.
-type NotebookOverride struct {
-	CPU          *CPU       `json:"cpu,omitempty"`
-	Memory       *Memory    `json:"memory,omitempty"`
-	Profiles     *[]Profile `json:"profiles,omitempty"`
-	StartTimeout *int       `json:"startTimeout,omitempty"`
-}
-
-// CPU is a guarantee and limit in cores.
-type CPU struct {
-	Guarantee float64 `json:"guarantee"`
-	Limit     float64 `json:"limit"`
-}
-
-// Memory is a guarantee and limit as Kubernetes quantities ("4G").
-type Memory struct {
-	Guarantee string `json:"guarantee"`
-	Limit     string `json:"limit"`
-}
-
-// Profile is a server size users pick at spawn.
-type Profile struct {
-	Slug        string `json:"slug"`
-	DisplayName string `json:"displayName"`
-	Description string `json:"description"`
-	Default     bool   `json:"default"`
-	CPU         CPU    `json:"cpu"`
-	Memory      Memory `json:"memory"`
-}
-
-// Storage is where home directories live (schema #Storage).
+// Storage is where home directories live (schema #Storage): the fields of
+// DynamicStorage or NFSStorage in one struct (TestUnionsCoverVariants).
 type Storage struct {
 	Type string `json:"type"` // dynamic or nfs
 	// Capacity and StorageClass are for dynamic volumes.
@@ -206,25 +110,12 @@ type Storage struct {
 	Shared *SharedFolder `json:"shared,omitempty"`
 }
 
-// SharedFolder is an NFS folder mounted into every server.
+// SharedFolder is an NFS folder mounted into every server (schema
+// #NFSStorage.shared).
 type SharedFolder struct {
 	Path      string `json:"path"`
 	MountPath string `json:"mountPath"`
 	ReadOnly  bool   `json:"readOnly"`
-}
-
-// Culling stops idle servers and clusters; times in seconds.
-type Culling struct {
-	NotebookIdleTimeout int `json:"notebookIdleTimeout"`
-	NotebookMaxAge      int `json:"notebookMaxAge"`
-	DaskIdleTimeout     int `json:"daskIdleTimeout"`
-}
-
-// CullingOverride replaces the fields it sets in one environment.
-type CullingOverride struct {
-	NotebookIdleTimeout *int `json:"notebookIdleTimeout,omitempty"`
-	NotebookMaxAge      *int `json:"notebookMaxAge,omitempty"`
-	DaskIdleTimeout     *int `json:"daskIdleTimeout,omitempty"`
 }
 
 // Dask backends.
@@ -241,87 +132,46 @@ type Dask struct {
 	Kubernetes *KubernetesDask
 }
 
-// GatewayDask is dask-gateway.
-type GatewayDask struct {
-	Worker struct {
-		Cores     Range `json:"cores"`
-		MemoryGiB Range `json:"memoryGiB"`
-	} `json:"worker"`
-	ClusterMaxCores     float64 `json:"clusterMaxCores"`
-	ClusterMaxMemoryGiB float64 `json:"clusterMaxMemoryGiB"`
-}
-
-// KubernetesDask is classic dask-kubernetes.
-type KubernetesDask struct {
-	Worker struct {
-		Cores   float64 `json:"cores"`
-		Memory  string  `json:"memory"`
-		Threads int     `json:"threads"`
-	} `json:"worker"`
-	MaxWorkers int `json:"maxWorkers"`
-}
-
-// Range bounds a user's choice.
-type Range struct {
-	Min     float64 `json:"min"`
-	Max     float64 `json:"max"`
-	Default float64 `json:"default"`
-}
-
-// UnmarshalJSON decodes the backend chosen by "backend".
-func (d *Dask) UnmarshalJSON(b []byte) error {
-	var head struct {
-		Backend string `json:"backend"`
+// variant is the value the backend named in obj decodes into.
+func (*Dask) variant(obj map[string]any) (any, error) {
+	backend, _ := obj["backend"].(string)
+	switch backend {
+	case BackendGateway:
+		return new(GatewayDask), nil
+	case BackendKubernetes:
+		return new(KubernetesDask), nil
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
+	return nil, fmt.Errorf("unknown Dask backend %q (the model has %s and %s)", backend, BackendGateway, BackendKubernetes)
+}
+
+// UnmarshalJSON decodes the backend chosen by "backend", strictly.
+func (d *Dask) UnmarshalJSON(b []byte) error {
+	var obj map[string]any
+	if err := json.Unmarshal(b, &obj); err != nil {
 		return err
 	}
-	*d = Dask{Backend: head.Backend}
-	switch head.Backend {
-	case BackendGateway:
-		d.Gateway = new(GatewayDask)
-		return json.Unmarshal(b, d.Gateway)
-	case BackendKubernetes:
-		d.Kubernetes = new(KubernetesDask)
-		return json.Unmarshal(b, d.Kubernetes)
+	v, err := d.variant(obj)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("dask: unknown backend %q", head.Backend)
-}
-
-// DaskOverride replaces the limits it sets in one environment.
-type DaskOverride struct {
-	ClusterMaxCores     *float64 `json:"clusterMaxCores,omitempty"`
-	ClusterMaxMemoryGiB *float64 `json:"clusterMaxMemoryGiB,omitempty"`
-	MaxWorkers          *int     `json:"maxWorkers,omitempty"`
-}
-
-// Catalog is an intake-STAC catalog.
-type Catalog struct {
-	Description string `json:"description"`
-	URL         string `json:"url"`
-}
-
-// Chart pins the umbrella chart and its dependencies.
-type Chart struct {
-	Name        string `json:"name"`
-	Repository  string `json:"repository,omitempty"`
-	Version     string `json:"version,omitempty"`
-	Digest      string `json:"digest,omitempty"`
-	JupyterHub  Pin    `json:"jupyterhub"`
-	DaskGateway Pin    `json:"daskGateway"`
+	if err := decodeStrict(b, v); err != nil {
+		return err
+	}
+	switch v := v.(type) {
+	case *GatewayDask:
+		*d = Dask{Backend: v.Backend, Gateway: v}
+	case *KubernetesDask:
+		*d = Dask{Backend: v.Backend, Kubernetes: v}
+	}
+	return nil
 }
 
 // GeneratedChart is the name of the umbrella chart pangeo-gen writes itself.
 const GeneratedChart = "pangeo-deploy"
 
-// Pin is one chart dependency.
-type Pin struct {
-	Version    string `json:"version"`
-	Repository string `json:"repository"`
-	Digest     string `json:"digest,omitempty"`
-}
-
-// Secrets selects the encryption of deployments/<hub>/secrets/.
+// Secrets selects the encryption of deployments/<hub>/secrets/ (schema
+// #Secrets): the fields of GitCrypt or Sops in one struct
+// (TestUnionsCoverVariants).
 type Secrets struct {
 	Backend       string   `json:"backend"` // git-crypt or sops
 	Key           string   `json:"key,omitempty"`
@@ -330,6 +180,10 @@ type Secrets struct {
 	AWSKMS        []string `json:"awsKms,omitempty"`
 	AzureKeyVault []string `json:"azureKeyVault,omitempty"`
 }
+
+// Source is the hub's file relative to the repo root, "hubs/<name>.cue"
+// (load refuses a hub declared anywhere else).
+func (h *Hub) Source() string { return path.Join("hubs", h.Name+".cue") }
 
 // ForEnv returns the hub as deployed in env: the environment's notebook,
 // culling and Dask overrides replace the hub's fields they set. Raw values

@@ -4,8 +4,8 @@
 package load
 
 import (
-	"bytes"
 	"encoding/json"
+	stderrors "errors"
 	"fmt"
 	"os"
 	"path"
@@ -194,7 +194,7 @@ func Load(root string) (*Federation, error) {
 		g.enter(name)
 		h, err := decode(it.Value())
 		if err != nil {
-			errs = errors.Append(errs, errors.Promote(fmt.Errorf("hubs.%s: %w", name, err), ""))
+			errs = errors.Append(errs, f.decodeError(name, err))
 			continue
 		}
 		if name == ReservedName {
@@ -205,7 +205,6 @@ func Load(root string) (*Federation, error) {
 		if decls := sources[name]; len(decls) != 1 || decls[0].file != want {
 			errs = errors.Append(errs, &fileError{name: name, want: want, decls: decls, pos: f.Pos(name)})
 		}
-		h.Source = want
 		f.Hubs = append(f.Hubs, h)
 	}
 	g.stop()
@@ -416,18 +415,17 @@ func labelName(l ast.Label) string {
 	return name
 }
 
-// decode turns one unified hub into the model. Numbers in free-form trees
-// (raw values, workspace) become int64 when whole, float64 otherwise.
+// decode turns one unified hub into the model, strictly (hub.Decode): a
+// field without a home in the Go model is an error. Numbers in free-form
+// trees (raw values, workspace) become int64 when whole, float64 otherwise.
 func decode(v cue.Value) (*hub.Hub, error) {
 	data, err := v.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	h := new(hub.Hub)
-	if err := dec.Decode(h); err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
+	h, err := hub.Decode(data)
+	if err != nil {
+		return nil, err
 	}
 	h.Values = normalize(h.Values).(map[string]any)
 	for name, e := range h.Environments {
@@ -438,6 +436,22 @@ func decode(v cue.Value) (*hub.Hub, error) {
 		h.Image.Workspace = normalize(h.Image.Workspace).(map[string]any)
 	}
 	return h, nil
+}
+
+// decodeError is a hub that does not decode as a CUE error with a message,
+// the CUE path and a position: a field the model cannot hold at that
+// field's position (in the hub's file when it is written there), anything
+// else at the hub's.
+func (f *Federation) decodeError(name string, err error) errors.Error {
+	var fe *hub.FieldError
+	if stderrors.As(err, &fe) {
+		return &pathError{path: append([]string{"hubs", name}, fe.Path...), pos: f.Pos(name, fe.Path...), msg: fe.Msg}
+	}
+	var ce errors.Error
+	if stderrors.As(err, &ce) {
+		return f.placed(ce).(errors.Error)
+	}
+	return &pathError{path: []string{"hubs", name}, pos: f.Pos(name), msg: "cannot decode the hub into the Go hub model: " + err.Error()}
 }
 
 func normalize(x any) any {

@@ -1,6 +1,7 @@
 // Package tooltest gives tests the programs pangeo-gen runs for secrets:
-// sops, the tool dependency of the small tools/ module beside the main one
-// (`go tool -modfile=tools/go.mod sops`), so that the tests need no install
+// sops, a tool dependency of the small tools/ module beside the main one
+// (`go tool -modfile=tools/go.mod sops`; its other tool, cue, generates the
+// Go hub model, see ToolPath), so that the tests need no install
 // and the main go.mod holds only what the binary and its tests use, and git
 // and git-crypt, which must be installed (.ci/run installs git-crypt).
 //
@@ -61,29 +62,31 @@ func Need(t testing.TB, names ...string) []string {
 	return paths
 }
 
-var (
-	sopsOnce sync.Once
-	sopsPath string
-	sopsErr  error
-)
-
 // ToolsModFile is the go.mod of the tools module, relative to the
-// repository root: the module whose tool directive pins sops.
+// repository root: the module whose tool directives pin sops and cue.
 const ToolsModFile = "tools/go.mod"
 
-// SopsPath is the sops program of the tools module's tool dependency:
-// `go tool -modfile=<root>/tools/go.mod -n sops` (the go command of the
-// running toolchain, the root being the main module's, found from the
-// current folder with go env GOMOD) builds it into the build cache once
-// and prints its path.
-func SopsPath() (string, error) {
-	sopsOnce.Do(func() { sopsPath, sopsErr = sopsPathOf(filepath.Join(runtime.GOROOT(), "bin", "go")) })
-	return sopsPath, sopsErr
+// tools caches ToolPath's answer per program, once per test binary.
+var tools sync.Map // name -> func() (string, error)
+
+// ToolPath is the program name of the tools module's tool dependencies
+// (sops, cue): `go tool -modfile=<root>/tools/go.mod -n NAME` (the go
+// command of the running toolchain, the root being the main module's,
+// found from the current folder with go env GOMOD) builds it into the
+// build cache, once per test binary, and prints its path.
+func ToolPath(name string) (string, error) {
+	f, _ := tools.LoadOrStore(name, sync.OnceValues(func() (string, error) {
+		return toolPathOf(filepath.Join(runtime.GOROOT(), "bin", "go"), name)
+	}))
+	return f.(func() (string, error))()
 }
 
-// sopsPathOf asks the go command goCmd for the path of the tools
-// module's sops, building it when the build cache lacks it.
-func sopsPathOf(goCmd string) (string, error) {
+// SopsPath is ToolPath("sops").
+func SopsPath() (string, error) { return ToolPath("sops") }
+
+// toolPathOf asks the go command goCmd for the path of the tools
+// module's program name, building it when the build cache lacks it.
+func toolPathOf(goCmd, name string) (string, error) {
 	out, err := goOutput(goCmd, "env", "GOMOD")
 	if err != nil {
 		return "", err
@@ -92,12 +95,12 @@ func sopsPathOf(goCmd string) (string, error) {
 		return "", fmt.Errorf("go env GOMOD: not inside the pangeo-gen module")
 	}
 	modfile := filepath.Join(filepath.Dir(out), filepath.FromSlash(ToolsModFile))
-	p, err := goOutput(goCmd, "tool", "-modfile="+modfile, "-n", "sops")
+	p, err := goOutput(goCmd, "tool", "-modfile="+modfile, "-n", name)
 	if err != nil {
 		return "", err
 	}
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("go tool -modfile=%s -n sops: %w", modfile, err)
+		return "", fmt.Errorf("go tool -modfile=%s -n %s: %w", modfile, name, err)
 	}
 	return p, nil
 }

@@ -32,9 +32,9 @@ func readGoMod(t *testing.T, file string) goMod {
 	return m
 }
 
-// TestToolsModule: sops is the tool of tools/go.mod, not of the main
-// module, whose go.mod then holds only what the binary and its tests use;
-// SopsPath builds it from there.
+// TestToolsModule: sops and cue are the tools of tools/go.mod, not of the
+// main module, whose go.mod then holds only what the binary and its tests
+// use; SopsPath builds sops from there.
 func TestToolsModule(t *testing.T) {
 	out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "env", "GOMOD").Output()
 	if err != nil {
@@ -55,8 +55,25 @@ func TestToolsModule(t *testing.T) {
 	if want := mainMod.Module.Path + "/tools"; tools.Module.Path != want {
 		t.Errorf("%s: module %s, want %s", ToolsModFile, tools.Module.Path, want)
 	}
-	if len(tools.Tool) != 1 || tools.Tool[0].Path != "github.com/getsops/sops/v3/cmd/sops" {
-		t.Errorf("%s: tools %v, want github.com/getsops/sops/v3/cmd/sops", ToolsModFile, tools.Tool)
+	var paths []string
+	for _, tool := range tools.Tool {
+		paths = append(paths, tool.Path)
+	}
+	if want := "cuelang.org/go/cmd/cue github.com/getsops/sops/v3/cmd/sops"; strings.Join(paths, " ") != want {
+		t.Errorf("%s: tools %v, want %s", ToolsModFile, paths, want)
+	}
+	// cue generates the hub model from the schema that pangeo-gen loads
+	// with cuelang.org/go: both modules must use the same version.
+	cueVersion := func(m goMod) string {
+		for _, r := range m.Require {
+			if r.Path == "cuelang.org/go" {
+				return r.Version
+			}
+		}
+		return "none"
+	}
+	if a, b := cueVersion(mainMod), cueVersion(tools); a != b {
+		t.Errorf("cuelang.org/go is %s in go.mod but %s in %s: keep them the same", a, b, ToolsModFile)
 	}
 
 	p, err := SopsPath()

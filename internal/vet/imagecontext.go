@@ -180,7 +180,7 @@ func (c *checker) imageContext(out *gen.Output) error {
 			Hub:     h.Name,
 			CUEPath: []string{d.Path},
 			Pos:     pathPos(c.fed.Root, d.Path),
-			Message: fmt.Sprintf("foreign file in the image build context: repo2docker would build it into the image; remove it or add it to image.files in %s", h.Source),
+			Message: fmt.Sprintf("foreign file in the image build context: repo2docker would build it into the image; remove it or add it to image.files in %s", h.Source()),
 		})
 	}
 	return nil

@@ -364,7 +364,7 @@ func (c *checker) generated(files []gen.File) error {
 
 func sourceOf(fed *load.Federation, name string) string {
 	if h := fed.Hub(name); h != nil {
-		return h.Source
+		return h.Source()
 	}
 	return "the hub's .cue file"
 }
