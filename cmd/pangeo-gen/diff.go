@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
-	"github.com/pangeo-data/pangeo-gen/internal/ciplan"
+	"github.com/pangeo-data/pangeo-gen/internal/git"
 	"github.com/pangeo-data/pangeo-gen/internal/hubdiff"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
@@ -88,7 +88,13 @@ render that fails, an interrupt).`,
 		if rev == "" {
 			rev = "main"
 		}
-		commit, err := ciplan.ResolveBase(ctx, fed.Root, rev, g.stderr)
+		repo, err := git.Open(ctx, fed.Root)
+		if err != nil {
+			return fmt.Errorf("--against %s: %w", rev, err)
+		}
+		commit, err := repo.ResolveBase(ctx, rev, "HEAD", func(line string) {
+			fmt.Fprintf(g.stderr, "diff: %s\n", line)
+		})
 		if err != nil {
 			return fmt.Errorf("--against %s: %w", rev, err)
 		}
@@ -97,7 +103,7 @@ render that fails, an interrupt).`,
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		baseFed, err := revFederation(ctx, fed.Root, commit, tmp)
+		baseFed, err := revFederation(ctx, repo, commit, tmp)
 		if err != nil {
 			return fmt.Errorf("%s: %w", rev, err)
 		}
@@ -188,8 +194,8 @@ func localChart(source string) (string, error) {
 // revFederation materialises the federation at commit into dir, with the
 // generated umbrella chart its hubs pin (deployments/chart is not taken
 // from the revision: it is what gen writes from the hubs), and loads it.
-func revFederation(ctx context.Context, root, commit, dir string) (*load.Federation, error) {
-	if err := ciplan.Checkout(ctx, root, commit, dir); err != nil {
+func revFederation(ctx context.Context, repo *git.Repo, commit, dir string) (*load.Federation, error) {
+	if err := repo.Materialise(ctx, commit, dir, load.SourceDirs...); err != nil {
 		return nil, err
 	}
 	fed, err := load.Load(dir)

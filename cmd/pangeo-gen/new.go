@@ -120,7 +120,7 @@ func (g *globals) newHub(cmd *cobra.Command, opts scaffold.Options, imageFrom st
 	}
 	if imageFrom != "" {
 		url, ref := scaffold.ParseImageFrom(imageFrom)
-		repo, err := scaffold.Clone(url, ref)
+		repo, err := scaffold.Clone(cmd.Context(), url, ref)
 		if err != nil {
 			return fmt.Errorf("--image-from: %w", err)
 		}

@@ -20,17 +20,12 @@
 package ciplan
 
 import (
-	"archive/tar"
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
-	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -40,6 +35,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/ci"
 	"github.com/pangeo-data/pangeo-gen/internal/federation"
+	"github.com/pangeo-data/pangeo-gen/internal/git"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 )
 
@@ -53,7 +49,7 @@ type PlanOptions struct {
 	// git work tree; it may be a subfolder of the git repository.
 	Root string
 	// Base is a revision. When it is a plain branch name (main,
-	// origin/main; see repo.branch) naming a local branch, a
+	// origin/main; see git.Repo.Branch) naming a local branch, a
 	// remote-tracking branch or a branch of origin, the base is the merge
 	// base of that branch and the head. Any other revision (HEAD, HEAD~1,
 	// a commit id, a tag) is the base as it is.
@@ -74,7 +70,7 @@ func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	repo, err := openRepo(ctx, opts.Root, log)
+	repo, err := git.Open(ctx, opts.Root)
 	if err != nil {
 		return nil, err
 	}
@@ -84,12 +80,12 @@ func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 	}
 	headCommit := "HEAD"
 	if head != Worktree {
-		headCommit, err = repo.commit(head)
+		headCommit, err = repo.Commit(ctx, head)
 		if err != nil {
 			return nil, fmt.Errorf("head %s: %w", head, err)
 		}
 	}
-	baseCommit, baseErr := repo.resolveBase(opts.Base, headCommit)
+	baseCommit, baseErr := resolveBase(ctx, repo, opts.Base, headCommit, log)
 
 	tmp, err := os.MkdirTemp("", "pangeo-gen-ci-plan-")
 	if err != nil {
@@ -104,7 +100,7 @@ func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			baseSnap = repo.snapshot(baseCommit, filepath.Join(tmp, "base"))
+			baseSnap = snapshot(ctx, repo, baseCommit, filepath.Join(tmp, "base"))
 		}()
 	}
 	if head == Worktree {
@@ -112,7 +108,7 @@ func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 		headSnap.Rev = "the working tree"
 	} else {
 		dir := filepath.Join(tmp, "head")
-		if headErr = repo.materialise(headCommit, dir); headErr == nil {
+		if headErr = repo.Materialise(ctx, headCommit, dir, load.SourceDirs...); headErr == nil {
 			headSnap = SnapshotAt(dir)
 			headSnap.Rev = head
 		}
@@ -398,288 +394,19 @@ func Diff(name string, base, head *HubFiles) []string {
 	return reasons
 }
 
-// repo runs git in a work tree.
-type repo struct {
-	ctx    context.Context
-	dir    string // the repository root (cue.mod), in the work tree
-	prefix string // dir relative to the work tree's top, "" or ending in /
-	log    io.Writer
+// resolveBase resolves the base as ci plan does (git.ResolveBase), its
+// fetches logged as "ci plan: ..." lines.
+func resolveBase(ctx context.Context, repo *git.Repo, base, head string, log io.Writer) (string, error) {
+	return repo.ResolveBase(ctx, base, head, func(line string) {
+		fmt.Fprintf(log, "ci plan: %s\n", line)
+	})
 }
 
-func openRepo(ctx context.Context, root string, log io.Writer) (*repo, error) {
-	r := &repo{ctx: ctx, dir: root, log: log}
-	prefix, err := r.git("rev-parse", "--show-prefix")
-	if err != nil {
-		return nil, fmt.Errorf("%s is not in a git work tree: %w", root, err)
-	}
-	r.prefix = prefix
-	return r, nil
-}
-
-// git runs git and returns its trimmed stdout.
-func (r *repo) git(args ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	if err := r.gitTo(&stdout, &stderr, args...); err != nil {
-		msg := firstLine(stderr.String())
-		if msg == "" {
-			return "", fmt.Errorf("git %s: %w", strings.Join(args, " "), err)
-		}
-		return "", fmt.Errorf("git %s: %s", strings.Join(args, " "), msg)
-	}
-	return strings.TrimSpace(stdout.String()), nil
-}
-
-func (r *repo) gitTo(stdout, stderr io.Writer, args ...string) error {
-	cmd := exec.CommandContext(r.ctx, "git", args...)
-	cmd.Dir = r.dir
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "LC_ALL=C")
-	return cmd.Run()
-}
-
-// commit resolves a revision to a commit id.
-func (r *repo) commit(rev string) (string, error) {
-	if strings.HasPrefix(rev, "-") {
-		return "", fmt.Errorf("bad revision %q", rev)
-	}
-	return r.git("rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
-}
-
-// revisionSyntax reports whether name holds revision syntax (git
-// revisions(7)) that no plain branch name has: ~ ^ : ? * [ \ a space,
-// "..", "@{", "@" alone, a leading "-" or "/", or a last component HEAD
-// (HEAD, origin/HEAD, FETCH_HEAD, ORIG_HEAD): such a name is a revision,
-// used as it is.
-func revisionSyntax(name string) bool {
-	if name == "" || name == "@" || strings.HasPrefix(name, "-") || strings.HasPrefix(name, "/") ||
-		strings.ContainsAny(name, "~^:?*[\\ \t\n") || strings.Contains(name, "..") || strings.Contains(name, "@{") {
-		return true
-	}
-	return pseudoHead.MatchString(path.Base(name))
-}
-
-// pseudoHead is HEAD and git's other HEAD-like names (FETCH_HEAD, ...).
-var pseudoHead = regexp.MustCompile(`^[A-Z_]*HEAD$`)
-
-// branch returns the full ref of the branch named name: a local branch
-// (main), a remote-tracking branch (origin/main), or a branch of origin
-// (refs/remotes/origin/main for main); "" when name is not a plain branch
-// name or no such branch exists. A plain branch name is one that git
-// check-ref-format --branch accepts as it is and that holds no revision
-// syntax (revisionSyntax): HEAD, HEAD~1, main^, a commit id and a tag are
-// revisions, never looked up as origin/<name>.
-func (r *repo) branch(name string) string {
-	if revisionSyntax(name) {
-		return ""
-	}
-	if out, err := r.git("check-ref-format", "--branch", name); err != nil || out != name {
-		return ""
-	}
-	for _, ref := range []string{"refs/heads/" + name, "refs/remotes/" + name, "refs/remotes/origin/" + name} {
-		if _, err := r.git("rev-parse", "--verify", "--quiet", "--end-of-options", ref+"^{commit}"); err == nil {
-			return ref
-		}
-	}
-	return ""
-}
-
-// tryBase resolves the base once: the merge base with head when base
-// names a branch, else the commit base names (a revision, as it is).
-func (r *repo) tryBase(base, head string) (string, error) {
-	if ref := r.branch(base); ref != "" {
-		mb, err := r.git("merge-base", ref, head)
-		if err != nil || mb == "" {
-			return "", fmt.Errorf("no merge base of %s and %s", ref, head)
-		}
-		return mb, nil
-	}
-	c, err := r.commit(base)
-	if err != nil {
-		return "", fmt.Errorf("unknown revision %s", base)
-	}
-	return c, nil
-}
-
-// deepenSteps are the --deepen fetches tried, in order, before --unshallow.
-var deepenSteps = []int{50, 500}
-
-// commitID is a full commit id (SHA-1 or SHA-256), which a remote can be
-// asked for by itself.
-var commitID = regexp.MustCompile(`^([0-9a-f]{40}|[0-9a-f]{64})$`)
-
-// resolveBase resolves the base, fetching what a shallow or partial clone
-// lacks: base itself when it is not here (a plain name as origin's branch
-// or tag, a full commit id as that commit), then history in steps
-// (--deepen) and finally all of it (--unshallow), trying again after each
-// fetch.
-func (r *repo) resolveBase(base, head string) (string, error) {
-	if base == "" {
-		return "", errors.New("no base given")
-	}
-	shallow, _ := r.git("rev-parse", "--is-shallow-repository")
-	c, err := r.tryBase(base, head)
-	if err == nil {
-		return c, nil
-	}
-	remote := r.remote()
-	if remote == "" {
-		return "", fmt.Errorf("%v, and there is no remote to fetch from", err)
-	}
-	var fetches [][]string
-	if _, cerr := r.commit(base); cerr != nil && r.branch(base) == "" {
-		switch {
-		case commitID.MatchString(base):
-			fetches = append(fetches, []string{"fetch", "--quiet", remote, base})
-		case !revisionSyntax(base):
-			// Not here: perhaps a branch or a tag of the remote's.
-			fetches = append(fetches,
-				[]string{"fetch", "--quiet", remote, "+refs/heads/" + base + ":refs/remotes/" + remote + "/" + base},
-				[]string{"fetch", "--quiet", remote, "+refs/tags/" + base + ":refs/tags/" + base})
-		}
-	}
-	if shallow == "true" {
-		for _, n := range deepenSteps {
-			fetches = append(fetches, []string{"fetch", "--quiet", fmt.Sprintf("--deepen=%d", n), remote})
-		}
-		fetches = append(fetches, []string{"fetch", "--quiet", "--unshallow", remote})
-	}
-	for _, args := range fetches {
-		fmt.Fprintf(r.log, "ci plan: base %s: %v; git %s\n", base, err, strings.Join(args, " "))
-		if _, ferr := r.git(args...); ferr != nil {
-			fmt.Fprintf(r.log, "ci plan: %v\n", ferr)
-			continue
-		}
-		if c, err = r.tryBase(base, head); err == nil {
-			fmt.Fprintf(r.log, "ci plan: base %s is %.12s\n", base, c)
-			return c, nil
-		}
-	}
-	return "", err
-}
-
-// remote is origin, else the first remote, else "".
-func (r *repo) remote() string {
-	out, err := r.git("remote")
-	if err != nil || out == "" {
-		return ""
-	}
-	remotes := strings.Fields(out)
-	for _, rm := range remotes {
-		if rm == "origin" {
-			return rm
-		}
-	}
-	return remotes[0]
-}
-
-// sources are the folders of the repository root a federation loads from.
-var sources = []string{"cue.mod", "schema", load.HubsDir}
-
-// materialise writes the folders the federation loads from, as they are
-// at commit, into dst.
-func (r *repo) materialise(commit, dst string) error {
-	tree := commit + ":" + r.prefix
-	names, err := r.git("ls-tree", "--name-only", tree)
-	if err != nil {
-		return err
-	}
-	var paths []string
-	for _, n := range strings.Split(names, "\n") {
-		for _, s := range sources {
-			if n == s {
-				paths = append(paths, n)
-			}
-		}
-	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
-		return err
-	}
-	if len(paths) == 0 {
-		return nil // nothing to load: the load reports it
-	}
-	var archive, stderr bytes.Buffer
-	if err := r.gitTo(&archive, &stderr, append([]string{"archive", "--format=tar", tree, "--"}, paths...)...); err != nil {
-		return fmt.Errorf("git archive %s: %v: %s", tree, err, firstLine(stderr.String()))
-	}
-	return untar(&archive, dst)
-}
-
-// untar extracts regular files, folders and symbolic links of a tar
-// stream into dst, refusing paths that leave it.
-func untar(rd io.Reader, dst string) error {
-	tr := tar.NewReader(rd)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := path.Clean(h.Name)
-		if !fs.ValidPath(name) {
-			return fmt.Errorf("archive: bad path %q", h.Name)
-		}
-		target := filepath.Join(dst, filepath.FromSlash(name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			err = os.MkdirAll(target, 0o755)
-		case tar.TypeReg:
-			if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
-				var f *os.File
-				if f, err = os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fs.FileMode(h.Mode)&0o777|0o600); err == nil {
-					_, err = io.Copy(f, tr)
-					if cerr := f.Close(); err == nil {
-						err = cerr
-					}
-				}
-			}
-		case tar.TypeSymlink:
-			if err = os.MkdirAll(filepath.Dir(target), 0o755); err == nil {
-				err = os.Symlink(h.Linkname, target)
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// snapshot materialises commit into dir and generates it.
-func (r *repo) snapshot(commit, dir string) *Snapshot {
-	if err := r.materialise(commit, dir); err != nil {
+// snapshot materialises the federation at commit into dir and generates
+// it.
+func snapshot(ctx context.Context, repo *git.Repo, commit, dir string) *Snapshot {
+	if err := repo.Materialise(ctx, commit, dir, load.SourceDirs...); err != nil {
 		return &Snapshot{Err: err, Hubs: map[string]*HubFiles{}}
 	}
 	return SnapshotAt(dir)
-}
-
-// ResolveBase resolves base as Plan does against HEAD: the merge base of
-// HEAD and base when base is a plain branch name of a local,
-// remote-tracking or origin's branch, else the commit the revision base
-// names (HEAD~1 is HEAD's parent, never origin's), fetching what a shallow
-// clone lacks. log receives the fetches; nil discards them.
-func ResolveBase(ctx context.Context, root, base string, log io.Writer) (string, error) {
-	if log == nil {
-		log = io.Discard
-	}
-	r, err := openRepo(ctx, root, log)
-	if err != nil {
-		return "", err
-	}
-	return r.resolveBase(base, "HEAD")
-}
-
-// Checkout writes the folders a federation loads from (cue.mod/, schema/,
-// hubs/) as they are at the commit rev into dir, through git archive. A
-// revision without them leaves dir empty.
-func Checkout(ctx context.Context, root, rev, dir string) error {
-	r, err := openRepo(ctx, root, io.Discard)
-	if err != nil {
-		return err
-	}
-	c, err := r.commit(rev)
-	if err != nil {
-		return fmt.Errorf("unknown revision %s", rev)
-	}
-	return r.materialise(c, dir)
 }

@@ -28,6 +28,11 @@ import (
 // HubsDir is the folder of hub files, relative to the repository root.
 const HubsDir = "hubs"
 
+// SourceDirs are the folders of the repository root a federation loads
+// from: what ci plan and diff take out of a revision (git archive) to load
+// it there.
+var SourceDirs = []string{"cue.mod", "schema", HubsDir}
+
 // FindRoot walks up from dir to the first folder holding cue.mod, the way
 // git finds .git.
 func FindRoot(dir string) (string, error) {

@@ -1,12 +1,13 @@
 package scaffold
 
 import (
-	"bytes"
+	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/pangeo-data/pangeo-gen/internal/git"
 )
 
 // Repo is a checkout of the repository a hub's image starts from
@@ -45,8 +46,9 @@ func (r *Repo) Source() string {
 }
 
 // Clone checks url out into a temporary folder with `git clone`, then the
-// ref (a branch, tag or commit) when given. Close removes the folder.
-func Clone(url, ref string) (*Repo, error) {
+// ref (a branch, tag or commit) when given (git.Clone). Close removes the
+// folder.
+func Clone(ctx context.Context, url, ref string) (*Repo, error) {
 	if url == "" {
 		return nil, fmt.Errorf("--image-from: no repository")
 	}
@@ -58,26 +60,7 @@ func Clone(url, ref string) (*Repo, error) {
 		return nil, err
 	}
 	r := &Repo{URL: url, Ref: ref, Dir: filepath.Join(tmp, "repo"), tmp: tmp}
-	if _, err := git("", "clone", "--quiet", "--", url, r.Dir); err != nil {
-		r.Close()
-		return nil, fmt.Errorf("git clone %s: %w", url, err)
-	}
-	if ref != "" {
-		sha, err := git(r.Dir, "rev-parse", "--verify", "--quiet", ref+"^{commit}")
-		if err != nil {
-			sha, err = git(r.Dir, "rev-parse", "--verify", "--quiet", "refs/remotes/origin/"+ref+"^{commit}")
-		}
-		if err != nil {
-			r.Close()
-			return nil, fmt.Errorf("%s has no branch, tag or commit %q", url, ref)
-		}
-		if _, err := git(r.Dir, "checkout", "--quiet", "--detach", sha); err != nil {
-			r.Close()
-			return nil, fmt.Errorf("git checkout %s: %w", ref, err)
-		}
-	}
-	r.Commit, err = git(r.Dir, "rev-parse", "HEAD")
-	if err != nil {
+	if r.Commit, err = git.Clone(ctx, url, ref, r.Dir); err != nil {
 		r.Close()
 		return nil, err
 	}
@@ -90,20 +73,4 @@ func (r *Repo) Close() error {
 		return nil
 	}
 	return os.RemoveAll(r.tmp)
-}
-
-// git runs git in dir and returns its trimmed output.
-func git(dir string, args ...string) (string, error) {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ASKPASS=true")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return "", fmt.Errorf("%s", msg)
-		}
-		return "", err
-	}
-	return strings.TrimSpace(stdout.String()), nil
 }
