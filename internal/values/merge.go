@@ -19,21 +19,29 @@ package values
 func Merge(layers ...map[string]any) map[string]any {
 	out := map[string]any{}
 	for _, l := range layers {
-		out = mergeInto(out, l)
+		out = merge(out, l, false)
 	}
 	return out
 }
 
-// mergeInto is mergeMaps: a copy of dst with src merged over it.
-func mergeInto(dst, src map[string]any) map[string]any {
+// merge returns a copy of dst with src merged over it: maps deeply, the
+// rest of src replacing. With nullDeletes (Apply) a null of src deletes
+// the key, also inside a map src adds; without it (Merge, helm's
+// mergeMaps) a null is a value like any other, and a map of src over a
+// non-map is copied as it is.
+func merge(dst, src map[string]any, nullDeletes bool) map[string]any {
 	out := make(map[string]any, len(dst)+len(src))
 	for k, v := range dst {
 		out[k] = Copy(v)
 	}
 	for k, sv := range src {
+		if sv == nil && nullDeletes {
+			delete(out, k)
+			continue
+		}
 		if sm, ok := sv.(map[string]any); ok {
-			if dm, ok := out[k].(map[string]any); ok {
-				out[k] = mergeInto(dm, sm)
+			if dm, ok := out[k].(map[string]any); ok || nullDeletes {
+				out[k] = merge(dm, sm, nullDeletes)
 				continue
 			}
 		}
@@ -55,23 +63,7 @@ func mergeInto(dst, src map[string]any) map[string]any {
 // keeps it (and Helm then deletes the chart's default with it), Apply
 // drops the key (so that a chart's default there would apply again).
 func Apply(base, overlay map[string]any) map[string]any {
-	out := make(map[string]any, len(base)+len(overlay))
-	for k, v := range base {
-		out[k] = Copy(v)
-	}
-	for k, ov := range overlay {
-		if ov == nil {
-			delete(out, k)
-			continue
-		}
-		if om, ok := ov.(map[string]any); ok {
-			bm, _ := out[k].(map[string]any)
-			out[k] = Apply(bm, om)
-			continue
-		}
-		out[k] = Copy(ov)
-	}
-	return out
+	return merge(base, overlay, true)
 }
 
 // Overlay returns the smallest values tree o such that Apply(base, o)

@@ -137,8 +137,9 @@ func normalizeUint(u uint64) any {
 // lists []any; strings, bools, nulls and anything else stay as they are.
 //
 // Plain is the contract of data kept as its author wrote it: the hub model
-// load decodes from CUE, and the old values import writes back as CUE,
-// where 2 and 2.0 are an int and a float. Normalize makes both 2.
+// load decodes from CUE, and the old values import checks against the
+// schema and writes back as CUE, where 2 and 2.0 are an int and a float
+// (an int field refuses 2.0). Normalize makes both int64 2.
 func Plain(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
