@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 func TestHubployFile(t *testing.T) {
@@ -143,8 +144,8 @@ func TestHubployFileMatchesReference(t *testing.T) {
 	if !reflect.DeepEqual(refPaths, gotPaths) {
 		t.Errorf("key paths differ from the reference\n got %v\nwant %v", fxKeys(gotPaths), fxKeys(refPaths))
 	}
-	if fxDig(ref, "images", "image_config_path") != "daskhub."+ImageConfigPath {
-		t.Errorf("reference image_config_path changed: %v", fxDig(ref, "images", "image_config_path"))
+	if values.Lookup(ref, "images", "image_config_path") != "daskhub."+ImageConfigPath {
+		t.Errorf("reference image_config_path changed: %v", values.Lookup(ref, "images", "image_config_path"))
 	}
 }
 

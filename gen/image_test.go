@@ -18,6 +18,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Test hubs shaped like the federation's three (hubs/*.cue after CUE filled
@@ -721,17 +722,6 @@ func fxReadYAML(t *testing.T, file string) map[string]any {
 	return v
 }
 
-func fxDig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 func TestDaskConfigKubernetes(t *testing.T) {
 	h := fxAWS()
 	var cfg map[string]any
@@ -751,13 +741,13 @@ func TestDaskConfigKubernetes(t *testing.T) {
 			t.Errorf("kubernetes config key %s is not in dask-kubernetes' defaults", p)
 		}
 	}
-	if got := fxDig(cfg, "kubernetes", "count", "max"); got != 100 {
+	if got := values.Lookup(cfg, "kubernetes", "count", "max"); got != 100 {
 		t.Errorf("count.max = %v", got)
 	}
-	if got := fxDig(cfg, "kubernetes", "idle-timeout"); got != "1800s" {
+	if got := values.Lookup(cfg, "kubernetes", "idle-timeout"); got != "1800s" {
 		t.Errorf("idle-timeout = %v", got)
 	}
-	spec := fxDig(cfg, "kubernetes", "worker-template", "spec").(map[string]any)
+	spec := values.Lookup(cfg, "kubernetes", "worker-template", "spec").(map[string]any)
 	c := spec["containers"].([]any)[0].(map[string]any)
 	if c["image"] != "${JUPYTER_IMAGE_SPEC}" {
 		t.Errorf("worker image = %v, want the notebook's", c["image"])
@@ -778,7 +768,7 @@ func TestDaskConfigKubernetes(t *testing.T) {
 	}
 	p := Placement(h, "dask")
 	for k, v := range p.Labels {
-		if fxDig(spec, "nodeSelector", k) != v {
+		if values.Lookup(spec, "nodeSelector", k) != v {
 			t.Errorf("nodeSelector lacks %s=%s", k, v)
 		}
 	}
@@ -792,8 +782,8 @@ func TestDaskConfigKubernetes(t *testing.T) {
 			t.Errorf("toleration %d = %v, want %v", i, got, tt)
 		}
 	}
-	if fxDig(cfg, "labextension", "factory", "module") != "dask_kubernetes" || fxDig(cfg, "labextension", "factory", "class") != "KubeCluster" {
-		t.Errorf("labextension.factory = %v", fxDig(cfg, "labextension", "factory"))
+	if values.Lookup(cfg, "labextension", "factory", "module") != "dask_kubernetes" || values.Lookup(cfg, "labextension", "factory", "class") != "KubeCluster" {
+		t.Errorf("labextension.factory = %v", values.Lookup(cfg, "labextension", "factory"))
 	}
 	if cfg["gateway"] != nil {
 		t.Errorf("kubernetes backend has a gateway section")
@@ -815,17 +805,17 @@ func TestDaskConfigGateway(t *testing.T) {
 			t.Errorf("gateway config key %s is not in dask-gateway's defaults", p)
 		}
 	}
-	if fxDig(cfg, "gateway", "address") != nil || fxDig(cfg, "gateway", "proxy-address") != nil {
+	if values.Lookup(cfg, "gateway", "address") != nil || values.Lookup(cfg, "gateway", "proxy-address") != nil {
 		t.Errorf("the image sets gateway addresses; the hub does")
 	}
-	if fxDig(cfg, "labextension", "factory", "module") != "dask_gateway" || fxDig(cfg, "labextension", "factory", "class") != "GatewayCluster" {
-		t.Errorf("labextension.factory = %v", fxDig(cfg, "labextension", "factory"))
+	if values.Lookup(cfg, "labextension", "factory", "module") != "dask_gateway" || values.Lookup(cfg, "labextension", "factory", "class") != "GatewayCluster" {
+		t.Errorf("labextension.factory = %v", values.Lookup(cfg, "labextension", "factory"))
 	}
 	schema := fxReadYAML(t, shareddata.Path(t, "upstream/dask/distributed-schema.yaml"))
-	if fxDig(schema, "properties", "distributed", "properties", "dashboard", "properties", "link") == nil {
+	if values.Lookup(schema, "properties", "distributed", "properties", "dashboard", "properties", "link") == nil {
 		t.Fatalf("distributed schema has no dashboard.link")
 	}
-	if got := fxDig(cfg, "distributed", "dashboard", "link"); got != "/user/{JUPYTERHUB_USER}/proxy/{port}/status" {
+	if got := values.Lookup(cfg, "distributed", "dashboard", "link"); got != "/user/{JUPYTERHUB_USER}/proxy/{port}/status" {
 		t.Errorf("distributed.dashboard.link = %v", got)
 	}
 	if cfg["kubernetes"] != nil {
@@ -897,7 +887,7 @@ func TestWorkspace(t *testing.T) {
 		if err := json.Unmarshal(data, &got); err != nil {
 			t.Fatalf("workspace: %v\n%s", err, data)
 		}
-		if id := fxDig(got, "metadata", "id"); id != tt.wantID {
+		if id := values.Lookup(got, "metadata", "id"); id != tt.wantID {
 			t.Errorf("metadata.id = %v, want %s", id, tt.wantID)
 		}
 		if _, ok := got["data"]; !ok {

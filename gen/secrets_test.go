@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 func fxSecretFiles(t *testing.T, h *hub.Hub) map[string]File {
@@ -106,12 +107,12 @@ func TestEnvSecretsStub(t *testing.T) {
 					t.Fatalf("%s: %v", env, err)
 				}
 				for _, p := range secretPaths(h) {
-					s, ok := fxDig(v, p...).(string)
+					s, ok := values.Lookup(v, p...).(string)
 					if !ok || !strings.HasPrefix(s, Placeholder) {
-						t.Errorf("%s: %s = %v, want a placeholder", env, strings.Join(p, "."), fxDig(v, p...))
+						t.Errorf("%s: %s = %v, want a placeholder", env, strings.Join(p, "."), values.Lookup(v, p...))
 					}
 				}
-				keysList, ok := fxDig(v, "jupyterhub", "hub", "config", "CryptKeeper", "keys").([]any)
+				keysList, ok := values.Lookup(v, "jupyterhub", "hub", "config", "CryptKeeper", "keys").([]any)
 				if !ok || len(keysList) != 1 || !strings.HasPrefix(keysList[0].(string), Placeholder) {
 					t.Errorf("%s: CryptKeeper.keys = %v, want a list of one placeholder", env, keysList)
 				}

@@ -4,13 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // ValueSet is a hub's Helm values in the daskhub layout (top-level keys
@@ -27,7 +30,7 @@ type ValueSet struct {
 // -f files (maps merge deeply, lists and scalars replace, a null deletes the
 // key). An unknown env yields a copy of Common.
 func (v ValueSet) Merged(env string) map[string]any {
-	return Coalesce(v.Common, v.Env[env])
+	return values.Apply(v.Common, v.Env[env])
 }
 
 // Values computes the values of h with the notebook image img (also the
@@ -60,10 +63,10 @@ func valCompute(h *hub.Hub, img ImageRef) (ValueSet, map[string]map[string]any, 
 	if err != nil {
 		return ValueSet{}, nil, fmt.Errorf("values of hub %s: %w", h.Name, err)
 	}
-	hubRaw := valNormalizeMap(h.Values)
+	hubRaw := values.NormalizeMap(h.Values)
 	var cs valConflicts
 
-	common := valCopy(typedCommon).(map[string]any)
+	common := values.CopyMap(typedCommon)
 	valMergeRaw(common, hubRaw, typedCommon, valRawScope{}, nil, &cs)
 
 	vs := ValueSet{Common: common, Env: make(map[string]map[string]any, len(envs))}
@@ -73,12 +76,12 @@ func valCompute(h *hub.Hub, img ImageRef) (ValueSet, map[string]map[string]any, 
 		if err != nil {
 			return ValueSet{}, nil, fmt.Errorf("values of hub %s, environment %s: %w", h.Name, e, err)
 		}
-		typedEnv = Coalesce(typedEnv, valEnvTyped(h, e))
-		f := valCopy(typedEnv).(map[string]any)
+		typedEnv = values.Apply(typedEnv, valEnvTyped(h, e))
+		f := values.CopyMap(typedEnv)
 		valMergeRaw(f, hubRaw, typedEnv, valRawScope{typedEnv: e}, nil, &cs)
-		valMergeRaw(f, valNormalizeMap(h.Environments[e].Values), typedEnv, valRawScope{env: e, typedEnv: e, nullDeletes: true}, nil, &cs)
+		valMergeRaw(f, values.NormalizeMap(h.Environments[e].Values), typedEnv, valRawScope{env: e, typedEnv: e, nullDeletes: true}, nil, &cs)
 		full[e] = f
-		vs.Env[e] = valOverlay(common, f)
+		vs.Env[e] = values.Overlay(common, f)
 	}
 	if errs := cs.sorted(envs); len(errs) > 0 {
 		return ValueSet{}, nil, errs
@@ -98,7 +101,7 @@ func valEnvNames(h *hub.Hub) ([]string, error) {
 		envs = append(envs, e)
 		known[e] = true
 	}
-	for _, e := range valSortedKeys(h.Environments) {
+	for _, e := range slices.Sorted(maps.Keys(h.Environments)) {
 		if !known[e] {
 			envs = append(envs, e)
 		}
@@ -287,7 +290,7 @@ func (cs *valConflicts) sorted(envs []string) ConflictErrors {
 // or list that differs from a typed one is a conflict, and the typed value
 // stays.
 func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string, cs *valConflicts) {
-	for _, k := range valSortedKeys(raw) {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		rv := raw[k]
 		p := append(append([]string(nil), at...), k)
 		tv, inTyped := typed[k]
@@ -300,7 +303,7 @@ func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string,
 				}
 				dm, ok := dst[k].(map[string]any)
 				if !ok { // cannot happen: dst holds typed
-					dm = valCopy(tm).(map[string]any)
+					dm = values.CopyMap(tm)
 					dst[k] = dm
 				}
 				valMergeRaw(dm, rm, tm, scope, p, cs)
@@ -315,7 +318,7 @@ func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string,
 			continue
 		}
 		if inTyped {
-			if !valEqual(tv, rv) {
+			if !values.Equal(tv, rv) {
 				cs.add(&ConflictError{Env: scope.env, Path: p, Typed: tv, Raw: rv, TypedEnv: scope.typedEnv})
 			}
 			continue
@@ -324,7 +327,7 @@ func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string,
 			delete(dst, k)
 			continue
 		}
-		dst[k] = valCopy(rv)
+		dst[k] = values.Copy(rv)
 	}
 }
 
@@ -343,7 +346,7 @@ func valEnvTyped(h *hub.Hub, env string) map[string]any {
 		proxy["service"] = map[string]any{"loadBalancerIP": e.LoadBalancerIP}
 	}
 	_, section := Authenticator(h)
-	return valNormalizeMap(map[string]any{
+	return values.NormalizeMap(map[string]any{
 		"jupyterhub": map[string]any{
 			"proxy": proxy,
 			"hub": map[string]any{
@@ -404,7 +407,7 @@ func valTyped(h *hub.Hub, img ImageRef) (map[string]any, error) {
 	default:
 		return nil, fmt.Errorf("dask: unknown backend %q", h.Dask.Backend)
 	}
-	return valNormalizeMap(top), nil
+	return values.NormalizeMap(top), nil
 }
 
 // valChartImage is img as the charts take it, {name, tag}, which they join
@@ -586,7 +589,7 @@ func valStorage(s hub.Storage, su map[string]any) error {
 		"image":           valMountHackImage,
 		"command":         []any{"sh", "-c", fmt.Sprintf("id && chown %d:%d %s && ls -lhd %s", valUserUID, valUserGID, valHomeMountPath, valHomeMountPath)},
 		"securityContext": map[string]any{"runAsUser": 0},
-		"volumeMounts":    []any{valCopy(homeMount)},
+		"volumeMounts":    []any{values.Copy(homeMount)},
 	}}
 	return nil
 }

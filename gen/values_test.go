@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Hubs built in Go with every CUE default filled in, as the loader decodes
@@ -228,21 +229,6 @@ func valuesTestHubs() []struct {
 	}
 }
 
-// valuesAt is the value at a key path, and whether it exists.
-func valuesAt(m map[string]any, keys ...string) (any, bool) {
-	var v any = m
-	for _, k := range keys {
-		mm, ok := v.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if v, ok = mm[k]; !ok {
-			return nil, false
-		}
-	}
-	return v, true
-}
-
 // valuesJSON decodes JSON into a values tree as the loader would.
 func valuesJSON(t *testing.T, s string) map[string]any {
 	t.Helper()
@@ -251,93 +237,6 @@ func valuesJSON(t *testing.T, s string) map[string]any {
 		t.Fatalf("bad test JSON %s: %v", s, err)
 	}
 	return m
-}
-
-func TestValuesCoalesce(t *testing.T) {
-	tests := []struct {
-		name          string
-		dst, src, out string
-	}{
-		{"deep merge", `{"a":{"b":1,"c":{"d":2}}}`, `{"a":{"c":{"e":3}},"f":4}`, `{"a":{"b":1,"c":{"d":2,"e":3}},"f":4}`},
-		{"scalars replace", `{"a":{"b":1}}`, `{"a":{"b":"x"}}`, `{"a":{"b":"x"}}`},
-		{"lists replace whole", `{"a":[1,2,3]}`, `{"a":[4]}`, `{"a":[4]}`},
-		{"list of maps replace whole", `{"a":[{"x":1,"y":2}]}`, `{"a":[{"x":3}]}`, `{"a":[{"x":3}]}`},
-		{"null deletes", `{"a":{"b":1,"c":2}}`, `{"a":{"b":null}}`, `{"a":{"c":2}}`},
-		{"null deletes a map", `{"a":{"b":{"c":1}},"d":1}`, `{"a":null}`, `{"d":1}`},
-		{"null of a missing key", `{"a":1}`, `{"b":null}`, `{"a":1}`},
-		{"null inside a new map", `{}`, `{"a":{"b":null,"c":1}}`, `{"a":{"c":1}}`},
-		{"map replaces scalar", `{"a":1}`, `{"a":{"b":2}}`, `{"a":{"b":2}}`},
-		{"scalar replaces map", `{"a":{"b":2}}`, `{"a":"s"}`, `{"a":"s"}`},
-		{"null of dst kept", `{"a":null,"b":1}`, `{"b":2}`, `{"a":null,"b":2}`},
-		{"empty src", `{"a":{"b":[1]}}`, `{}`, `{"a":{"b":[1]}}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dst, src := valNormalizeMap(valuesJSON(t, tt.dst)), valNormalizeMap(valuesJSON(t, tt.src))
-			dst0, src0 := valCopy(dst), valCopy(src)
-			got := Coalesce(dst, src)
-			if want := valNormalizeMap(valuesJSON(t, tt.out)); !reflect.DeepEqual(got, want) {
-				t.Errorf("Coalesce(%s, %s) = %s, want %s", tt.dst, tt.src, valJSON(got), tt.out)
-			}
-			if !reflect.DeepEqual(dst, dst0) || !reflect.DeepEqual(src, src0) {
-				t.Errorf("Coalesce modified its inputs: dst %s, src %s", valJSON(dst), valJSON(src))
-			}
-			// The result shares nothing with the inputs.
-			if m, ok := got["a"].(map[string]any); ok {
-				m["mutated"] = true
-				if reflect.DeepEqual(dst, got) || reflect.DeepEqual(src, got) {
-					t.Errorf("Coalesce result aliases an input")
-				}
-			}
-		})
-	}
-	if got := Coalesce(nil, nil); got == nil || len(got) != 0 {
-		t.Errorf("Coalesce(nil, nil) = %#v, want an empty map", got)
-	}
-}
-
-func TestValuesOverlay(t *testing.T) {
-	tests := []struct {
-		name                  string
-		base, target, overlay string
-	}{
-		{"equal", `{"a":{"b":[1,2]},"c":1}`, `{"a":{"b":[1,2]},"c":1}`, `{}`},
-		{"changed leaf", `{"a":{"b":1,"c":2}}`, `{"a":{"b":1,"c":3}}`, `{"a":{"c":3}}`},
-		{"list compared whole", `{"a":[1,2,3]}`, `{"a":[1,2]}`, `{"a":[1,2]}`},
-		{"added key", `{"a":{}}`, `{"a":{"n":{"m":1}}}`, `{"a":{"n":{"m":1}}}`},
-		{"deleted key", `{"a":{"b":1,"c":2}}`, `{"a":{"c":2}}`, `{"a":{"b":null}}`},
-		{"deleted map", `{"a":{"b":{"x":1}},"c":1}`, `{"c":1}`, `{"a":null}`},
-		{"map to scalar", `{"a":{"b":1}}`, `{"a":2}`, `{"a":2}`},
-		{"scalar to map", `{"a":2}`, `{"a":{"b":1}}`, `{"a":{"b":1}}`},
-		{"int equals float", `{"a":2}`, `{"a":2.0}`, `{}`},
-		{"kept null", `{"a":null,"b":1}`, `{"a":null,"b":2}`, `{"b":2}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			base, target := valNormalizeMap(valuesJSON(t, tt.base)), valNormalizeMap(valuesJSON(t, tt.target))
-			got := valOverlay(base, target)
-			if want := valNormalizeMap(valuesJSON(t, tt.overlay)); !reflect.DeepEqual(got, want) {
-				t.Errorf("overlay = %s, want %s", valJSON(got), tt.overlay)
-			}
-			if back := Coalesce(base, got); !reflect.DeepEqual(back, target) {
-				t.Errorf("Coalesce(base, overlay) = %s, want %s", valJSON(back), tt.target)
-			}
-		})
-	}
-}
-
-func TestValuesNormalize(t *testing.T) {
-	got := valNormalize(map[string]any{
-		"i": 2, "f": 2.0, "g": 2.5, "n": json.Number("3"), "nf": json.Number("3.0"), "u": uint8(7),
-		"s": []string{"a"}, "m": map[string]string{"k": "v"}, "l": []any{float64(1), int64(1)},
-	})
-	want := map[string]any{
-		"i": int64(2), "f": int64(2), "g": 2.5, "n": int64(3), "nf": int64(3), "u": int64(7),
-		"s": []any{"a"}, "m": map[string]any{"k": "v"}, "l": []any{int64(1), int64(1)},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("normalize = %#v, want %#v", got, want)
-	}
 }
 
 // TestValuesRoundTrip checks that each environment's overlay on Common
@@ -350,29 +249,29 @@ func TestValuesRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, env := range hub.EnvNames {
-				if got := Coalesce(vs.Common, vs.Env[env]); !reflect.DeepEqual(got, full[env]) {
-					t.Errorf("%s: Coalesce(Common, Env) differs from the full values:\n got %s\nwant %s", env, valJSON(got), valJSON(full[env]))
+				if got := values.Apply(vs.Common, vs.Env[env]); !reflect.DeepEqual(got, full[env]) {
+					t.Errorf("%s: values.Apply(Common, Env) differs from the full values:\n got %s\nwant %s", env, valJSON(got), valJSON(full[env]))
 				}
 				if got := vs.Merged(env); !reflect.DeepEqual(got, full[env]) {
 					t.Errorf("%s: Merged differs from the full values", env)
 				}
 				// Per-environment values are only in the overlay.
 				e := tc.h.Environments[env]
-				https, _ := valuesAt(vs.Env[env], "jupyterhub", "proxy", "https", "enabled")
+				https, _ := values.Get(vs.Env[env], "jupyterhub", "proxy", "https", "enabled")
 				if https != e.HTTPS {
 					t.Errorf("%s: proxy.https.enabled = %v, want %v", env, https, e.HTTPS)
 				}
-				hosts, ok := valuesAt(vs.Env[env], "jupyterhub", "proxy", "https", "hosts")
+				hosts, ok := values.Get(vs.Env[env], "jupyterhub", "proxy", "https", "hosts")
 				if e.HTTPS && !reflect.DeepEqual(hosts, []any{e.Domain}) || !e.HTTPS && ok {
 					t.Errorf("%s: proxy.https.hosts = %v", env, hosts)
 				}
 				_, section := Authenticator(tc.h)
-				cb, _ := valuesAt(vs.Env[env], "jupyterhub", "hub", "config", section, "oauth_callback_url")
+				cb, _ := values.Get(vs.Env[env], "jupyterhub", "hub", "config", section, "oauth_callback_url")
 				if cb != CallbackURL(tc.h, env) {
 					t.Errorf("%s: oauth_callback_url = %v", env, cb)
 				}
 			}
-			if _, ok := valuesAt(vs.Common, "jupyterhub", "proxy"); ok {
+			if _, ok := values.Get(vs.Common, "jupyterhub", "proxy"); ok {
 				t.Errorf("common values hold per-environment proxy settings")
 			}
 		})
@@ -403,7 +302,7 @@ func TestValuesEnvOverrides(t *testing.T) {
 		{"staging", []string{"jupyterhub", "proxy", "https"}, map[string]any{"enabled": false}},
 	}
 	for _, tt := range tests {
-		got, ok := valuesAt(vs.Env[tt.env], tt.keys...)
+		got, ok := values.Get(vs.Env[tt.env], tt.keys...)
 		if tt.want == nil {
 			if ok {
 				t.Errorf("%s overlay: %s = %v, want it absent", tt.env, strings.Join(tt.keys, "."), got)
@@ -415,15 +314,15 @@ func TestValuesEnvOverrides(t *testing.T) {
 		}
 	}
 	// prod's profiles replace the empty list of common whole.
-	pl, _ := valuesAt(vs.Env["prod"], "jupyterhub", "singleuser", "profileList")
+	pl, _ := values.Get(vs.Env["prod"], "jupyterhub", "singleuser", "profileList")
 	if l, _ := pl.([]any); len(l) != 2 {
 		t.Errorf("prod profileList = %v, want 2 profiles", pl)
 	}
 	// staging deletes the hub's raw extraConfig with a null.
-	if v, ok := valuesAt(vs.Env["staging"], "jupyterhub", "hub", "extraConfig", "prometheus"); !ok || v != nil {
+	if v, ok := values.Get(vs.Env["staging"], "jupyterhub", "hub", "extraConfig", "prometheus"); !ok || v != nil {
 		t.Errorf("staging overlay extraConfig.prometheus = %v (present %v), want null", v, ok)
 	}
-	if _, ok := valuesAt(vs.Merged("staging"), "jupyterhub", "hub", "extraConfig", "prometheus"); ok {
+	if _, ok := values.Get(vs.Merged("staging"), "jupyterhub", "hub", "extraConfig", "prometheus"); ok {
 		t.Errorf("staging still has the hub's raw extraConfig.prometheus")
 	}
 	// Raw values merge into typed maps.
@@ -432,7 +331,7 @@ func TestValuesEnvOverrides(t *testing.T) {
 		{"jupyterhub", "singleuser", "extraEnv", "SCRATCH"},
 		{"jupyterhub", "singleuser", "extraEnv", "DASK_LABEXTENSION__FACTORY__CLASS"},
 	} {
-		if _, ok := valuesAt(vs.Common, k...); !ok {
+		if _, ok := values.Get(vs.Common, k...); !ok {
 			t.Errorf("common lacks %s", strings.Join(k, "."))
 		}
 	}
@@ -574,7 +473,7 @@ func TestValuesTyped(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := valuesAt(tt.vals, strings.Split(tt.keys, ".")...)
+			got, ok := values.Get(tt.vals, strings.Split(tt.keys, ".")...)
 			if tt.want == nil {
 				if ok {
 					t.Errorf("%s = %s, want it absent", tt.keys, valJSON(got))
@@ -609,11 +508,11 @@ func TestValuesNFSShared(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mounts, _ := valuesAt(vs.Common, "jupyterhub", "singleuser", "storage", "extraVolumeMounts")
+		mounts, _ := values.Get(vs.Common, "jupyterhub", "singleuser", "storage", "extraVolumeMounts")
 		if l, _ := mounts.([]any); len(l) != 2 || !reflect.DeepEqual(l[1], tt.wantMount) {
 			t.Errorf("export %s, shared %s: mounts %s, want second %s", tt.export, tt.shared, valJSON(mounts), valJSON(tt.wantMount))
 		}
-		vols, _ := valuesAt(vs.Common, "jupyterhub", "singleuser", "storage", "extraVolumes")
+		vols, _ := values.Get(vs.Common, "jupyterhub", "singleuser", "storage", "extraVolumes")
 		if l, _ := vols.([]any); len(l) != tt.wantVolumes {
 			t.Errorf("export %s, shared %s: volumes %s, want %d", tt.export, tt.shared, valJSON(vols), tt.wantVolumes)
 		}
@@ -732,7 +631,7 @@ func TestValuesConflicts(t *testing.T) {
 				if !reflect.DeepEqual(merged, full[env]) {
 					t.Errorf("%s: Merged differs from the full values", env)
 				}
-				if diff := valuesMissing(merged, valNormalizeMap(valuesJSON(t, want))); diff != "" {
+				if diff := valuesMissing(merged, values.NormalizeMap(valuesJSON(t, want))); diff != "" {
 					t.Errorf("%s: %s", env, diff)
 				}
 			}
@@ -870,7 +769,7 @@ func TestValuesDaskhubGlue(t *testing.T) {
 	if err := yaml.Unmarshal(data, &v); err != nil {
 		t.Fatal(err)
 	}
-	upstream, _ := valuesAt(v, "jupyterhub", "hub", "extraConfig", valDaskhubGlueKey)
+	upstream, _ := values.Get(v, "jupyterhub", "hub", "extraConfig", valDaskhubGlueKey)
 	if upstream != valDaskhubGlue {
 		t.Errorf("valDaskhubGlue differs from daskhub's:\n%s", upstream)
 	}
@@ -887,8 +786,8 @@ func TestValuesDaskhubGlue(t *testing.T) {
 		{"dask-gateway", "traefik", "service", "type"},
 		{"rbac", "enabled"},
 	} {
-		want, _ := valuesAt(v, keys...)
-		if got, _ := valuesAt(vs.Common, keys...); !reflect.DeepEqual(got, want) {
+		want, _ := values.Get(v, keys...)
+		if got, _ := values.Get(vs.Common, keys...); !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %v, daskhub has %v", strings.Join(keys, "."), got, want)
 		}
 	}
@@ -965,7 +864,7 @@ func TestValuesPython(t *testing.T) {
 		t.Fatal(err)
 	}
 	snippets := map[string]any{"glue": valDaskhubGlue}
-	extra, _ := valuesAt(vs.Merged("staging"), "dask-gateway", "gateway", "extraConfig")
+	extra, _ := values.Get(vs.Merged("staging"), "dask-gateway", "gateway", "extraConfig")
 	for k, v := range extra.(map[string]any) {
 		snippets[k] = v
 	}
@@ -1023,7 +922,7 @@ func TestValuesPython(t *testing.T) {
 		t.Errorf("python gave %s\n%s", out, diff)
 	}
 	// 0.88 * 3 is not exactly 2.64 in floating point; compare loosely.
-	if c, _ := valuesAt(got, "config", "worker_cores"); c != nil {
+	if c, _ := values.Get(got, "config", "worker_cores"); c != nil {
 		if f, _ := c.(float64); f < 2.639 || f > 2.641 {
 			t.Errorf("worker_cores = %v", c)
 		}
@@ -1066,7 +965,7 @@ func TestValuesFiles(t *testing.T) {
 		if err := yaml.Unmarshal(f.Data, &back); err != nil {
 			t.Fatalf("%s: %v", f.Path, err)
 		}
-		if back = valNormalizeMap(back); !reflect.DeepEqual(back, w) {
+		if back = values.NormalizeMap(back); !reflect.DeepEqual(back, w) {
 			t.Errorf("%s decodes to\n%s\nwant\n%s", f.Path, valJSON(back), valJSON(w))
 		}
 	}
@@ -1108,13 +1007,13 @@ func TestValuesDigestImage(t *testing.T) {
 		{"jupyterhub", "singleuser", "image"},
 		{"dask-gateway", "gateway", "backend", "image"},
 	} {
-		img, _ := valuesAt(vs.Common, keys...)
+		img, _ := values.Get(vs.Common, keys...)
 		m, _ := img.(map[string]any)
 		if joined := m["name"].(string) + ":" + m["tag"].(string); joined != ref {
 			t.Errorf("%s joins to %s, want %s", strings.Join(keys, "."), joined, ref)
 		}
 	}
-	handler, _ := valuesAt(vs.Common, "dask-gateway", "gateway", "extraConfig", "optionHandler")
+	handler, _ := values.Get(vs.Common, "dask-gateway", "gateway", "extraConfig", "optionHandler")
 	if !strings.Contains(handler.(string), `String("image", default="`+ref+`"`) {
 		t.Errorf("option handler's default image is not %s:\n%s", ref, handler)
 	}

@@ -12,6 +12,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // The real charts' schemas and defaults live in ../shared/upstream, next to
@@ -80,7 +82,7 @@ func loadUpstreamChart(dir, name string) (upstreamChart, error) {
 	if err := yaml.Unmarshal(data, &defaults); err != nil {
 		return upstreamChart{}, fmt.Errorf("values.yaml: %w", err)
 	}
-	return upstreamChart{name: name, schema: sch, defaults: valNormalizeMap(defaults)}, nil
+	return upstreamChart{name: name, schema: sch, defaults: values.NormalizeMap(defaults)}, nil
 }
 
 // upstreamValidationErrors validates merged values (daskhub layout) the
@@ -99,7 +101,7 @@ func upstreamValidationErrors(t testing.TB, merged map[string]any) ([]error, err
 		if enabled, ok := user["enabled"].(bool); ok && !enabled {
 			continue // Helm drops a disabled dependency before validating.
 		}
-		vals := Coalesce(c.defaults, user)
+		vals := values.Apply(c.defaults, user)
 		// Helm validates the JSON form of the values.
 		data, err := json.Marshal(vals)
 		if err != nil {

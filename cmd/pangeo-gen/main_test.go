@@ -21,10 +21,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/yaml"
 
-	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // UpdateGoldenEnv rewrites the golden files of testdata/script when set:
@@ -430,7 +430,7 @@ func valuesSubset(ts *testscript.TestScript, neg bool, args []string) {
 			c, _ = c[wrapper].(map[string]any)
 			e, _ = e[wrapper].(map[string]any)
 		}
-		return gen.Coalesce(c, e)
+		return values.Apply(c, e)
 	}
 	have, old := merged(args[1], false), merged(args[2], true)
 	n := 0

@@ -19,6 +19,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
+
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Engine renders a chart the way `helm template` / a client-only install
@@ -108,7 +110,7 @@ func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	install.KubeVersion = kv
 	install.APIVersions = nil // chartutil.DefaultVersionSet
 
-	vals := copyValues(req.Values)
+	vals := values.CopyMap(req.Values)
 	if vals == nil {
 		vals = map[string]any{}
 	}
@@ -154,7 +156,7 @@ func cloneChart(c *chart.Chart, parent *chart.Chart) *chart.Chart {
 		Raw:       c.Raw,
 		Lock:      c.Lock,
 		Templates: c.Templates,
-		Values:    copyValues(c.Values),
+		Values:    values.CopyMap(c.Values),
 		Schema:    c.Schema,
 		Files:     c.Files,
 	}
@@ -169,7 +171,7 @@ func cloneChart(c *chart.Chart, parent *chart.Chart) *chart.Chart {
 			}
 			dc := *d
 			dc.Tags = slices.Clone(d.Tags)
-			dc.ImportValues = copyList(d.ImportValues)
+			dc.ImportValues = values.Copy(d.ImportValues).([]any)
 			md.Dependencies = append(md.Dependencies, &dc)
 		}
 		out.Metadata = &md
@@ -180,45 +182,4 @@ func cloneChart(c *chart.Chart, parent *chart.Chart) *chart.Chart {
 	}
 	out.SetDependencies(deps...)
 	return out
-}
-
-// copyValues deep-copies the maps and lists of a values tree.
-func copyValues(m map[string]any) map[string]any {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = copyValue(v)
-	}
-	return out
-}
-
-func copyList(l []any) []any {
-	if l == nil {
-		return nil
-	}
-	out := make([]any, len(l))
-	for i, v := range l {
-		out[i] = copyValue(v)
-	}
-	return out
-}
-
-func copyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		return copyValues(v)
-	case chartutil.Values:
-		return chartutil.Values(copyValues(v))
-	case []any:
-		return copyList(v)
-	case map[any]any:
-		out := make(map[any]any, len(v))
-		for k, e := range v {
-			out[k] = copyValue(e)
-		}
-		return out
-	}
-	return v
 }

@@ -14,6 +14,8 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
+
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // The test chart lives with the render tests, which use it most.
@@ -196,7 +198,7 @@ func TestRenderLeavesChartAndValuesAlone(t *testing.T) {
 	req := request(c)
 	req.Values["dask-gateway"].(map[string]any)["enabled"] = false
 	before := snapshot(c)
-	valsBefore := deepCopy(req.Values)
+	valsBefore := values.CopyMap(req.Values)
 	res, err := NewV3().Render(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -226,7 +228,7 @@ type chartSnapshot struct {
 }
 
 func snapshot(c *chart.Chart) chartSnapshot {
-	s := chartSnapshot{Values: deepCopy(c.Values)}
+	s := chartSnapshot{Values: values.CopyMap(c.Values)}
 	for _, d := range c.Dependencies() {
 		s.Deps = append(s.Deps, d.Name())
 	}
@@ -235,8 +237,6 @@ func snapshot(c *chart.Chart) chartSnapshot {
 	}
 	return s
 }
-
-func deepCopy(m map[string]any) map[string]any { return copyValues(m) }
 
 func TestRenderConcurrent(t *testing.T) {
 	c := loadChart(t)

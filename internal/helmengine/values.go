@@ -15,6 +15,8 @@ import (
 	"golang.org/x/text/message"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
+
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // SchemaProblem is a value that the values.schema.json of a chart refuses.
@@ -43,12 +45,12 @@ type SchemaProblem struct {
 // another by an http(s) or file URL is an error (an urn: reference is
 // taken as the permissive schema, as Helm does without a resolver). The
 // problems come sorted by path and message.
-func CheckValues(ch *chart.Chart, values map[string]any) ([]SchemaProblem, error) {
+func CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error) {
 	if ch == nil || ch.Metadata == nil {
 		return nil, errors.New("check values: no chart")
 	}
 	c := cloneChart(ch, nil)
-	vals := copyValues(values)
+	vals = values.CopyMap(vals)
 	if vals == nil {
 		vals = map[string]any{}
 	}

@@ -4,7 +4,6 @@
 package load
 
 import (
-	"encoding/json"
 	stderrors "errors"
 	"fmt"
 	"os"
@@ -23,6 +22,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // HubsDir is the folder of hub files, relative to the repository root.
@@ -422,7 +422,8 @@ func labelName(l ast.Label) string {
 
 // decode turns one unified hub into the model, strictly (hub.Decode): a
 // field without a home in the Go model is an error. Numbers in free-form
-// trees (raw values, workspace) become int64 when whole, float64 otherwise.
+// trees (raw values, workspace) become int64 when written as integers,
+// float64 otherwise (values.Plain).
 func decode(v cue.Value) (*hub.Hub, error) {
 	data, err := v.MarshalJSON()
 	if err != nil {
@@ -459,39 +460,18 @@ func (f *Federation) decodeError(name string, err error) errors.Error {
 	return &pathError{path: []string{"hubs", name}, pos: f.Pos(name), msg: "cannot decode the hub into the Go hub model: " + err.Error()}
 }
 
+// normalize is values.Plain of a decoded values tree: a json.Number
+// becomes int64 when it is an integer literal, else float64, as CUE wrote
+// it (2.0 stays a float). A nil map stays nil.
 func normalize(x any) any {
-	switch x := x.(type) {
+	switch m := x.(type) {
 	case nil:
 		return map[string]any{}
 	case map[string]any:
-		for k, v := range x {
-			if v == nil {
-				x[k] = nil
-				continue
-			}
-			x[k] = normalizeValue(v)
+		if m == nil {
+			return m
 		}
-		return x
-	}
-	return x
-}
-
-func normalizeValue(x any) any {
-	switch x := x.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return i
-		}
-		f, _ := x.Float64()
-		return f
-	case map[string]any:
-		for k, v := range x {
-			x[k] = normalizeValue(v)
-		}
-	case []any:
-		for i, v := range x {
-			x[i] = normalizeValue(v)
-		}
+		return values.Plain(m)
 	}
 	return x
 }

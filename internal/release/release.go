@@ -33,6 +33,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/pin"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Labels that every rendered object carries besides render.PartOfLabel.
@@ -211,7 +212,7 @@ func StubValues(out *gen.Output, env string) (map[string]any, error) {
 func layered(out *gen.Output, env string, sec map[string]any) (map[string]any, error) {
 	h := out.Hub
 	layers := []map[string]any{out.Values.Common, out.Values.Env[env], sec}
-	if img, ok := dig(out.Values.Merged(env), "jupyterhub", "singleuser", "image").(map[string]any); ok {
+	if img, ok := values.Lookup(out.Values.Merged(env), "jupyterhub", "singleuser", "image").(map[string]any); ok {
 		layers = append(layers, map[string]any{"jupyterhub": map[string]any{"singleuser": map[string]any{"image": map[string]any{
 			"name": fmt.Sprint(img["name"]),
 			"tag":  fmt.Sprint(img["tag"]),
@@ -219,7 +220,7 @@ func layered(out *gen.Output, env string, sec map[string]any) (map[string]any, e
 	} else {
 		return nil, fmt.Errorf("hub %s: the values have no jupyterhub.singleuser.image", h.Name)
 	}
-	return render.MergeValues(layers), nil
+	return values.Merge(layers...), nil
 }
 
 // secretValues reads the secrets of a hub-env (see Values) with
@@ -252,17 +253,6 @@ func secretValues(ctx context.Context, root string, out *gen.Output, env, secret
 // SecretsPath is the secrets file of a hub-env, relative to the root.
 func SecretsPath(hubName, env string) string {
 	return path.Join(gen.HubDir(hubName), "secrets", env+".yaml")
-}
-
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
 
 // NewCache is the chart cache of the repository at root: charts.DefaultDir

@@ -24,6 +24,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 var (
@@ -273,17 +274,17 @@ func TestValues(t *testing.T) {
 		{[]string{"jupyterhub", "singleuser", "image", "name"}, out.Image.Name},
 		{[]string{"jupyterhub", "singleuser", "image", "tag"}, out.Image.Tag},
 	} {
-		got := dig(v, tc.path...)
+		got := values.Lookup(v, tc.path...)
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s = %#v, want %#v", strings.Join(tc.path, "."), got, tc.want)
 		}
 	}
-	if _, ok := dig(v, "jupyterhub", "cull").(map[string]any)["timeout"]; !ok {
+	if _, ok := values.Lookup(v, "jupyterhub", "cull").(map[string]any)["timeout"]; !ok {
 		t.Error("the null of cull.timeout was dropped")
 	}
 	// The generated values are not modified.
-	if dig(out.Values.Common, "jupyterhub", "cull", "timeout") != int64(3600) {
-		t.Errorf("common.yaml's cull.timeout changed: %v", dig(out.Values.Common, "jupyterhub", "cull", "timeout"))
+	if values.Lookup(out.Values.Common, "jupyterhub", "cull", "timeout") != int64(3600) {
+		t.Errorf("common.yaml's cull.timeout changed: %v", values.Lookup(out.Values.Common, "jupyterhub", "cull", "timeout"))
 	}
 }
 

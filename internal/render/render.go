@@ -53,6 +53,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // DefaultKubeVersion is the Kubernetes version the charts see when
@@ -77,11 +78,10 @@ type Options struct {
 	// Chart is the loaded umbrella chart. Required; not modified.
 	Chart *chart.Chart
 	// Values are layers of chart values, later layers winning, merged as
-	// gen.Coalesce merges two: maps merge deeply, lists and scalars
-	// replace, a null in a later layer deletes the key of the earlier ones
-	// (so the chart's default applies), a null in the first layer is kept
-	// (so Helm deletes the chart's default). Helm then coalesces the result
-	// over the charts' defaults. Not modified.
+	// Helm merges -f files (values.Merge): maps merge deeply, lists and
+	// scalars replace, and a null is kept, in any layer, so that Helm,
+	// coalescing the result over the charts' defaults, deletes the key and
+	// the chart's default with it. Not modified.
 	Values []map[string]any
 	// KubeVersion is the Kubernetes version the charts see;
 	// DefaultKubeVersion if empty.
@@ -141,7 +141,7 @@ func Render(ctx context.Context, o Options) ([]byte, error) {
 		Chart:       o.Chart,
 		ReleaseName: o.Release,
 		Namespace:   o.Namespace,
-		Values:      MergeValues(o.Values),
+		Values:      values.Merge(o.Values...),
 		KubeVersion: kubeVersion,
 		IncludeCRDs: true,
 	})
@@ -496,61 +496,6 @@ func sortObjects(objs []*kustomized) {
 		}
 		return objs[i].namespace < objs[j].namespace
 	})
-}
-
-// MergeValues merges layers of values the way Helm merges -f files and
-// --set flags before it coalesces them with the chart's defaults (helm's
-// mergeMaps): maps merge deeply, anything else of a later layer replaces,
-// and a null is kept, so that Helm then deletes the chart's default at that
-// key, exactly as `helm upgrade -f common.yaml -f <env>.yaml` does. The
-// result shares no maps or lists with the layers.
-func MergeValues(layers []map[string]any) map[string]any {
-	out := map[string]any{}
-	for _, l := range layers {
-		out = merge(out, l)
-	}
-	return out
-}
-
-func merge(dst, src map[string]any) map[string]any {
-	out := make(map[string]any, len(dst)+len(src))
-	for k, v := range dst {
-		out[k] = copyValue(v)
-	}
-	for k, sv := range src {
-		if sm, ok := sv.(map[string]any); ok {
-			if dm, ok := out[k].(map[string]any); ok {
-				out[k] = merge(dm, sm)
-				continue
-			}
-		}
-		out[k] = copyValue(sv)
-	}
-	return out
-}
-
-func copyValue(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		if v == nil {
-			return v
-		}
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = copyValue(e)
-		}
-		return out
-	case []any:
-		if v == nil {
-			return v
-		}
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = copyValue(e)
-		}
-		return out
-	}
-	return v
 }
 
 // KindRank is the place of a kind in the order Render writes objects:

@@ -20,6 +20,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/render/rendertest"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 const testChart = "testdata/hubchart"
@@ -122,14 +123,7 @@ func find(t testing.TB, objs []obj, kind, name string) obj {
 }
 
 // path walks the raw tree of o.
-func path(o obj, keys ...string) any {
-	var v any = o.raw
-	for _, k := range keys {
-		m, _ := v.(map[string]any)
-		v = m[k]
-	}
-	return v
-}
+func path(o obj, keys ...string) any { return values.Lookup(o.raw, keys...) }
 
 // clusterScoped are the cluster-scoped kinds the test chart renders.
 var clusterScoped = map[string]bool{
@@ -639,39 +633,6 @@ func TestRenderValuesLayers(t *testing.T) {
 	img := path(hub, "spec", "template", "spec", "containers").([]any)[0].(map[string]any)["image"]
 	if img != "example.org/hub:1" {
 		t.Errorf("image %v, want the earlier layer's example.org/hub:1", img)
-	}
-}
-
-// TestMergeValuesLikeHelm: layers merge as Helm merges -f files (its
-// mergeMaps): maps deeply, the rest replaced, and nulls kept so that Helm
-// deletes the chart's default at that key.
-func TestMergeValuesLikeHelm(t *testing.T) {
-	common := map[string]any{
-		"a": map[string]any{"b": 1, "c": []any{1, 2}, "d": "x"},
-		"e": nil,
-		"f": "y",
-	}
-	env := map[string]any{
-		"a": map[string]any{"b": 2, "c": []any{3}, "d": nil},
-		"f": nil,
-		"g": map[string]any{"h": true},
-	}
-	got := MergeValues([]map[string]any{common, env})
-	want := map[string]any{
-		"a": map[string]any{"b": 2, "c": []any{3}, "d": nil},
-		"e": nil,
-		"f": nil,
-		"g": map[string]any{"h": true},
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("MergeValues\n got %v\nwant %v", got, want)
-	}
-	got["a"].(map[string]any)["c"].([]any)[0] = 99
-	if common["a"].(map[string]any)["c"].([]any)[0] != 1 || env["a"].(map[string]any)["c"].([]any)[0] != 3 {
-		t.Error("MergeValues shares lists with its input")
-	}
-	if m := MergeValues(nil); m == nil || len(m) != 0 {
-		t.Errorf("MergeValues(nil) = %v", m)
 	}
 }
 

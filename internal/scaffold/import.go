@@ -15,6 +15,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // ImportOptions say which hand-kept hub to import.
@@ -160,73 +161,11 @@ func (im *importer) readYAML(rel, reader string) (map[string]any, bool, error) {
 	return m, true, nil
 }
 
-// plain turns decoded YAML into JSON-like data: string-keyed maps, []any,
-// int64, float64, string, bool, nil.
-func plain(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[k] = plain(x)
-		}
-		return out
-	case map[any]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[fmt.Sprint(k)] = plain(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = plain(x)
-		}
-		return out
-	case int:
-		return int64(v)
-	case uint64:
-		return int64(v)
-	}
-	return v
-}
-
-// get is the value at a dotted path of nested maps.
-func get(m map[string]any, path ...string) (any, bool) {
-	var cur any = m
-	for _, p := range path {
-		mm, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		cur, ok = mm[p]
-		if !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
+// getString is the string at path in m, or "".
 func getString(m map[string]any, path ...string) string {
-	v, _ := get(m, path...)
+	v, _ := values.Get(m, path...)
 	s, _ := v.(string)
 	return s
-}
-
-// del removes the value at path.
-func del(m map[string]any, path []string) bool {
-	for i, p := range path {
-		if i == len(path)-1 {
-			_, ok := m[p]
-			delete(m, p)
-			return ok
-		}
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			return false
-		}
-		m = next
-	}
-	return false
 }
 
 func (im *importer) read() error {
@@ -271,7 +210,7 @@ func (im *importer) read() error {
 	}
 	if wrapper == "" {
 		for _, k := range sortedKeys(files["common"]) {
-			if _, ok := get(files["common"], k, "jupyterhub"); ok {
+			if _, ok := values.Get(files["common"], k, "jupyterhub"); ok {
 				wrapper = k
 				break
 			}
@@ -304,27 +243,9 @@ func (im *importer) read() error {
 		}
 		im.leaveOutSecrets(env, vals)
 		im.raw[env] = vals
-		im.res.Original[env] = cloneData(vals).(map[string]any)
+		im.res.Original[env] = values.CopyMap(vals)
 	}
 	return nil
-}
-
-func cloneData(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[k] = cloneData(x)
-		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, x := range v {
-			out[i] = cloneData(x)
-		}
-		return out
-	}
-	return v
 }
 
 // keyOf is a values path as the old file wrote it.
@@ -368,8 +289,8 @@ func (im *importer) build() error {
 	for _, env := range []string{"staging", "prod"} {
 		eo := envs.obj(env)
 		im.envs[env] = eo
-		merged := gen.Coalesce(im.raw["common"], im.raw[env])
-		hosts, _ := get(merged, "jupyterhub", "proxy", "https", "hosts")
+		merged := values.Apply(im.raw["common"], im.raw[env])
+		hosts, _ := values.Get(merged, "jupyterhub", "proxy", "https", "hosts")
 		domain := ""
 		if l, ok := hosts.([]any); ok && len(l) > 0 {
 			if s, ok := l[0].(string); ok && e.valid("#Domain", s) {
@@ -388,7 +309,7 @@ func (im *importer) build() error {
 		if ip := getString(merged, "jupyterhub", "proxy", "service", "loadBalancerIP"); ip != "" && e.valid("#Environment.loadBalancerIP", ip) {
 			eo.set("loadBalancerIP", ip)
 		}
-		if v, ok := get(merged, "jupyterhub", "proxy", "https", "enabled"); ok && v == false {
+		if v, ok := values.Get(merged, "jupyterhub", "proxy", "https", "enabled"); ok && v == false {
 			eo.set("https", false)
 		}
 		im.liftNotebook(eo, im.raw[env], true)
@@ -474,14 +395,14 @@ func pruneIf(m map[string]any, want any, path ...string) {
 	if want == nil {
 		return
 	}
-	v, ok := get(m, path...)
+	v, ok := values.Get(m, path...)
 	if !ok || showJSON(v) != showJSON(want) {
 		return
 	}
 	for i := len(path); i > 0; i-- {
 		parent := m
 		if i > 1 {
-			pv, _ := get(m, path[:i-1]...)
+			pv, _ := values.Get(m, path[:i-1]...)
 			parent = pv.(map[string]any)
 		}
 		if i == len(path) {
@@ -501,7 +422,9 @@ func pruneIf(m map[string]any, want any, path ...string) {
 func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
 	e := im.e
 	nb := &object{}
-	su := func(k ...string) (any, bool) { return get(vals, append([]string{"jupyterhub", "singleuser"}, k...)...) }
+	su := func(k ...string) (any, bool) {
+		return values.Get(vals, append([]string{"jupyterhub", "singleuser"}, k...)...)
+	}
 	pair := func(label string, valid func(g, l any) bool) {
 		g, gok := su(label, "guarantee")
 		l, lok := su(label, "limit")
@@ -526,10 +449,10 @@ func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
 		o.set("notebook", nb).section = !env
 	}
 	cull := &object{}
-	if v, ok := get(vals, "jupyterhub", "cull", "timeout"); ok && e.valid("#CullingOverride.notebookIdleTimeout", v) {
+	if v, ok := values.Get(vals, "jupyterhub", "cull", "timeout"); ok && e.valid("#CullingOverride.notebookIdleTimeout", v) {
 		cull.set("notebookIdleTimeout", v)
 	}
-	if v, ok := get(vals, "jupyterhub", "cull", "maxAge"); ok && e.valid("#CullingOverride.notebookMaxAge", v) {
+	if v, ok := values.Get(vals, "jupyterhub", "cull", "maxAge"); ok && e.valid("#CullingOverride.notebookMaxAge", v) {
 		cull.set("notebookMaxAge", v)
 	}
 	if len(cull.fields) > 0 {
@@ -539,7 +462,7 @@ func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
 
 func (im *importer) cloud() error {
 	e, name := im.e, im.o.Name
-	cl, _ := get(im.hubploy, "cluster")
+	cl, _ := values.Get(im.hubploy, "cluster")
 	cm, _ := cl.(map[string]any)
 	provider := getString(cm, "provider")
 	c := &object{}
@@ -554,7 +477,7 @@ func (im *importer) cloud() error {
 	switch provider {
 	case "gcloud", "gcp", "google":
 		c.set("provider", "gcp")
-		g, _ := get(cm, "gcloud")
+		g, _ := values.Get(cm, "gcloud")
 		gm, _ := g.(map[string]any)
 		str("project", getString(gm, "project"), "pangeo-hub-project", "the GCP project id")
 		loc := getString(gm, "zone")
@@ -569,7 +492,7 @@ func (im *importer) cloud() error {
 		}
 	case "aws":
 		c.set("provider", "aws")
-		a, _ := get(cm, "aws")
+		a, _ := values.Get(cm, "aws")
 		am, _ := a.(map[string]any)
 		acct := getString(am, "account_id")
 		if acct == "" {
@@ -586,7 +509,7 @@ func (im *importer) cloud() error {
 		}
 	case "azure":
 		c.set("provider", "azure")
-		a, _ := get(cm, "azure")
+		a, _ := values.Get(cm, "azure")
 		am, _ := a.(map[string]any)
 		str("resourceGroup", getString(am, "resource_group"), "pangeo-"+name, "the cluster's resource group")
 		str("cluster", getString(am, "cluster"), name, "the AKS cluster's name")
@@ -726,7 +649,7 @@ func (im *importer) daskConfig(data []byte) error {
 		"labextension.factory.module": "dask_kubernetes",
 		"labextension.factory.class":  "KubeCluster",
 	}
-	tmpl, hasTmpl := get(m, "kubernetes", "worker-template")
+	tmpl, hasTmpl := values.Get(m, "kubernetes", "worker-template")
 	var leaves func(prefix string, v any)
 	leaves = func(prefix string, v any) {
 		switch x := v.(type) {
@@ -757,7 +680,7 @@ func (im *importer) daskConfig(data []byte) error {
 		return nil
 	}
 	worker := &object{}
-	c0, _ := get(map[string]any{"t": tmpl}, "t", "spec")
+	c0, _ := values.Get(map[string]any{"t": tmpl}, "t", "spec")
 	var container map[string]any
 	if spec, ok := c0.(map[string]any); ok {
 		if cs, ok := spec["containers"].([]any); ok && len(cs) > 0 {
@@ -770,10 +693,10 @@ func (im *importer) daskConfig(data []byte) error {
 		return nil
 	}
 	ckey := tkey + ".spec.containers[0]"
-	reqCPU, _ := get(container, "resources", "requests", "cpu")
-	limCPU, _ := get(container, "resources", "limits", "cpu")
-	reqMem, _ := get(container, "resources", "requests", "memory")
-	limMem, _ := get(container, "resources", "limits", "memory")
+	reqCPU, _ := values.Get(container, "resources", "requests", "cpu")
+	limCPU, _ := values.Get(container, "resources", "limits", "cpu")
+	reqMem, _ := values.Get(container, "resources", "requests", "memory")
+	limMem, _ := values.Get(container, "resources", "limits", "memory")
 	num := func(v any) (float64, bool) {
 		switch x := v.(type) {
 		case int64:
@@ -924,7 +847,7 @@ func (im *importer) resolve() error {
 			if ce.Env != "" {
 				env, file = ce.Env, "config/"+ce.Env+".yaml"
 			}
-			if !del(im.raw[env], ce.Path) {
+			if !values.Delete(im.raw[env], ce.Path) {
 				return err
 			}
 			why := fmt.Sprintf("%s contradicts the value pangeo-gen generates, %s, and no typed field takes it", showJSON(ce.Raw), showJSON(ce.Typed))

@@ -3,6 +3,7 @@ package scaffold
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"syscall"
 	"testing"
@@ -567,5 +568,38 @@ func TestReadImageLinks(t *testing.T) {
 		if strings.Contains(data, canary) {
 			t.Errorf("%s holds what a link points at", rel)
 		}
+	}
+}
+
+// TestImportNumbers: numbers of the old values keep the kind they were
+// written with (values.Plain: 2.0 stays a float, 3 an int, which the
+// schema checks of the lifted fields tell apart), and an integer beyond
+// int64 becomes the float Helm reads it as, never a wrapped negative int.
+func TestImportNumbers(t *testing.T) {
+	files := map[string]string{}
+	for k, v := range tinyHub {
+		files[k] = v
+	}
+	files["config/common.yaml"] = tinyHub["config/common.yaml"] + `  hub:
+    extraConfig:
+      numbers:
+        ratio: 2.0
+        count: 3
+        huge: 18446744073709551615
+`
+	root, _ := importFixture(t, files)
+	t.Chdir(root)
+	res, err := runImport(t, root, "old/tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := res.Original["common"]["jupyterhub"].(map[string]any)["hub"].(map[string]any)["extraConfig"].(map[string]any)["numbers"]
+	want := map[string]any{"ratio": 2.0, "count": int64(3), "huge": 18446744073709551615.0}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("old values %#v, want %#v", got, want)
+	}
+	// The hub file says what Helm reads the huge one as (a float64), not -1.
+	if !strings.Contains(string(res.Data), "huge:  18446744073709552000\n") {
+		t.Errorf("hub file lacks huge: 18446744073709552000:\n%s", res.Data)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // referenceHub is a hand-kept hub of pangeo-cloud-federation, at the
@@ -126,7 +127,7 @@ func TestImportRoundTrip(t *testing.T) {
 						return
 					}
 					n++
-					have, ok := get(merged, path...)
+					have, ok := values.Get(merged, path...)
 					if !ok {
 						t.Errorf("%s: %s: missing from the generated values", env, strings.Join(path, "."))
 						return
@@ -136,7 +137,7 @@ func TestImportRoundTrip(t *testing.T) {
 					}
 				}
 				// The env file's values override common's, as Helm merges them.
-				full := gen.Coalesce(res.Original["common"], res.Original[env])
+				full := values.Apply(res.Original["common"], res.Original[env])
 				walk("config/"+env+".yaml", nil, full)
 				if n < 10 {
 					t.Errorf("%s: only %d values compared", env, n)

@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pangeo-data/pangeo-gen/internal/input"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // oldFolder is the old hub's folder, read only through input.ReadIn beneath
@@ -157,7 +158,7 @@ func decodeMap(data []byte, reader string) (m map[string]any, dropped []Loss, er
 		if err != nil {
 			return nil, nil, err
 		}
-		v = plain(v)
+		v = values.Plain(v)
 		switch {
 		case v == nil:
 		case n > 1:

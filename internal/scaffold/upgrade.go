@@ -3,6 +3,8 @@ package scaffold
 import (
 	"fmt"
 	"strings"
+
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Upgrade is a key of the old values translated to its successor in the
@@ -42,24 +44,13 @@ func (im *importer) upgradeValues(file string, vals map[string]any) {
 		}
 		im.res.Upgrades = append(im.res.Upgrades, Upgrade{File: file, Old: im.keyOf(strings.Split("jupyterhub."+old, ".")), New: new})
 	}
-	set := func(v any, path ...string) {
-		m := jh
-		for _, p := range path[:len(path)-1] {
-			next, ok := m[p].(map[string]any)
-			if !ok {
-				next = map[string]any{}
-				m[p] = next
-			}
-			m = next
-		}
-		m[path[len(path)-1]] = v
-	}
+	set := func(v any, path ...string) { values.Set(jh, path, v) }
 
 	// singleuser.cloudMetadata.enabled: true let the pods reach the
 	// metadata server; 0.9 replaced it by blockWithIptables.
-	if v, ok := get(jh, "singleuser", "cloudMetadata", "enabled"); ok {
+	if v, ok := values.Get(jh, "singleuser", "cloudMetadata", "enabled"); ok {
 		if b, ok := v.(bool); ok {
-			del(jh, []string{"singleuser", "cloudMetadata", "enabled"})
+			values.Delete(jh, []string{"singleuser", "cloudMetadata", "enabled"})
 			set(!b, "singleuser", "cloudMetadata", "blockWithIptables")
 			up("singleuser.cloudMetadata.enabled", "singleuser.cloudMetadata.blockWithIptables")
 		}
@@ -82,7 +73,7 @@ func (im *importer) upgradeValues(file string, vals map[string]any) {
 		case k == "type":
 			class := typ
 			if typ == "custom" {
-				if c, ok := get(auth, "custom", "className"); ok {
+				if c, ok := values.Get(auth, "custom", "className"); ok {
 					class = fmt.Sprint(c)
 				}
 			}
@@ -144,7 +135,7 @@ func (im *importer) upgradeValues(file string, vals map[string]any) {
 				}
 			}
 		case k == "whitelist" || k == "allowedUsers":
-			users, ok := get(auth, k, "users")
+			users, ok := values.Get(auth, k, "users")
 			if !ok {
 				users = v
 			}
@@ -166,7 +157,7 @@ func (im *importer) upgradeValues(file string, vals map[string]any) {
 func (im *importer) liftAuth() *object {
 	raw := im.raw["common"]
 	hc := func(k ...string) (any, bool) {
-		return get(raw, append([]string{"jupyterhub", "hub", "config"}, k...)...)
+		return values.Get(raw, append([]string{"jupyterhub", "hub", "config"}, k...)...)
 	}
 	class, _ := hc("JupyterHub", "authenticator_class")
 	strs := func(v any) ([]string, bool) {
@@ -219,7 +210,7 @@ func (im *importer) liftAuth() *object {
 		authorize, ok := hc(section, "authorize_url")
 		if ok {
 			mapped = append(mapped, "authorize_url")
-		} else if authorize, ok = get(raw, "jupyterhub", "hub", "extraEnv", "OAUTH2_AUTHORIZE_URL"); !ok {
+		} else if authorize, ok = values.Get(raw, "jupyterhub", "hub", "extraEnv", "OAUTH2_AUTHORIZE_URL"); !ok {
 			return nil
 		}
 		for _, f := range []struct{ label, key string }{{"loginService", "login_service"}, {"authorizeURL", ""}, {"tokenURL", "token_url"}, {"userdataURL", "userdata_url"}} {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // TestImportUpgrade imports each reference hub with Upgrade, generates it
@@ -75,7 +76,7 @@ func TestImportUpgrade(t *testing.T) {
 			for _, env := range []string{"staging", "prod"} {
 				// The upgraded values (except the losses) keep their value.
 				merged := out.Values.Merged(env)
-				full := gen.Coalesce(res.Original["common"], res.Original[env])
+				full := values.Apply(res.Original["common"], res.Original[env])
 				var walk func(path []string, v any)
 				walk = func(path []string, v any) {
 					if m, ok := v.(map[string]any); ok && len(m) > 0 {
@@ -93,7 +94,7 @@ func TestImportUpgrade(t *testing.T) {
 							return
 						}
 					}
-					if have, ok := get(merged, path...); !ok || showJSON(have) != showJSON(v) {
+					if have, ok := values.Get(merged, path...); !ok || showJSON(have) != showJSON(v) {
 						t.Errorf("%s: %s: generated %s, was %s", env, strings.Join(path, "."), showJSON(have), showJSON(v))
 					}
 				}

@@ -12,7 +12,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
-	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // upstreamErrors validates merged values (daskhub layout) against the
@@ -54,7 +54,7 @@ func upstreamErrors(t *testing.T, merged map[string]any) []error {
 		if enabled, ok := user["enabled"].(bool); ok && !enabled {
 			continue
 		}
-		vals := gen.Coalesce(plain(defaults).(map[string]any), user)
+		vals := values.Apply(values.Plain(defaults).(map[string]any), user)
 		js, err := json.Marshal(vals)
 		if err != nil {
 			t.Fatal(err)

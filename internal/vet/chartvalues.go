@@ -15,6 +15,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // chartValues: the values of every hub-env (as render layers them, with
@@ -139,29 +140,14 @@ func checkValues(out *gen.Output, ch *chart.Chart) (problems []*valueProblem, no
 // typed fields make can be changed).
 func valueElems(h *hub.Hub, env string, path []string) []string {
 	for n := len(path); n > 0; n-- {
-		if has(h.Environments[env].Values, path[:n]) {
+		if _, ok := values.Get(h.Environments[env].Values, path[:n]...); ok {
 			return append([]string{"environments", env, "values"}, path...)
 		}
-		if has(h.Values, path[:n]) {
+		if _, ok := values.Get(h.Values, path[:n]...); ok {
 			return append([]string{"values"}, path...)
 		}
 	}
 	return append([]string{"values"}, path...)
-}
-
-// has reports whether the path is set in values (to null too).
-func has(values map[string]any, path []string) bool {
-	var v any = values
-	for _, k := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return false
-		}
-		if v, ok = m[k]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // hubList names hubs: "alpha are", "alpha, bravo and charlie are", or the

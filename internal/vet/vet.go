@@ -25,6 +25,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/machines"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Result is a vet run: the findings and what gen produced on the way.
@@ -105,7 +106,7 @@ func (c *checker) workerImage(out *gen.Output) {
 		if nb != want {
 			c.add(c.at("worker-image", h, rawPath(h, env, "jupyterhub", "singleuser", "image"), "%s: notebook image is %s, not the hub's image %s", env, nb, want))
 		}
-		extraEnv, _ := lookup(v, "jupyterhub", "singleuser", "extraEnv").(map[string]any)
+		extraEnv, _ := values.Lookup(v, "jupyterhub", "singleuser", "extraEnv").(map[string]any)
 		switch h.Dask.Backend {
 		case hub.BackendGateway:
 			if w := imageAt(v, "dask-gateway", "gateway", "backend", "image"); w != nb {
@@ -127,38 +128,27 @@ func (c *checker) workerImage(out *gen.Output) {
 // rawPath is the path of a raw value in the env's or the hub's values when
 // one is set there, else of the hub's image.
 func rawPath(h *hub.Hub, env string, keys ...string) []string {
-	if lookup(h.Environments[env].Values, keys...) != nil {
+	if values.Lookup(h.Environments[env].Values, keys...) != nil {
 		return append([]string{"environments", env, "values"}, keys...)
 	}
-	if lookup(h.Values, keys...) != nil {
+	if values.Lookup(h.Values, keys...) != nil {
 		return append([]string{"values"}, keys...)
 	}
 	for i := len(keys) - 1; i > 0; i-- {
-		if lookup(h.Environments[env].Values, keys[:i]...) != nil {
+		if values.Lookup(h.Environments[env].Values, keys[:i]...) != nil {
 			return append([]string{"environments", env, "values"}, keys[:i]...)
 		}
-		if lookup(h.Values, keys[:i]...) != nil {
+		if values.Lookup(h.Values, keys[:i]...) != nil {
 			return append([]string{"values"}, keys[:i]...)
 		}
 	}
 	return []string{"image"}
 }
 
-func lookup(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 // imageAt is the reference the charts make of an image: name:tag (a digest
 // is written as name "repo@sha256" and tag "<hex>").
 func imageAt(v map[string]any, keys ...string) string {
-	m, _ := lookup(v, keys...).(map[string]any)
+	m, _ := values.Lookup(v, keys...).(map[string]any)
 	return fmt.Sprintf("%v:%v", m["name"], m["tag"])
 }
 
