@@ -49,11 +49,28 @@ func federation(t testing.TB) *load.Federation {
 	return fed
 }
 
-// umbrella writes the test umbrella chart and returns its folder.
+// umbrella writes the test umbrella chart with the stand-ins and returns
+// its folder.
 func umbrella(t testing.TB, f *load.Federation) string {
 	t.Helper()
+	return umbrellaOf(t, f, deploytest.StandIns)
+}
+
+// upstreamUmbrella writes the test umbrella chart with the real charts of
+// ../shared/upstream/charts (skipping the test without them, failing it
+// under CI=true) and returns its folder.
+func upstreamUmbrella(t testing.TB, f *load.Federation) string {
+	t.Helper()
+	for _, name := range []string{deploytest.JupyterHub, deploytest.DaskGateway} {
+		shareddata.Path(t, deploytest.UpstreamDir(name))
+	}
+	return umbrellaOf(t, f, deploytest.Upstream)
+}
+
+func umbrellaOf(t testing.TB, f *load.Federation, c deploytest.Charts) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "chart")
-	if err := deploytest.WriteUmbrella(dir, f.Root); err != nil {
+	if err := c.WriteUmbrella(dir, f.Root); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -200,26 +217,14 @@ func TestRenderChartSources(t *testing.T) {
 	}
 }
 
-// TestRenderUpstreamSchemas renders every hub-env with the stand-ins'
-// defaults and schemas replaced by the real charts' values.yaml and
-// values.schema.json (from ../shared/upstream, beside the repository): the
-// layered values, placeholder secrets included, are what the real charts
-// accept.
-func TestRenderUpstreamSchemas(t *testing.T) {
+// TestRenderUpstream renders every hub-env with the test umbrella built
+// from the real jupyterhub and dask-gateway charts (../shared/upstream/
+// charts, beside the repository): the layered values, placeholder secrets
+// included, are what the real charts' templates and values.schema.json
+// files accept.
+func TestRenderUpstream(t *testing.T) {
 	f := federation(t)
-	upstream := shareddata.Path(t, "upstream")
-	chart := umbrella(t, f)
-	for _, name := range []string{deploytest.JupyterHub, deploytest.DaskGateway} {
-		for _, file := range []string{"values.yaml", "values.schema.json"} {
-			data, err := os.ReadFile(filepath.Join(upstream, name, file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(chart, "charts", name, file), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	chart := upstreamUmbrella(t, f)
 	for _, h := range f.Hubs {
 		for _, env := range hub.EnvNames {
 			if _, err := Render(context.Background(), request(t, f, chart, h.Name, env)); err != nil {
