@@ -3,8 +3,6 @@ package deploy
 import (
 	"bytes"
 	"context"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,6 +22,8 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/pin"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 var (
@@ -306,9 +306,7 @@ func TestSelect(t *testing.T) {
 // (charlie: alpha's kustomize patches name objects this chart lacks.)
 func TestRenderPinRegistryDown(t *testing.T) {
 	f := federation(t)
-	srv := httptest.NewServer(nil)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	srv.Close()
+	host := testserver.ClosedHost()
 	chart := filepath.Join(t.TempDir(), "tool")
 	for p, data := range map[string]string{
 		"Chart.yaml": "apiVersion: v2\nname: tool\nversion: 0.1.0\n",

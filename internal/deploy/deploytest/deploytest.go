@@ -21,7 +21,6 @@ import (
 	"compress/gzip"
 	"embed"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -92,41 +91,12 @@ func files(name string) (map[string][]byte, error) {
 	if _, ok := versions[name]; !ok {
 		return nil, fmt.Errorf("deploytest: no stand-in chart %q", name)
 	}
-	root := path.Join("testdata/charts", name)
-	out := map[string][]byte{}
-	err := fs.WalkDir(fixtures, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fixtures.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out[strings.TrimPrefix(p, root+"/")] = b
-		return nil
-	})
-	return out, err
+	return chartstest.ReadChart(fixtures, path.Join("testdata/charts", name))
 }
 
 // dirFiles are the files of a chart folder by slash path.
 func dirFiles(dir string) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	return out, err
+	return chartstest.ReadChart(os.DirFS(dir), ".")
 }
 
 func writeFiles(dst string, files map[string][]byte) error {
