@@ -2,24 +2,16 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"log"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	reg "github.com/pangeo-data/pangeo-gen/internal/registry"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 // existsRoot writes a repository whose hub one is built and pushed to
@@ -76,43 +68,16 @@ hubs: NAME: {
 `)
 }
 
-func pushRandom(t *testing.T, ref string) {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := name.ParseReference(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(r, img, remote.WithAuth(authn.Anonymous)); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestImageExistsExitCodes: 0 present, 1 absent, 2 cannot tell.
 func TestImageExistsExitCodes(t *testing.T) {
 	saved := existsOptions
 	existsOptions = reg.Options{Keychain: authn.NewMultiKeychain(), RetryDelays: []time.Duration{time.Millisecond, time.Millisecond}}
 	t.Cleanup(func() { existsOptions = saved })
 
-	var deny atomic.Bool
-	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if deny.Load() {
-			w.Header().Set("WWW-Authenticate", `Basic realm="test"`)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	reg := testserver.NewRegistry(t)
+	host := reg.Host
 	root := existsRoot(t, host)
-	down := httptest.NewServer(http.NotFoundHandler())
-	down.Close()
-	downRoot := existsRoot(t, strings.TrimPrefix(down.URL, "http://"))
+	downRoot := existsRoot(t, testserver.ClosedHost())
 
 	run := func(root string, args ...string) (int, string, string) {
 		var stdout, stderr bytes.Buffer
@@ -135,10 +100,10 @@ func TestImageExistsExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{name: "built absent", root: root, args: []string{"one"}, code: 1, stderr: "image " + oneRef + " is not in its registry"},
-		{name: "built present", before: func() { pushRandom(t, oneRef) }, root: root, args: []string{"one"}, code: 0, stdout: oneRef + "\n"},
+		{name: "built present", before: func() { reg.PushRandom(t, strings.TrimPrefix(oneRef, host+"/")) }, root: root, args: []string{"one"}, code: 0, stdout: oneRef + "\n"},
 		{name: "prebuilt absent", root: root, args: []string{"two"}, code: 1, stderr: "not in its registry"},
-		{name: "prebuilt present", before: func() { pushRandom(t, host+"/pangeo/notebook:1.0") }, root: root, args: []string{"two"}, code: 0, stdout: host + "/pangeo/notebook:1.0\n"},
-		{name: "unauthorized", before: func() { deny.Store(true) }, root: root, args: []string{"two"}, code: 2, stderr: "refused access"},
+		{name: "prebuilt present", before: func() { reg.PushRandom(t, "pangeo/notebook:1.0") }, root: root, args: []string{"two"}, code: 0, stdout: host + "/pangeo/notebook:1.0\n"},
+		{name: "unauthorized", before: func() { reg.Deny(testserver.Unauthorized) }, root: root, args: []string{"two"}, code: 2, stderr: "refused access"},
 		{name: "registry down", root: downRoot, args: []string{"one"}, code: 2, stderr: "unreachable or failing"},
 		{name: "unknown hub", root: root, args: []string{"nosuchhub"}, code: 2, stderr: `no hub named "nosuchhub"`},
 		{name: "no hub", root: root, args: nil, code: 2, stderr: "accepts 1 arg(s)"},

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -21,6 +22,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/yaml"
 
+	"github.com/pangeo-data/pangeo-gen/internal/hubdiff"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
@@ -28,8 +30,14 @@ import (
 )
 
 // UpdateGoldenEnv rewrites the golden files of testdata/script when set:
-// PANGEO_GEN_UPDATE_GOLDEN=1 go test ./cmd/pangeo-gen
+// PANGEO_GEN_UPDATE_GOLDEN=1 go test ./cmd/pangeo-gen. Set to "diff"
+// (UpdateGoldenDiff), it also logs, as each script ends, the unified diff
+// of every golden file it rewrites (go test -v shows it).
 const UpdateGoldenEnv = "PANGEO_GEN_UPDATE_GOLDEN"
+
+// UpdateGoldenDiff is the value of UpdateGoldenEnv that shows the diff of
+// each rewritten golden.
+const UpdateGoldenDiff = "diff"
 
 // TerminalEnv, set in a script, makes pangeo-gen take its stderr for a
 // terminal (testscript's is a file), so that scripts see the progress
@@ -58,25 +66,38 @@ func repoRoot(t testing.TB) string {
 
 // TestScripts runs testdata/script/*.txtar. Each script starts in a $WORK
 // holding the repository's cue.mod/ and schema/; `federation` adds the
-// repository's hubs/. For render: `testchart DIR` writes the test umbrella
-// chart (the repository's deployments/chart with stand-ins of jupyterhub
-// and dask-gateway bundled), `testvendor DIR` a vendored folder of the
-// stand-ins, `chartserver` serves them from a chart repository and an OCI
-// registry, `imageregistry` starts an image registry, and `subst` expands
-// the environment variables they set in files. For secrets: `usesops` puts
+// repository's hubs/, `committed PATH...` copies the repository's own
+// files and folders (its committed deployments/ tree) under
+// $WORK/committed, for cmpdir. For render: `testchart DIR` writes the test
+// umbrella chart (the repository's deployments/chart with the real
+// jupyterhub and dask-gateway charts of ../shared/upstream/charts bundled;
+// scripts using it start with `[!upstream] skip`), `testvendor DIR` a
+// vendored folder of the real charts, `standinchart DIR` the umbrella with
+// stand-ins of the two charts (releasetest), for scripts about pangeo-gen's
+// own handling rather than the charts' output, `chartserver` serves the
+// stand-ins from a chart repository and an OCI registry, `imageregistry`
+// starts an image registry, and `subst` expands the environment variables
+// they set in files. `cmpdiff GOT BASE DIFF` checks GOT as BASE changed by
+// the unified diff DIFF (one full golden per hub, the other environment as
+// a diff). For secrets: `usesops` puts
 // sops (the tools module's tool dependency) on PATH, under the condition [sops]
 // (see toolCondition), and `agekey ID RCPT` makes an age key pair. `lock`
 // holds the tree lock as a writing gen would (`! lock` releases it).
 func TestScripts(t *testing.T) {
 	root := repoRoot(t)
+	dir := filepath.Join(root, "testdata", "script")
+	update := os.Getenv(UpdateGoldenEnv)
 	testscript.Run(t, testscript.Params{
-		Dir:           filepath.Join(root, "testdata", "script"),
-		UpdateScripts: os.Getenv(UpdateGoldenEnv) != "",
+		Dir:           dir,
+		UpdateScripts: update != "",
 		Setup: func(env *testscript.Env) error {
 			for _, dir := range []string{"cue.mod", "schema"} {
 				if err := copyDir(filepath.Join(root, dir), filepath.Join(env.WorkDir, dir)); err != nil {
 					return err
 				}
+			}
+			if update == UpdateGoldenDiff {
+				return logGoldenDiffs(env, dir)
 			}
 			return nil
 		},
@@ -89,18 +110,30 @@ func TestScripts(t *testing.T) {
 			"mode":       checkMode,
 			"cmpdir":     cmpDir,
 			"yamlget":    yamlGet,
+			"committed": func(ts *testscript.TestScript, neg bool, args []string) {
+				committed(root, ts, neg, args)
+			},
+			"cmpdiff": func(ts *testscript.TestScript, neg bool, args []string) {
+				cmpDiff(dir, update != "", ts, neg, args)
+			},
 			"testchart": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 {
 					ts.Fatalf("usage: testchart DIR")
 				}
-				ts.Check(releasetest.WriteUmbrella(ts.MkAbs(args[0]), root))
+				ts.Check(releasetest.Upstream.WriteUmbrella(ts.MkAbs(args[0]), root))
+			},
+			"standinchart": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: standinchart DIR")
+				}
+				ts.Check(releasetest.StandIns.WriteUmbrella(ts.MkAbs(args[0]), root))
 			},
 			"testvendor": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 && len(args) != 3 {
 					ts.Fatalf("usage: testvendor DIR [JUPYTERHUB_REPO DASK_GATEWAY_REPO]")
 				}
 				args = append(args, "", "")
-				ts.Check(releasetest.WriteVendor(ts.MkAbs(args[0]), args[1], args[2]))
+				ts.Check(releasetest.Upstream.WriteVendor(ts.MkAbs(args[0]), args[1], args[2]))
 			},
 			"chartserver": func(ts *testscript.TestScript, neg bool, args []string) {
 				chartServer(t, root, ts, neg, args)
@@ -228,7 +261,8 @@ func checkMode(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmpDir compares two folder trees: the same files at the same paths, with
-// the same bytes and permission bits. cmpdir DIR1 DIR2.
+// the same bytes and permission bits (the unified diff of each file that
+// differs, its mode as its first line, is logged). cmpdir DIR1 DIR2.
 func cmpDir(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: cmpdir DIR1 DIR2")
@@ -263,6 +297,7 @@ func cmpDir(ts *testscript.TestScript, neg bool, args []string) {
 			diffs = append(diffs, fmt.Sprintf("%s only in %s", p, args[0]))
 		case da != db:
 			diffs = append(diffs, fmt.Sprintf("%s differs (mode or bytes)", p))
+			ts.Logf("%s", hubdiff.Text(path.Join(args[0], p), path.Join(args[1], p), da, db))
 		}
 	}
 	for p := range b {
@@ -313,6 +348,8 @@ func yamlGet(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintln(ts.Stdout(), strings.Join(out, ":"))
 }
 
+// copyDir copies the folder (or file) src to dst, each file with its
+// permission bits.
 func copyDir(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -323,11 +360,21 @@ func copyDir(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(target, 0o755)
 		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(target, data, 0o644)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, fi.Mode().Perm()); err != nil {
+			return err
+		}
+		return os.Chmod(target, fi.Mode().Perm()) // whatever the umask
 	})
 }
 

@@ -2,27 +2,19 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
-	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
-// scriptTB lets chartstest, which takes a testing.TB, run inside a
+// scriptTB lets testserver, which takes a testing.TB, run inside a
 // testscript command: failures fail the script, clean-ups run when the
 // script ends, temporary folders are made under the script's $WORK.
 type scriptTB struct {
@@ -70,8 +62,8 @@ func chartServer(t *testing.T, root string, ts *testscript.TestScript, neg bool,
 	other, err := releasetest.PackageDir(dir, "pangeo-daskhub", gen.UmbrellaVersion)
 	ts.Check(err)
 	pkgs = append(pkgs, other)
-	repo := chartstest.NewRepo(tb, pkgs...)
-	oci := chartstest.NewOCI(tb, pkgs...)
+	repo := testserver.NewChartRepo(tb, pkgs...)
+	oci := testserver.NewChartRegistry(tb, pkgs...)
 	ts.Setenv("CHARTS_URL", repo.URL)
 	ts.Setenv("CHARTS_OCI", oci.Repository)
 }
@@ -83,17 +75,12 @@ func imageRegistry(t *testing.T, ts *testscript.TestScript, neg bool, args []str
 	if neg {
 		ts.Fatalf("unsupported: ! imageregistry")
 	}
-	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
-	ts.Defer(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
+	tb := scriptTB{t, ts}
+	reg := testserver.NewRegistry(tb)
 	for _, a := range args {
-		img, err := random.Image(512, 1)
-		ts.Check(err)
-		ref, err := name.ParseReference(host + "/" + a)
-		ts.Check(err)
-		ts.Check(remote.Write(ref, img, remote.WithAuth(authn.Anonymous)))
+		reg.PushRandom(tb, a)
 	}
-	ts.Setenv("REGISTRY", host)
+	ts.Setenv("REGISTRY", reg.Host)
 }
 
 // subst replaces $VAR and ${VAR} in files by the script's environment

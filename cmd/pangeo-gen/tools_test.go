@@ -7,6 +7,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/tooltest"
 )
 
@@ -29,6 +30,19 @@ func toolCondition(cond string) (bool, error) {
 			return false, fmt.Errorf("CI=true: a script may not skip for it: %s", shareddata.Message(p))
 		}
 		return ok, nil
+	case "upstream":
+		// The real jupyterhub and dask-gateway charts of
+		// ../shared/upstream/charts (testchart, testvendor).
+		for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
+			p, ok := shareddata.Locate(releasetest.UpstreamDir(name))
+			if !ok && tooltest.CI() {
+				return false, fmt.Errorf("CI=true: a script may not skip for it: %s", shareddata.Message(p))
+			}
+			if !ok {
+				return false, nil
+			}
+		}
+		return true, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 // fast are the retry delays of the tests.
@@ -177,7 +178,7 @@ func TestChartRefs(t *testing.T) {
 func TestGetHTTP(t *testing.T) {
 	pkgs := chartstest.Subcharts(t)
 	jh := pkgs[0]
-	repo := chartstest.NewRepo(t, pkgs...)
+	repo := testserver.NewChartRepo(t, pkgs...)
 	c := newCache(t)
 	ref := charts.Ref{Name: jh.Name, Version: jh.Version, Repository: repo.URL}
 
@@ -223,7 +224,7 @@ func TestGetHTTP(t *testing.T) {
 
 func TestGetHTTPAbsoluteURL(t *testing.T) {
 	pkgs := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, pkgs...)
+	repo := testserver.NewChartRepo(t, pkgs...)
 	repo.AbsoluteURLs(true)
 	_, digest, err := newCache(t).Get(ctx(t), charts.Ref{Name: "dask-gateway", Version: "2026.3.0", Repository: repo.URL + "/"})
 	if err != nil || digest != pkgs[1].Digest {
@@ -239,8 +240,8 @@ func TestGetErrors(t *testing.T) {
 	badIndex := dg
 	badIndex.Version, badIndex.Data = "2026.9.0", variant(t, chartstest.Build(t, "dask-gateway", "2026.9.0", "")).Data
 	other := "sha256:" + strings.Repeat("0", 64)
-	repo := chartstest.NewRepo(t, jh, dg, lying, badIndex)
-	stopped := chartstest.NewRepo(t)
+	repo := testserver.NewChartRepo(t, jh, dg, lying, badIndex)
+	stopped := testserver.NewChartRepo(t)
 	stopped.Close()
 
 	tests := []struct {
@@ -313,7 +314,7 @@ func TestGetErrors(t *testing.T) {
 
 func TestGetCorrupted(t *testing.T) {
 	pkgs := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, pkgs...)
+	repo := testserver.NewChartRepo(t, pkgs...)
 	ref := charts.Ref{Name: "jupyterhub", Version: "4.4.0", Repository: repo.URL}
 	tests := []struct {
 		name    string
@@ -344,7 +345,7 @@ func TestGetCorrupted(t *testing.T) {
 func TestGetPinChanged(t *testing.T) {
 	jh := chartstest.Build(t, "jupyterhub", "", "")
 	re := variant(t, jh)
-	repo := chartstest.NewRepo(t, jh)
+	repo := testserver.NewChartRepo(t, jh)
 	ref := charts.Ref{Name: "jupyterhub", Version: "4.4.0", Repository: repo.URL}
 	c := newCache(t)
 	path, _, err := c.Get(ctx(t), ref)
@@ -395,7 +396,7 @@ func TestRetry(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repo := chartstest.NewRepo(t, pkgs...)
+			repo := testserver.NewChartRepo(t, pkgs...)
 			repo.Fail(tt.fail...)
 			_, digest, err := newCache(t).Get(ctx(t), charts.Ref{Name: "jupyterhub", Version: "4.4.0", Repository: repo.URL})
 			if tt.ok != (err == nil) {
@@ -418,7 +419,7 @@ func TestRetry(t *testing.T) {
 }
 
 func TestRetryCancelled(t *testing.T) {
-	repo := chartstest.NewRepo(t)
+	repo := testserver.NewChartRepo(t)
 	repo.Fail(503, 503, 503)
 	c := &charts.Cache{Dir: t.TempDir(), RetryDelays: []time.Duration{time.Hour}}
 	cx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -453,7 +454,7 @@ func untar(t *testing.T, data []byte) []string {
 
 func TestGetConcurrent(t *testing.T) {
 	pkgs := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, pkgs...)
+	repo := testserver.NewChartRepo(t, pkgs...)
 	c := newCache(t)
 	ref := charts.Ref{Name: "dask-gateway", Version: "2026.3.0", Repository: repo.URL, Digest: pkgs[1].Digest}
 	errs := make(chan error, 8)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 // Has tells, without reading a package, whether an offline Get can serve a
@@ -13,7 +14,7 @@ import (
 func TestHas(t *testing.T) {
 	pkgs := chartstest.Subcharts(t)
 	jh, dg := pkgs[0], pkgs[1]
-	repo := chartstest.NewRepo(t, pkgs...)
+	repo := testserver.NewChartRepo(t, pkgs...)
 	c := newCache(t)
 	jhRef := charts.Ref{Name: jh.Name, Version: jh.Version, Repository: repo.URL}
 	dgRef := charts.Ref{Name: dg.Name, Version: dg.Version, Repository: repo.URL + "/"}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 // deps lists a chart's attached dependencies as name@version, sorted.
@@ -66,7 +67,7 @@ func checkUmbrella(t *testing.T, ch *chart.Chart, want ...string) {
 
 func TestLoadUmbrellaHTTP(t *testing.T) {
 	sub := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, sub...)
+	repo := testserver.NewChartRepo(t, sub...)
 	repo.Add(
 		chartstest.Build(t, "dask-gateway", "2026.3.1", ""), // the highest of ~2026.3.0
 		chartstest.Build(t, "dask-gateway", "2026.4.0", ""), // outside ~2026.3.0
@@ -126,7 +127,7 @@ func editChart(t *testing.T, dir string, edit func(string) string) {
 
 func TestLoadDependencies(t *testing.T) {
 	sub := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, sub...)
+	repo := testserver.NewChartRepo(t, sub...)
 	repo.Add(chartstest.Build(t, "jupyterhub", "4.3.0", ""), chartstest.Build(t, "jupyterhub", "4.5.0", ""))
 	tests := []struct {
 		name  string
@@ -215,7 +216,7 @@ func TestLoadDependencies(t *testing.T) {
 
 func TestLoadSources(t *testing.T) {
 	sub := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, sub...)
+	repo := testserver.NewChartRepo(t, sub...)
 	c := newCache(t)
 	tgz := filepath.Join(t.TempDir(), "jupyterhub-4.4.0.tgz")
 	if err := os.WriteFile(tgz, sub[0].Data, 0o644); err != nil {

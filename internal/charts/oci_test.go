@@ -12,11 +12,12 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 func TestOCI(t *testing.T) {
 	sub := chartstest.Subcharts(t)
-	reg := chartstest.NewOCI(t, sub...)
+	reg := testserver.NewChartRegistry(t, sub...)
 	umbrella := chartstest.Build(t, chartstest.Umbrella, "", reg.Repository)
 	reg.Push(t,
 		umbrella,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 // listDir lists a folder's files with their modification times.
@@ -54,10 +55,10 @@ func age(t *testing.T, dir string) {
 
 func TestVendor(t *testing.T) {
 	sub := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, sub...)
+	repo := testserver.NewChartRepo(t, sub...)
 	umbrella := chartstest.Build(t, chartstest.Umbrella, "", repo.URL)
 	repo.Add(umbrella)
-	reg := chartstest.NewOCI(t, sub[0])
+	reg := testserver.NewChartRegistry(t, sub[0])
 	refs := []charts.Ref{
 		{Name: umbrella.Name, Version: umbrella.Version, Repository: repo.URL + "/", Digest: umbrella.Digest},
 		{Name: "jupyterhub", Version: "4.4.0", Repository: reg.Repository},
@@ -177,7 +178,7 @@ func TestVendor(t *testing.T) {
 	t.Run("republished", func(t *testing.T) {
 		// The repository now serves another jupyterhub 4.4.0.
 		re := variant(t, sub[0])
-		repo2 := chartstest.NewRepo(t, re, sub[1])
+		repo2 := testserver.NewChartRepo(t, re, sub[1])
 		umbrella2 := chartstest.Build(t, chartstest.Umbrella, "", repo2.URL)
 		repo2.Add(umbrella2)
 		dir2 := t.TempDir()
@@ -222,7 +223,7 @@ func TestVendor(t *testing.T) {
 
 func TestVendorKeepsLockedVersions(t *testing.T) {
 	sub := chartstest.Subcharts(t)
-	repo := chartstest.NewRepo(t, sub...)
+	repo := testserver.NewChartRepo(t, sub...)
 	umbrella := chartstest.Build(t, chartstest.Umbrella, "", repo.URL)
 	repo.Add(umbrella)
 	refs := []charts.Ref{{Name: umbrella.Name, Version: umbrella.Version, Repository: repo.URL}}

@@ -3,76 +3,17 @@ package pin
 import (
 	"context"
 	"errors"
-	"io"
-	"log"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"sigs.k8s.io/yaml"
+
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
-
-// testRegistry is an in-process registry on loopback. fail, when set,
-// answers instead of the registry.
-type testRegistry struct {
-	host     string
-	srv      *httptest.Server
-	requests atomic.Int32
-	mu       sync.Mutex
-	fail     []int // statuses of the next requests
-}
-
-func newRegistry(t *testing.T) *testRegistry {
-	t.Helper()
-	r := &testRegistry{}
-	h := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.requests.Add(1)
-		r.mu.Lock()
-		if len(r.fail) > 0 {
-			code := r.fail[0]
-			r.fail = r.fail[1:]
-			r.mu.Unlock()
-			http.Error(w, http.StatusText(code), code)
-			return
-		}
-		r.mu.Unlock()
-		h.ServeHTTP(w, req)
-	}))
-	t.Cleanup(r.srv.Close)
-	r.host = strings.TrimPrefix(r.srv.URL, "http://")
-	return r
-}
-
-// push pushes a random image as host/repoTag and returns its digest.
-func (r *testRegistry) push(t *testing.T, repoTag string) string {
-	t.Helper()
-	img, err := random.Image(256, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := name.ParseReference(r.host + "/" + repoTag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := remote.Write(ref, img, remote.WithAuth(authn.Anonymous)); err != nil {
-		t.Fatal(err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d.String()
-}
 
 func resolver() *Resolver {
 	return &Resolver{Keychain: authn.NewMultiKeychain(), RetryDelays: []time.Duration{time.Millisecond, time.Millisecond}}
@@ -136,30 +77,30 @@ spec:
 }
 
 func TestPin(t *testing.T) {
-	reg := newRegistry(t)
-	hubDigest := reg.push(t, "jupyterhub/k8s-hub:4.4.0")
-	boxDigest := reg.push(t, "library/busybox:1.37.0")
-	in := stream(reg.host)
+	reg := testserver.NewRegistry(t)
+	hubDigest := reg.PushRandom(t, "jupyterhub/k8s-hub:4.4.0")
+	boxDigest := reg.PushRandom(t, "library/busybox:1.37.0")
+	in := stream(reg.Host)
 
 	images, err := Images([]byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		reg.host + "/jupyterhub/k8s-hub:4.4.0",
-		reg.host + "/library/busybox:1.37.0",
-		reg.host + "/library/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+		reg.Host + "/jupyterhub/k8s-hub:4.4.0",
+		reg.Host + "/library/busybox:1.37.0",
+		reg.Host + "/library/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000",
 	}
 	if strings.Join(images, " ") != strings.Join(want, " ") {
 		t.Errorf("images %v, want %v", images, want)
 	}
 
-	before := reg.requests.Load()
+	before := reg.Requests()
 	out, err := resolver().Pin(context.Background(), []byte(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := reg.requests.Load() - before; n > 4 {
+	if n := reg.Requests() - before; n > 4 {
 		t.Errorf("%d requests for 2 images: each image once (and a ping)", n)
 	}
 	docs := strings.Split(string(out), "---\n")
@@ -173,8 +114,8 @@ func TestPin(t *testing.T) {
 			t.Errorf("document %d changed:\n%s", i, docs[i])
 		}
 	}
-	hub := reg.host + "/jupyterhub/k8s-hub@" + hubDigest
-	box := reg.host + "/library/busybox@" + boxDigest
+	hub := reg.Host + "/jupyterhub/k8s-hub@" + hubDigest
+	box := reg.Host + "/library/busybox@" + boxDigest
 	wantDocs := map[int]string{
 		2: `apiVersion: apps/v1
 kind: Deployment
@@ -187,14 +128,14 @@ spec:
       containers:
       - image: ` + hub + `
         name: hub
-      - image: ` + reg.host + `/library/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000
+      - image: ` + reg.Host + `/library/busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000
         name: pinned
       initContainers:
       - image: ` + box + `
         name: init
 `,
-		3: strings.ReplaceAll(inDocs[3], reg.host+"/library/busybox:1.37.0", box),
-		4: strings.ReplaceAll(inDocs[4], reg.host+"/jupyterhub/k8s-hub:4.4.0", hub),
+		3: strings.ReplaceAll(inDocs[3], reg.Host+"/library/busybox:1.37.0", box),
+		4: strings.ReplaceAll(inDocs[4], reg.Host+"/jupyterhub/k8s-hub:4.4.0", hub),
 	}
 	for i, w := range wantDocs {
 		if docs[i] != w {
@@ -211,21 +152,21 @@ spec:
 }
 
 func TestPinAbsentImage(t *testing.T) {
-	reg := newRegistry(t)
-	reg.push(t, "jupyterhub/k8s-hub:4.4.0")
-	_, err := resolver().Pin(context.Background(), []byte(stream(reg.host)))
+	reg := testserver.NewRegistry(t)
+	reg.PushRandom(t, "jupyterhub/k8s-hub:4.4.0")
+	_, err := resolver().Pin(context.Background(), []byte(stream(reg.Host)))
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("error %v, want not found", err)
 	}
-	want := "image " + reg.host + "/library/busybox:1.37.0: not found in registry " + reg.host
+	want := "image " + reg.Host + "/library/busybox:1.37.0: not found in registry " + reg.Host
 	if !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %q, want it to start %q", err, want)
 	}
 }
 
 func TestPinRegistryDown(t *testing.T) {
-	reg := newRegistry(t)
-	reg.srv.Close()
+	reg := testserver.NewRegistry(t)
+	reg.Close()
 	r := resolver()
 	var tries atomic.Int32
 	r.Transport = roundTripper(func(req *http.Request) (*http.Response, error) {
@@ -233,14 +174,14 @@ func TestPinRegistryDown(t *testing.T) {
 		return http.DefaultTransport.RoundTrip(req)
 	})
 	start := time.Now()
-	_, err := r.Digest(context.Background(), reg.host+"/jupyterhub/k8s-hub:4.4.0")
+	_, err := r.Digest(context.Background(), reg.Host+"/jupyterhub/k8s-hub:4.4.0")
 	if err == nil {
 		t.Fatal("no error")
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %v with 1 ms delays", time.Since(start))
 	}
-	for _, s := range []string{"image " + reg.host + "/jupyterhub/k8s-hub:4.4.0: registry " + reg.host + " is unreachable or failing", "connection refused", "(tried 3 times)"} {
+	for _, s := range []string{"image " + reg.Host + "/jupyterhub/k8s-hub:4.4.0: registry " + reg.Host + " is unreachable or failing", "connection refused", "(tried 3 times)"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q lacks %q", err, s)
 		}
@@ -253,12 +194,10 @@ func TestPinRegistryDown(t *testing.T) {
 }
 
 func TestPinRetriesServerErrors(t *testing.T) {
-	reg := newRegistry(t)
-	digest := reg.push(t, "jupyterhub/k8s-hub:4.4.0")
-	reg.mu.Lock()
-	reg.fail = []int{http.StatusServiceUnavailable, http.StatusBadGateway}
-	reg.mu.Unlock()
-	got, err := resolver().Digest(context.Background(), reg.host+"/jupyterhub/k8s-hub:4.4.0")
+	reg := testserver.NewRegistry(t)
+	digest := reg.PushRandom(t, "jupyterhub/k8s-hub:4.4.0")
+	reg.Fail(http.StatusServiceUnavailable, http.StatusBadGateway)
+	got, err := resolver().Digest(context.Background(), reg.Host+"/jupyterhub/k8s-hub:4.4.0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,10 +206,8 @@ func TestPinRetriesServerErrors(t *testing.T) {
 	}
 
 	// Still failing after the last try: an error saying so.
-	reg.mu.Lock()
-	reg.fail = []int{503, 503, 503, 503}
-	reg.mu.Unlock()
-	_, err = resolver().Digest(context.Background(), reg.host+"/jupyterhub/k8s-hub:4.4.0")
+	reg.Fail(503, 503, 503, 503)
+	_, err = resolver().Digest(context.Background(), reg.Host+"/jupyterhub/k8s-hub:4.4.0")
 	if err == nil || !strings.Contains(err.Error(), "is unreachable or failing") || !strings.Contains(err.Error(), "tried 3 times") {
 		t.Errorf("error %v", err)
 	}

@@ -3,8 +3,6 @@ package release
 import (
 	"bytes"
 	"context"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -24,6 +22,8 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -50,11 +50,28 @@ func federation(t testing.TB) *load.Federation {
 	return fed
 }
 
-// umbrella writes the test umbrella chart and returns its folder.
+// umbrella writes the test umbrella chart with the stand-ins and returns
+// its folder.
 func umbrella(t testing.TB, f *load.Federation) string {
 	t.Helper()
+	return umbrellaOf(t, f, releasetest.StandIns)
+}
+
+// upstreamUmbrella writes the test umbrella chart with the real charts of
+// ../shared/upstream/charts (skipping the test without them, failing it
+// under CI=true) and returns its folder.
+func upstreamUmbrella(t testing.TB, f *load.Federation) string {
+	t.Helper()
+	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
+		shareddata.Path(t, releasetest.UpstreamDir(name))
+	}
+	return umbrellaOf(t, f, releasetest.Upstream)
+}
+
+func umbrellaOf(t testing.TB, f *load.Federation, c releasetest.Charts) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "chart")
-	if err := releasetest.WriteUmbrella(dir, f.Root); err != nil {
+	if err := c.WriteUmbrella(dir, f.Root); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -201,26 +218,14 @@ func TestRenderChartSources(t *testing.T) {
 	}
 }
 
-// TestRenderUpstreamSchemas renders every hub-env with the stand-ins'
-// defaults and schemas replaced by the real charts' values.yaml and
-// values.schema.json (from ../shared/upstream, beside the repository): the
-// layered values, placeholder secrets included, are what the real charts
-// accept.
-func TestRenderUpstreamSchemas(t *testing.T) {
+// TestRenderUpstream renders every hub-env with the test umbrella built
+// from the real jupyterhub and dask-gateway charts (../shared/upstream/
+// charts, beside the repository): the layered values, placeholder secrets
+// included, are what the real charts' templates and values.schema.json
+// files accept.
+func TestRenderUpstream(t *testing.T) {
 	f := federation(t)
-	upstream := shareddata.Path(t, "upstream")
-	chart := umbrella(t, f)
-	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
-		for _, file := range []string{"values.yaml", "values.schema.json"} {
-			data, err := os.ReadFile(filepath.Join(upstream, name, file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(chart, "charts", name, file), data, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	chart := upstreamUmbrella(t, f)
 	for _, h := range f.Hubs {
 		for _, env := range hub.EnvNames {
 			if _, err := Render(context.Background(), request(t, f, chart, h.Name, env)); err != nil {
@@ -302,9 +307,7 @@ func TestHubEnv(t *testing.T) {
 // (charlie: alpha's kustomize patches name objects this chart lacks.)
 func TestRenderPinRegistryDown(t *testing.T) {
 	f := federation(t)
-	srv := httptest.NewServer(nil)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	srv.Close()
+	host := testserver.ClosedHost()
 	chart := filepath.Join(t.TempDir(), "tool")
 	for p, data := range map[string]string{
 		"Chart.yaml": "apiVersion: v2\nname: tool\nversion: 0.1.0\n",

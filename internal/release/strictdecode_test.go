@@ -93,14 +93,15 @@ func checkCustomResource(doc []byte, cv crdVersion) []string {
 	return errs
 }
 
-// TestRenderStrictDecode renders every hub-env of the federation and
+// TestRenderStrictDecode renders every hub-env of the federation with the
+// real jupyterhub and dask-gateway charts (../shared/upstream/charts) and
 // decodes every object strictly (unknown and duplicate fields fail) into
 // its k8s.io/api type; an object of a kind that a CRD of the same stream
 // defines is checked against that CRD's schema instead.
 func TestRenderStrictDecode(t *testing.T) {
 	dec := rendertest.StrictDecoder(t)
 	f := federation(t)
-	chart := umbrella(t, f)
+	chart := upstreamUmbrella(t, f)
 	nCR := 0
 	var crd *apiextensionsv1.CustomResourceDefinition
 	for _, h := range f.Hubs {
@@ -145,11 +146,11 @@ func TestRenderStrictDecode(t *testing.T) {
 			}
 		}
 	}
-	// The test charts render the DaskCluster CRD but no custom resource:
-	// the schema check above is only exercised by the checks below. Should
-	// a chart render one, it is checked above; update this count then.
-	if nCR != 0 {
-		t.Errorf("%d custom resources rendered, expected none", nCR)
+	// The real dask-gateway chart renders, for each gateway hub-env,
+	// traefik's IngressRoute and Middlewares, checked above against the
+	// traefik CRDs it ships: alpha and charlie, two envs each.
+	if nCR != 12 {
+		t.Errorf("%d custom resources rendered, want 12 (3 for each of the 4 gateway hub-envs)", nCR)
 	}
 	if crd == nil {
 		t.Fatal("no CRD rendered")

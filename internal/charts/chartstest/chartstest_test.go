@@ -14,6 +14,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 func TestBuild(t *testing.T) {
@@ -76,7 +77,7 @@ func TestServeUmbrella(t *testing.T) {
 
 func TestNewOCI(t *testing.T) {
 	p := chartstest.Build(t, chartstest.JupyterHub, "", "")
-	reg := chartstest.NewOCI(t, p)
+	reg := testserver.NewChartRegistry(t, p)
 	ref, err := name.ParseReference(strings.TrimPrefix(reg.Ref(p), "oci://"))
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestNewOCI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Config.MediaType != chartstest.HelmConfigMediaType || len(m.Layers) != 1 || m.Layers[0].MediaType != chartstest.HelmChartMediaType || m.Layers[0].Digest.String() != p.Digest {
+	if m.Config.MediaType != testserver.HelmConfigMediaType || len(m.Layers) != 1 || m.Layers[0].MediaType != testserver.HelmChartMediaType || m.Layers[0].Digest.String() != p.Digest {
 		t.Errorf("manifest %+v", m)
 	}
 }

@@ -1,10 +1,15 @@
-// Package releasetest holds stand-ins for the jupyterhub 4.4.0 and
-// dask-gateway 2026.3.0 charts, for the tests and benchmarks of render: the
-// real charts' top-level value keys (their values.schema.json files refuse
-// unknown ones, as the real ones do), images, CRD and the secrets the real
-// charts generate at random when the values lack them; not the real
-// templates. The stand-ins accept the values pangeo-gen generates for the
-// federation's hubs.
+// Package releasetest builds the test umbrella chart of render's tests: the
+// generated deployments/chart with jupyterhub 4.4.0 and dask-gateway
+// 2026.3.0 bundled, either the real charts (../shared/upstream/charts,
+// found through shareddata: the render goldens and vet's check of values
+// against the charts' schemas, where the real chart is what matters) or
+// stand-ins of them. The stand-ins have the real charts' top-level value
+// keys (their values.schema.json files refuse unknown ones, as the real
+// ones do), images, CRD and the secrets the real charts generate at random
+// when the values lack them, not the real templates; they stay for what
+// the real charts cannot give: a chart that refuses a badly formed secret
+// with a template error, and renders fast enough to benchmark and to run
+// in every error-path test without ../shared.
 //
 // Everything here returns errors rather than taking a testing.TB, so that
 // testscript commands can use it too.
@@ -16,7 +21,6 @@ import (
 	"compress/gzip"
 	"embed"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -26,6 +30,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/charts/chartstest"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 )
 
 //go:embed all:testdata/charts
@@ -48,46 +53,50 @@ const (
 // versions of the stand-ins by name.
 var versions = map[string]string{JupyterHub: JupyterHubVersion, DaskGateway: DaskGatewayVersion}
 
+// Charts says which jupyterhub and dask-gateway charts a test umbrella
+// bundles.
+type Charts int
+
+const (
+	// StandIns are the stand-in charts embedded in this package.
+	StandIns Charts = iota
+	// Upstream are the real charts of the shared data,
+	// upstream/charts/<name>-<version> (see shareddata).
+	Upstream
+)
+
+// UpstreamDir is the shared-data path of the real chart name
+// (JupyterHub or DaskGateway), for shareddata.Locate and shareddata.Path.
+func UpstreamDir(name string) string {
+	return "upstream/charts/" + name + "-" + versions[name]
+}
+
+// files are chart name's files by slash path within the chart.
+func (c Charts) files(name string) (map[string][]byte, error) {
+	if c == StandIns {
+		return files(name)
+	}
+	if _, ok := versions[name]; !ok {
+		return nil, fmt.Errorf("releasetest: no chart %q", name)
+	}
+	dir, ok := shareddata.Locate(UpstreamDir(name))
+	if !ok {
+		return nil, fmt.Errorf("releasetest: %s", shareddata.Message(dir))
+	}
+	return dirFiles(dir)
+}
+
 // files are a stand-in's files by slash path within the chart.
 func files(name string) (map[string][]byte, error) {
 	if _, ok := versions[name]; !ok {
 		return nil, fmt.Errorf("releasetest: no stand-in chart %q", name)
 	}
-	root := path.Join("testdata/charts", name)
-	out := map[string][]byte{}
-	err := fs.WalkDir(fixtures, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fixtures.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out[strings.TrimPrefix(p, root+"/")] = b
-		return nil
-	})
-	return out, err
+	return chartstest.ReadChart(fixtures, path.Join("testdata/charts", name))
 }
 
 // dirFiles are the files of a chart folder by slash path.
 func dirFiles(dir string) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = b
-		return nil
-	})
-	return out, err
+	return chartstest.ReadChart(os.DirFS(dir), ".")
 }
 
 func writeFiles(dst string, files map[string][]byte) error {
@@ -105,19 +114,26 @@ func writeFiles(dst string, files map[string][]byte) error {
 
 // WriteChart writes stand-in chart name (JupyterHub or DaskGateway) into
 // folder dst.
-func WriteChart(dst, name string) error {
-	fs, err := files(name)
+func WriteChart(dst, name string) error { return StandIns.WriteChart(dst, name) }
+
+// WriteChart writes chart name (JupyterHub or DaskGateway) into folder dst.
+func (c Charts) WriteChart(dst, name string) error {
+	fs, err := c.files(name)
 	if err != nil {
 		return err
 	}
 	return writeFiles(dst, fs)
 }
 
+// WriteUmbrella writes the test umbrella chart with the stand-ins bundled
+// into folder dst (StandIns.WriteUmbrella).
+func WriteUmbrella(dst, root string) error { return StandIns.WriteUmbrella(dst, root) }
+
 // WriteUmbrella writes the test umbrella chart into folder dst: the
 // generated umbrella chart of the repository at root
-// (deployments/chart: Chart.yaml, values.yaml, templates) with the
-// stand-ins bundled in its charts/ folder, so that it renders offline.
-func WriteUmbrella(dst, root string) error {
+// (deployments/chart: Chart.yaml, values.yaml, templates) with c's charts
+// bundled in its charts/ folder, so that it renders offline.
+func (c Charts) WriteUmbrella(dst, root string) error {
 	umbrella, err := dirFiles(filepath.Join(root, filepath.FromSlash(gen.GeneratedChartDir)))
 	if err != nil {
 		return fmt.Errorf("releasetest: umbrella: %w", err)
@@ -126,7 +142,7 @@ func WriteUmbrella(dst, root string) error {
 		return err
 	}
 	for _, name := range []string{JupyterHub, DaskGateway} {
-		if err := WriteChart(filepath.Join(dst, "charts", name), name); err != nil {
+		if err := c.WriteChart(filepath.Join(dst, "charts", name), name); err != nil {
 			return err
 		}
 	}
@@ -136,8 +152,12 @@ func WriteUmbrella(dst, root string) error {
 // Package packages stand-in chart name as `helm package` would, with every
 // file's time fixed (chartstest.Epoch), so that it always has the same
 // digest.
-func Package(name string) (chartstest.Package, error) {
-	fs, err := files(name)
+func Package(name string) (chartstest.Package, error) { return StandIns.Package(name) }
+
+// Package packages chart name as `helm package` would, with every file's
+// time fixed (chartstest.Epoch), so that it always has the same digest.
+func (c Charts) Package(name string) (chartstest.Package, error) {
+	fs, err := c.files(name)
 	if err != nil {
 		return chartstest.Package{}, err
 	}
@@ -186,10 +206,13 @@ func pack(name, version string, files map[string][]byte) (chartstest.Package, er
 }
 
 // Subcharts packages both stand-ins.
-func Subcharts() ([]chartstest.Package, error) {
+func Subcharts() ([]chartstest.Package, error) { return StandIns.Subcharts() }
+
+// Subcharts packages jupyterhub and dask-gateway.
+func (c Charts) Subcharts() ([]chartstest.Package, error) {
 	var out []chartstest.Package
 	for _, name := range []string{JupyterHub, DaskGateway} {
-		p, err := Package(name)
+		p, err := c.Package(name)
 		if err != nil {
 			return nil, err
 		}
@@ -198,19 +221,25 @@ func Subcharts() ([]chartstest.Package, error) {
 	return out, nil
 }
 
+// WriteVendor writes a vendored folder of the stand-ins
+// (StandIns.WriteVendor).
+func WriteVendor(dir, jupyterhubRepo, daskGatewayRepo string) error {
+	return StandIns.WriteVendor(dir, jupyterhubRepo, daskGatewayRepo)
+}
+
 // WriteVendor writes a vendored chart folder (as `pangeo-gen charts vendor`
-// does: packages and charts.lock) holding the stand-ins as jupyterhub from
+// does: packages and charts.lock) holding c's charts as jupyterhub from
 // jupyterhubRepo and dask-gateway from daskGatewayRepo (the default pins'
 // repositories when empty), so that render finds the generated umbrella's
 // dependencies offline.
-func WriteVendor(dir, jupyterhubRepo, daskGatewayRepo string) error {
+func (c Charts) WriteVendor(dir, jupyterhubRepo, daskGatewayRepo string) error {
 	if jupyterhubRepo == "" {
 		jupyterhubRepo = JupyterHubRepository
 	}
 	if daskGatewayRepo == "" {
 		daskGatewayRepo = DaskGatewayRepository
 	}
-	pkgs, err := Subcharts()
+	pkgs, err := c.Subcharts()
 	if err != nil {
 		return err
 	}
