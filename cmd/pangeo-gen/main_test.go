@@ -109,6 +109,7 @@ func TestScripts(t *testing.T) {
 			"writebytes": writeBytes,
 			"mode":       checkMode,
 			"cmpdir":     cmpDir,
+			"schemapos":  schemaPos,
 			"yamlget":    yamlGet,
 			"committed": func(ts *testscript.TestScript, neg bool, args []string) {
 				committed(root, ts, neg, args)
