@@ -47,7 +47,7 @@ func TestDecodeStrict(t *testing.T) {
 		msg        string
 	}{
 		{"known fields", `{"name":"one","cloud":{"provider":"gcp","project":"p","nodePools":{"core":{"min":1}}},"dask":{"backend":"gateway","worker":{"cores":{"min":1}}}}`, "", ""},
-		{"hub field", `{"name":"one","scratchBucket":"gs://x"}`, "scratchBucket", "the schema has this field but the Go hub model does not (no field of hub.Hub is scratchBucket)"},
+		{"hub field", `{"name":"one","newField":"gs://x"}`, "newField", "the schema has this field but the Go hub model does not (no field of hub.Hub is newField)"},
 		{"generated nested struct", `{"notebook":{"cpu":{"guarantee":1,"burst":2}}}`, "notebook.cpu.burst", "(no field of hub.CPU is burst)"},
 		{"list element", `{"notebook":{"profiles":[{"slug":"a"},{"slug":"b","gpu":1}]}}`, "notebook.profiles[1].gpu", "(no field of hub.Profile is gpu)"},
 		{"hand-written flat union", `{"cloud":{"provider":"gcp","zoneHint":"b"}}`, "cloud.zoneHint", "(no field of hub.Cloud is zoneHint)"},

@@ -183,8 +183,8 @@ func TestLoadRefusesFieldWithoutModel(t *testing.T) {
 		path, line string            // the error's CUE path; its position in hubs/one.cue
 		msg        string
 	}{
-		{"hub field", `#Hub: scratchBucket: string | *""`, map[string]string{"HUB": `scratchBucket: "gs://one-scratch"`},
-			"hubs.one.scratchBucket", "hubs/one.cue:33:17", "the schema has this field but the Go hub model does not (no field of hub.Hub is scratchBucket)"},
+		{"hub field", `#Hub: newField: string | *""`, map[string]string{"HUB": `newField: "gs://one-scratch"`},
+			"hubs.one.newField", "hubs/one.cue:33:12", "the schema has this field but the Go hub model does not (no field of hub.Hub is newField)"},
 		{"field of a provider (hand-written union)", `#GCP: zoneHint?: string`, map[string]string{"CLOUD": `zoneHint: "b"`},
 			"hubs.one.cloud.zoneHint", "hubs/one.cue:26:13", "(no field of hub.Cloud is zoneHint)"},
 		{"field of an environment", `#Environment: region?: string`, map[string]string{"ENV": `prod: region: "eu"`},
