@@ -10,8 +10,9 @@
 // (the CircleCI configs), internal/load (the loaded federation),
 // internal/tree and internal/finding. Above it: internal/vet (the other
 // checks, Helm's schema check among them), internal/ciplan (which
-// generates two revisions through it) and cmd/pangeo-gen. It must not import vet, Helm or anything that renders:
-// generating stays as light as gen itself.
+// generates two revisions through it) and cmd/pangeo-gen. It must not
+// import vet, Helm or anything that renders: generating stays as light as
+// gen itself.
 package federation
 
 import (
