@@ -7,6 +7,7 @@ package hubdiff
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,51 @@ import (
 func Mask(value string) string {
 	sum := sha256.Sum256([]byte(value))
 	return fmt.Sprintf("<masked sha256:%x>", sum[:4])
+}
+
+// maskSecretValue masks the value of one key of a Secret's data (base64)
+// or stringData. A configuration file (a key ending in .yaml, .yml or
+// .json whose content is a mapping, as the jupyterhub chart keeps the
+// hub's values in Secret/hub values.yaml) keeps its keys and has each leaf
+// masked, so that a diff says which setting changed; any other value is
+// masked whole.
+func maskSecretValue(key, value string, base64Data bool) any {
+	if !strings.HasSuffix(key, ".yaml") && !strings.HasSuffix(key, ".yml") && !strings.HasSuffix(key, ".json") {
+		return Mask(value)
+	}
+	text := []byte(value)
+	if base64Data {
+		b, err := base64.StdEncoding.DecodeString(value)
+		if err != nil {
+			return Mask(value)
+		}
+		text = b
+	}
+	var doc map[string]any
+	if err := yamlv3.Unmarshal(text, &doc); err != nil || len(doc) == 0 {
+		return Mask(value)
+	}
+	return maskLeaves(doc)
+}
+
+// maskLeaves replaces every scalar of a tree with its Mask, keeping maps
+// and lists; a null stays null.
+func maskLeaves(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			v[k] = maskLeaves(x)
+		}
+		return v
+	case []any:
+		for i, x := range v {
+			v[i] = maskLeaves(x)
+		}
+		return v
+	case nil:
+		return nil
+	}
+	return Mask(fmt.Sprint(v))
 }
 
 // object is one document of a stream.
@@ -81,7 +127,7 @@ func parse(stream []byte) (map[string]*object, error) {
 			for _, field := range []string{"data", "stringData"} {
 				if m, ok := doc[field].(map[string]any); ok {
 					for k, v := range m {
-						m[k] = Mask(fmt.Sprint(v))
+						m[k] = maskSecretValue(k, fmt.Sprint(v), field == "data")
 					}
 				}
 			}

@@ -1,6 +1,7 @@
 package hubdiff
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -112,6 +113,41 @@ func TestStreams(t *testing.T) {
 		},
 		{"secret unchanged", stream(secret), stream(secret), ""},
 		{
+			"secret holding a configuration file: its keys show, each leaf masked",
+			stream(valuesSecret("c2luZ2xldXNlcjoKICBtZW1vcnk6CiAgICBsaW1pdDogOEcKaHViOgogIGNvb2tpZVNlY3JldDogaHVudGVyMgo=", "x: [hunter2]")), stream(valuesSecret("c2luZ2xldXNlcjoKICBtZW1vcnk6CiAgICBsaW1pdDogMTBHCmh1YjoKICBjb29raWVTZWNyZXQ6IGh1bnRlcjIK", "x: [hunter2]")),
+			`--- A Secret/a-staging/hub
++++ B Secret/a-staging/hub
+@@ -5,7 +5,7 @@
+       cookieSecret: ` + Mask("hunter2") + `
+     singleuser:
+       memory:
+-        limit: ` + Mask("8G") + `
++        limit: ` + Mask("10G") + `
+ kind: Secret
+ metadata:
+   name: hub
+`,
+		},
+		{
+			"a .yaml key that is not a mapping, and a key that is not a file, are masked whole",
+			stream(valuesSecret("aHVudGVyMg==", "x")), stream(valuesSecret("aHVudGVyMw==", "y: hunter2")),
+			`--- A Secret/a-staging/hub
++++ B Secret/a-staging/hub
+@@ -1,9 +1,9 @@
+ apiVersion: v1
+ data:
+-  values.yaml: ` + Mask("aHVudGVyMg==") + `
++  values.yaml: ` + Mask("aHVudGVyMw==") + `
+ kind: Secret
+ metadata:
+   name: hub
+   namespace: a-staging
+ stringData:
+-  password: ` + Mask("x") + `
++  password: ` + Mask("y: hunter2") + `
+`,
+		},
+		{
 			"deterministic order: kind order, then name",
 			nil, stream(strings.Replace(dep, "name: hub", "name: b", 1), cm, strings.Replace(dep, "name: hub", "name: a", 1), ns),
 			"Namespace/a-staging ConfigMap/a-staging/hub Deployment/a-staging/a Deployment/a-staging/b",
@@ -134,13 +170,19 @@ func TestStreams(t *testing.T) {
 			if got != tc.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
-			for _, s := range []string{"hunter", "c2VjcmV"} {
+			for _, s := range []string{"hunter", "c2VjcmV", "aHVudGVy"} {
 				if strings.Contains(got, s) {
 					t.Errorf("the secret value %s shows:\n%s", s, got)
 				}
 			}
 		})
 	}
+}
+
+// valuesSecret is a Secret as the jupyterhub chart writes its hub's
+// values: data values.yaml (base64), and a stringData password.
+func valuesSecret(valuesBase64, password string) string {
+	return "apiVersion: v1\nkind: Secret\nmetadata:\n  name: hub\n  namespace: a-staging\ndata:\n  values.yaml: " + valuesBase64 + "\nstringData:\n  password: " + strconv.Quote(password) + "\n"
 }
 
 func TestMask(t *testing.T) {
