@@ -64,9 +64,11 @@ type Cloud struct {
 	Region    string `json:"region,omitempty"`
 	RoleARN   string `json:"roleArn,omitempty"`
 	// ResourceGroup and Registry are Azure's.
-	ResourceGroup string    `json:"resourceGroup,omitempty"`
-	Registry      string    `json:"registry,omitempty"`
-	NodePools     NodePools `json:"nodePools"`
+	ResourceGroup string `json:"resourceGroup,omitempty"`
+	Registry      string `json:"registry,omitempty"`
+	// KubernetesVersion is the cluster's Kubernetes minor version ("1.33").
+	KubernetesVersion string    `json:"kubernetesVersion"`
+	NodePools         NodePools `json:"nodePools"`
 }
 
 // Image is the user image, which Dask workers also run (schema #Image): the

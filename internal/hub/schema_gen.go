@@ -268,6 +268,10 @@ type GCP struct {
 	// cluster is the GKE cluster name.
 	Cluster string `json:"cluster"`
 
+	// kubernetesVersion is the cluster's Kubernetes minor version, asked
+	// for by the generated cluster definition.
+	KubernetesVersion string `json:"kubernetesVersion"`
+
 	// nodePools are the cluster's pools (see #NodePools).
 	NodePools NodePools `json:"nodePools"`
 }
@@ -302,6 +306,10 @@ type AWS struct {
 	// roleArn is an IAM role CI assumes to deploy (instead of a static key).
 	RoleARN string `json:"roleArn,omitempty"`
 
+	// kubernetesVersion is the cluster's Kubernetes minor version, asked
+	// for by the generated cluster definition.
+	KubernetesVersion string `json:"kubernetesVersion"`
+
 	// nodePools are the cluster's pools (see #NodePools).
 	NodePools NodePools `json:"nodePools"`
 }
@@ -321,6 +329,10 @@ type Azure struct {
 
 	// location is the Azure region, such as westeurope.
 	Location string `json:"location"`
+
+	// kubernetesVersion is the cluster's Kubernetes minor version, asked
+	// for by the generated cluster definition.
+	KubernetesVersion string `json:"kubernetesVersion"`
 
 	// nodePools are the cluster's pools (see #NodePools).
 	NodePools NodePools `json:"nodePools"`

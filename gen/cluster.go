@@ -1,0 +1,136 @@
+package gen
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"reflect"
+	"sort"
+
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+)
+
+// Clusters is the folder, relative to the repository root, that holds one
+// folder per Kubernetes cluster of the federation.
+const Clusters = "clusters"
+
+// ClusterDir is the folder of a cluster's generated definition.
+func ClusterDir(name string) string { return path.Join(Clusters, name) }
+
+// Cluster is one Kubernetes cluster of the federation: the cloud settings
+// (provider, account or project, location, node pools, Kubernetes version)
+// that every hub on it states alike, and those hubs.
+type Cluster struct {
+	// Name is the cluster's name (cloud.cluster of its hubs).
+	Name string
+	// Cloud is the hubs' cloud section; all of them agree on it.
+	Cloud hub.Cloud
+	// Hubs are the hubs deployed on the cluster, by name.
+	Hubs []*hub.Hub
+}
+
+// Sources are the hub files the cluster's definition is generated from.
+func (c Cluster) Sources() Sources {
+	var s Sources
+	for _, h := range c.Hubs {
+		s = append(s, h.Source())
+	}
+	return s
+}
+
+// Placement is the labels and taints of one of the cluster's pools ("core",
+// "user" or "dask"), the same for every hub on it (see Placement).
+func (c Cluster) Placement(pool string) PoolPlacement { return Placement(c.Hubs[0], pool) }
+
+// ClusterConflict is two hubs that name the same cluster but state its
+// cloud settings differently.
+type ClusterConflict struct {
+	// Cluster is the name both use.
+	Cluster string
+	// Hub is the later hub (by name), Other the first hub on the cluster.
+	Hub, Other *hub.Hub
+	// Path is the first field below cloud where they differ
+	// ("nodePools", "dask", "max").
+	Path []string
+	// Value and OtherValue are the two values there.
+	Value, OtherValue any
+}
+
+func (c ClusterConflict) String() string {
+	return fmt.Sprintf("cluster %s: hubs %s and %s differ at cloud.%s (%v, %v)", c.Cluster, c.Other.Name, c.Hub.Name, hub.JoinPath(c.Path), c.OtherValue, c.Value)
+}
+
+// GroupClusters groups hubs by cloud.cluster, in name order. A hub whose
+// cloud section differs from the first hub on its cluster is a conflict
+// (and is left out of the cluster): hubs share a cluster only when they
+// agree on all of it, node pools included.
+func GroupClusters(hubs []*hub.Hub) ([]Cluster, []ClusterConflict) {
+	sorted := append([]*hub.Hub(nil), hubs...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	byName := map[string]int{}
+	var clusters []Cluster
+	var conflicts []ClusterConflict
+	for _, h := range sorted {
+		i, ok := byName[h.Cloud.Cluster]
+		if !ok {
+			byName[h.Cloud.Cluster] = len(clusters)
+			clusters = append(clusters, Cluster{Name: h.Cloud.Cluster, Cloud: h.Cloud, Hubs: []*hub.Hub{h}})
+			continue
+		}
+		c := &clusters[i]
+		if p, a, b, differ := firstDifference(c.Cloud, h.Cloud); differ {
+			conflicts = append(conflicts, ClusterConflict{Cluster: c.Name, Hub: h, Other: c.Hubs[0], Path: p, Value: b, OtherValue: a})
+			continue
+		}
+		c.Hubs = append(c.Hubs, h)
+	}
+	sort.Slice(clusters, func(i, j int) bool { return clusters[i].Name < clusters[j].Name })
+	return clusters, conflicts
+}
+
+// firstDifference compares two cloud sections as their JSON trees (the
+// schema's field names) and returns the first path, in key order, where
+// they differ, and the two values there.
+func firstDifference(a, b hub.Cloud) (path []string, av, bv any, differ bool) {
+	tree := func(c hub.Cloud) any {
+		data, err := json.Marshal(c)
+		if err != nil { // a plain struct of strings, ints and bools: never
+			panic(err)
+		}
+		var v any
+		if err := json.Unmarshal(data, &v); err != nil {
+			panic(err)
+		}
+		return v
+	}
+	return diffTree(nil, tree(a), tree(b))
+}
+
+func diffTree(at []string, a, b any) ([]string, any, any, bool) {
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if !aok || !bok {
+		if reflect.DeepEqual(a, b) {
+			return nil, nil, nil, false
+		}
+		return at, a, b, true
+	}
+	keys := map[string]bool{}
+	for k := range am {
+		keys[k] = true
+	}
+	for k := range bm {
+		keys[k] = true
+	}
+	sortedKeys := make([]string, 0, len(keys))
+	for k := range keys {
+		sortedKeys = append(sortedKeys, k)
+	}
+	sort.Strings(sortedKeys)
+	for _, k := range sortedKeys {
+		if p, x, y, d := diffTree(append(append([]string(nil), at...), k), am[k], bm[k]); d {
+			return p, x, y, true
+		}
+	}
+	return nil, nil, nil, false
+}
