@@ -39,7 +39,7 @@ func (s *Schema) LocalName() string { return s.Source[strings.LastIndex(s.Source
 
 // Block is the schema of a block body: its attributes and nested blocks.
 type Block struct {
-	Attributes map[string]*Attribute `json:"attributes"`
+	Attributes map[string]*Attribute   `json:"attributes"`
 	BlockTypes map[string]*NestedBlock `json:"block_types"`
 }
 
