@@ -211,3 +211,75 @@ func TestTerraformClusterValidates(t *testing.T) {
 		})
 	}
 }
+
+// TestTerraformClusterVariants checks what each hub setting becomes in
+// main.tf (the goldens show the whole of the federation's clusters).
+func TestTerraformClusterVariants(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		c        Cluster
+		want     []string // in main.tf
+		dontWant []string
+		err      string
+	}{
+		{"gke zonal: per-zone limits are the pool's", testCluster("gcp", nil),
+			[]string{"location                 = \"us-central1-b\"", "region  = \"us-central1\"", "min_node_count  = 0\n    max_node_count  = 100", "spot         = true", `key    = "cloud.google.com/gke-spot"`},
+			[]string{"total_max_node_count"}, ""},
+		{"gke regional: totals over the zones", testCluster("gcp", func(h *hub.Hub) { h.Cloud.Location = "europe-west4" }),
+			[]string{`region  = "europe-west4"`, "total_min_node_count = 1\n    total_max_node_count = 2"},
+			[]string{"    min_node_count"}, ""},
+		{"gke: on-demand dask pool has no spot taint", testCluster("gcp", func(h *hub.Hub) { h.Cloud.NodePools.Dask.Spot = false }),
+			[]string{`key    = "k8s.dask.org/dedicated"`},
+			[]string{"spot", "gke-spot"}, ""},
+		{"gke: the repository of each hub once, in its own project", func() Cluster {
+			c := testCluster("gcp", func(h *hub.Hub) { h.Image.Repository = "europe-docker.pkg.dev/shared-images/pangeo/ocean" })
+			two := *c.Hubs[0]
+			two.Name, two.Image.Repository = "bravo", "europe-docker.pkg.dev/shared-images/pangeo/bravo"
+			c.Hubs = append(c.Hubs, &two)
+			return c
+		}(),
+			[]string{`resource "google_artifact_registry_repository" "pangeo" {`, `project       = "shared-images"`, `location      = "europe"`, `Images of the hubs bravo, ocean (pangeo-gen)`, "roles/artifactregistry.reader there"},
+			nil, ""},
+		{"gke: no repository for an image elsewhere", testCluster("gcp", func(h *hub.Hub) { h.Image.Repository = "quay.io/pangeo/ocean" }),
+			nil, []string{"google_artifact_registry_repository"}, ""},
+		{"gke: an Artifact Registry image without its repository", testCluster("gcp", func(h *hub.Hub) { h.Image.Repository = "us-docker.pkg.dev/proj/ocean" }),
+			nil, nil, `hub ocean: image.repository "us-docker.pkg.dev/proj/ocean": an Artifact Registry image is LOCATION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE`},
+		{"aks spot user pool: AKS's label and taint stated", testCluster("azure", func(h *hub.Hub) { h.Cloud.NodePools.User.Spot = true; h.Cloud.NodePools.Dask.Spot = false }),
+			[]string{"\"hub.jupyter.org/node-purpose\"          = \"user\"\n    \"kubernetes.azure.com/scalesetpriority\" = \"spot\"", `node_taints     = ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]`},
+			[]string{`node_taints     = ["k8s.dask.org/dedicated=worker:NoSchedule", "kubernetes`}, ""},
+		{"aks spot dask pool: its taint once", testCluster("azure", nil),
+			[]string{`node_taints     = ["k8s.dask.org/dedicated=worker:NoSchedule", "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]`, `priority        = "Spot"`, `eviction_policy = "Delete"`, "spot_max_price  = -1", "min_count            = 1"},
+			nil, ""},
+		{"aks: no registry name", testCluster("azure", func(h *hub.Hub) { h.Cloud.Registry = "" }),
+			nil, nil, "cluster pangeo-ocean: cloud.resourceGroup, cloud.location and cloud.registry are required on azure"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files, err := terraformGenerators[tc.c.Cloud.Provider].generate(tc.c)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("err = %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var main string
+			for _, f := range files {
+				if f.Path == ClusterDir(tc.c.Name)+"/main.tf" {
+					main = string(f.Data)
+				}
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(main, w) {
+					t.Errorf("main.tf lacks %q:\n%s", w, main)
+				}
+			}
+			for _, w := range tc.dontWant {
+				if strings.Contains(main, w) {
+					t.Errorf("main.tf has %q:\n%s", w, main)
+				}
+			}
+		})
+	}
+}
