@@ -65,10 +65,11 @@ type Result struct {
 
 // GenerateHubs generates every hub of fed (the shared files need them
 // all) and checks what gen must not write without: domains unique across
-// the federation, raw values that do not contradict typed ones. Findings
-// are limited to the hubs selected (see Select).
+// the federation, hubs on one cluster that state it alike, raw values that
+// do not contradict typed ones. Findings are limited to the hubs selected
+// (see Select).
 func GenerateHubs(fed *load.Federation, selected map[string]bool) *Result {
-	r := &Result{Findings: domains(fed)}
+	r := &Result{Findings: append(domains(fed), clusters(fed)...)}
 	for _, h := range fed.Hubs {
 		out, err := gen.GenerateHub(h)
 		if err != nil {
@@ -190,6 +191,24 @@ func domains(fed *load.Federation) []*finding.Finding {
 			}
 			seen[d] = use{h, env}
 		}
+	}
+	return out
+}
+
+// clusters: hubs that name the same cluster state its cloud section
+// alike (its definition under clusters/ is generated from all of them); a
+// hub that differs from the first hub on the cluster (by name) is a finding
+// at the first field where they differ, with that field of the other hub.
+func clusters(fed *load.Federation) []*finding.Finding {
+	_, conflicts := gen.GroupClusters(fed.Hubs)
+	var out []*finding.Finding
+	for _, c := range conflicts {
+		elems := append([]string{"cloud"}, c.Path...)
+		f := finding.At("cluster", c.Hub.Name, elems, fed.Pos(c.Hub.Name, elems...),
+			"cluster %s is also %s's, where cloud.%s is %s, not %s: hubs on one cluster must state its cloud section alike (or name another cluster)",
+			c.Cluster, c.Other.Name, hub.JoinPath(c.Path), show(c.OtherValue), show(c.Value))
+		f.Also = []token.Pos{fed.Pos(c.Other.Name, elems...)}
+		out = append(out, f)
 	}
 	return out
 }
