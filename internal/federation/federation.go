@@ -1,9 +1,10 @@
 // Package federation generates the federation: it selects hubs by name,
 // generates every hub (gen.GenerateHub) together with the checks without
-// which gen must not write (a domain used twice, a raw value that
-// contradicts a typed one, each a finding at its position), assembles the
-// shared files (gen.Shared and the CircleCI setup config of internal/ci),
-// and plans the tree gen writes (internal/tree). The gen, list, charts,
+// which gen must not write (a domain used twice, two hubs on one cluster
+// that state it differently, a raw value that contradicts a typed one, each
+// a finding at its position), assembles the shared files (gen.Shared, the
+// cluster definitions among them, and the CircleCI setup config of
+// internal/ci), and plans the tree gen writes (internal/tree). The gen, list, charts,
 // vet, ci plan and new commands all generate through it.
 //
 // Dependencies point one way. Below it: gen (pure generators), internal/ci
@@ -58,8 +59,9 @@ type Result struct {
 	// selected or not, in the federation's order.
 	Outputs []*gen.Output
 	// Findings are the problems without which gen must not write (a
-	// domain used twice, a raw value that contradicts a typed one, a hub
-	// that does not generate), about the hubs selected only, sorted.
+	// domain used twice, a hub whose cloud section differs from its
+	// cluster's, a raw value that contradicts a typed one, a hub that does
+	// not generate), about the hubs selected only, sorted.
 	Findings []*finding.Finding
 }
 
@@ -98,8 +100,9 @@ func (r *Result) Files(selected map[string]bool) []gen.File {
 }
 
 // Shared returns the files of the repository that depend on several hubs:
-// gen's (the generated umbrella chart, the root .sops.yaml) and the
-// CircleCI setup config (.circleci/config.yml, ci.SetupConfig).
+// gen's (the generated umbrella chart, the root .sops.yaml, the cluster
+// definitions under clusters/) and the CircleCI setup config
+// (.circleci/config.yml, ci.SetupConfig).
 func Shared(hubs []*hub.Hub) ([]gen.File, error) {
 	files, err := gen.Shared(hubs)
 	if err != nil {
