@@ -6,6 +6,7 @@ import (
 	"path"
 	"reflect"
 	"sort"
+	"strings"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 )
@@ -41,6 +42,72 @@ func (c Cluster) Sources() Sources {
 // Placement is the labels and taints of one of the cluster's pools ("core",
 // "user" or "dask"), the same for every hub on it (see Placement).
 func (c Cluster) Placement(pool string) PoolPlacement { return Placement(c.Hubs[0], pool) }
+
+// PoolNames are the node pools of a cluster, in the order generated
+// definitions list them.
+var PoolNames = []string{"core", "user", "dask"}
+
+// Pool is the cluster's node pool of that name ("core", "user" or
+// "dask").
+func (c Cluster) Pool(name string) (hub.NodePool, bool) {
+	switch name {
+	case "core":
+		return c.Cloud.NodePools.Core, true
+	case "user":
+		return c.Cloud.NodePools.User, true
+	case "dask":
+		return c.Cloud.NodePools.Dask, true
+	}
+	return hub.NodePool{}, false
+}
+
+// ClusterFiles returns the files of a cluster's definition under
+// ClusterDir(c.Name), by provider: an eksctl ClusterConfig for EKS
+// (eksClusterFiles).
+func ClusterFiles(c Cluster) ([]File, error) {
+	switch c.Cloud.Provider {
+	case "aws":
+		return eksClusterFiles(c)
+	case "gcp", "azure":
+		// Terraform: gen/cluster_gke.go, gen/cluster_aks.go
+		return nil, nil
+	}
+	return nil, fmt.Errorf("cluster %s: unknown cloud provider %q", c.Name, c.Cloud.Provider)
+}
+
+// clusterFor is the cluster of one hub alone, as its README describes it.
+func clusterFor(h *hub.Hub) Cluster {
+	return Cluster{Name: h.Cloud.Cluster, Cloud: h.Cloud, Hubs: []*hub.Hub{h}}
+}
+
+// checkPoolSize is the rule every generated cluster definition keeps: the
+// core pool has at least one node (always on, the idle floor), the others
+// may go down to zero; max is at least min and at least one.
+func checkPoolSize(pool string, minNodes, maxNodes int) error {
+	switch {
+	case pool == "core" && minNodes < 1:
+		return fmt.Errorf("node pool core: min %d: the core pool needs at least one node, always on", minNodes)
+	case minNodes < 0:
+		return fmt.Errorf("node pool %s: min %d is negative", pool, minNodes)
+	case maxNodes < 1 || maxNodes < minNodes:
+		return fmt.Errorf("node pool %s: max %d is below min %d or below 1", pool, maxNodes, minNodes)
+	}
+	return nil
+}
+
+// IdleFloor is what a cluster runs when nobody uses it: each pool's
+// minimum node count with its machine type ("1 × m5.large (core)"), pools
+// at zero left out.
+func IdleFloor(c Cluster) string {
+	var parts []string
+	for _, pool := range PoolNames {
+		np, _ := c.Pool(pool)
+		if np.Min > 0 {
+			parts = append(parts, fmt.Sprintf("%d × `%s` (%s)", np.Min, np.MachineType, pool))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
 
 // ClusterConflict is two hubs that name the same cluster but state its
 // cloud settings differently.

@@ -55,9 +55,12 @@ func GenerateHub(h *hub.Hub) (*Output, error) {
 }
 
 // Shared returns the files of the repository that depend on several hubs
-// and that gen's generators write: the generated umbrella chart and the
-// root .sops.yaml (internal/federation.Shared adds the CircleCI setup
-// config of internal/ci).
+// and that gen's generators write: the generated umbrella chart, the root
+// .sops.yaml and each cluster's definition under clusters/ (ClusterFiles;
+// a hub whose cloud section conflicts with its cluster's is left out of it,
+// and internal/federation reports the conflict as a finding, without which
+// gen does not write). internal/federation.Shared adds the CircleCI setup
+// config of internal/ci.
 func Shared(hubs []*hub.Hub) ([]File, error) {
 	files, err := ChartFiles(hubs)
 	if err != nil {
@@ -67,6 +70,14 @@ func Shared(hubs []*hub.Hub) ([]File, error) {
 		return nil, fmt.Errorf("generate .sops.yaml: %w", err)
 	} else if ok {
 		files = append(files, f)
+	}
+	clusters, _ := GroupClusters(hubs)
+	for _, c := range clusters {
+		cf, err := ClusterFiles(c)
+		if err != nil {
+			return nil, fmt.Errorf("generate %s: %w", ClusterDir(c.Name), err)
+		}
+		files = append(files, cf...)
 	}
 	return files, nil
 }

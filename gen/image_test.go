@@ -128,7 +128,7 @@ func fxAWS() *hub.Hub {
 				Culling: &hub.CullingOverride{NotebookMaxAge: &maxAge}},
 		},
 		Cloud: hub.Cloud{
-			Provider: "aws", AccountID: "783380859522", Region: "us-west-2", Cluster: "pangeo-glaciers",
+			Provider: "aws", AccountID: "783380859522", Region: "us-west-2", Cluster: "pangeo-glaciers", KubernetesVersion: "1.33",
 			RoleARN: "arn:aws:iam::783380859522:role/pangeo-glaciers-deployer",
 			NodePools: hub.NodePools{
 				Core: hub.NodePool{MachineType: "m5.large", Min: 1, Max: 2},

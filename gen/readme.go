@@ -22,7 +22,7 @@ const pulledChartsDir = ".charts"
 
 // ReadmeFile returns deployments/<hub>/README.md: what the hub is, where it
 // runs (domains, cluster, node pools with the labels and taints each must
-// carry), its image (img: the reference Values deploys), Dask backend and
+// carry, how to create and update the cluster and its idle floor), its image (img: the reference Values deploys), Dask backend and
 // limits, catalogs, chart pins and login, and how to deploy it and fill in
 // and encrypt its secrets.
 func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
@@ -47,6 +47,9 @@ func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
 		return File{}, err
 	}
 	if err := readmeCloud(&b, h); err != nil {
+		return File{}, err
+	}
+	if err := readmeCluster(&b, h); err != nil {
 		return File{}, err
 	}
 	readmeImage(&b, h, img)
@@ -147,7 +150,13 @@ func readmeCloud(b *bytes.Buffer, h *hub.Hub) error {
 		return fmt.Errorf("hub %s: README: unknown cloud provider %q", h.Name, c.Provider)
 	}
 	fmt.Fprintf(b, "### Node pools\n\n")
-	fmt.Fprintf(b, "Create each pool with the node labels and taints below: the hub schedules its pods by them.\n\n")
+	if files, err := ClusterFiles(clusterFor(h)); err != nil {
+		return fmt.Errorf("hub %s: README: %w", h.Name, err)
+	} else if len(files) > 0 {
+		fmt.Fprintf(b, "The cluster definition (see Cluster) creates each pool with the node labels and taints below: the hub schedules its pods by them.\n\n")
+	} else {
+		fmt.Fprintf(b, "Create each pool with the node labels and taints below: the hub schedules its pods by them.\n\n")
+	}
 	fmt.Fprintf(b, "| Pool | Runs | Machine type | Nodes | Spot | Node labels | Node taints |\n")
 	fmt.Fprintf(b, "|---|---|---|---|---|---|---|\n")
 	pools := []struct {
@@ -181,6 +190,80 @@ func readmeCloud(b *bytes.Buffer, h *hub.Hub) error {
 	}
 	fmt.Fprintf(b, "\n")
 	return nil
+}
+
+// readmeCluster says where the cluster's definition is, how to create and
+// update it, and what it costs when idle.
+func readmeCluster(b *bytes.Buffer, h *hub.Hub) error {
+	c := clusterFor(h)
+	files, err := ClusterFiles(c)
+	if err != nil {
+		return fmt.Errorf("hub %s: README: %w", h.Name, err)
+	}
+	fmt.Fprintf(b, "## Cluster\n\n")
+	if len(files) == 0 {
+		fmt.Fprintf(b, "pangeo-gen does not generate this cluster's definition yet: create the cluster and its pools as above.\n\n")
+	} else {
+		links := make([]string, len(files))
+		for i, f := range files {
+			links[i] = fmt.Sprintf("[`%s`](../../%s)", f.Path, f.Path)
+		}
+		fmt.Fprintf(b, "The cluster `%s` is defined in %s, generated from the cloud section of every hub on it (they must state it alike: vet says where they differ). It holds no credentials and no state.\n\n", c.Name, strings.Join(links, ", "))
+		switch c.Cloud.Provider {
+		case "aws":
+			readmeEKS(b, c)
+		default:
+			readmeTerraform(b, c)
+		}
+		fmt.Fprintf(b, "Applying a change of the definition is the operator's decision: CI never creates or changes the cluster.\n\n")
+	}
+	fmt.Fprintf(b, "Idle floor: %s, always on", IdleFloor(c))
+	var zero []string
+	for _, pool := range PoolNames {
+		if np, _ := c.Pool(pool); np.Min == 0 {
+			zero = append(zero, pool)
+		}
+	}
+	if len(zero) > 0 {
+		fmt.Fprintf(b, "; %s scale to zero when no user server and no Dask cluster runs", strings.Join(zero, " and "))
+	}
+	fmt.Fprintf(b, ".\n\n")
+	return nil
+}
+
+// readmeEKS is how to create and update an EKS cluster with eksctl.
+func readmeEKS(b *bytes.Buffer, c Cluster) {
+	file := path.Join(ClusterDir(c.Name), EksctlFile)
+	fmt.Fprintf(b, "With eksctl and credentials for the AWS account `%s`, from the repository root:\n\n", c.Cloud.AccountID)
+	fmt.Fprintf(b, "```sh\n")
+	fmt.Fprintf(b, "# once\n")
+	fmt.Fprintf(b, "eksctl create cluster -f %s\n", file)
+	fmt.Fprintf(b, "# a new kubernetesVersion (one minor version at a time): the control plane, then each node group\n")
+	fmt.Fprintf(b, "eksctl upgrade cluster -f %s --approve\n", file)
+	for _, pool := range PoolNames {
+		fmt.Fprintf(b, "eksctl upgrade nodegroup --cluster %s --name %s --kubernetes-version %s\n", c.Name, pool, c.Cloud.KubernetesVersion)
+	}
+	fmt.Fprintf(b, "# changed addons or service accounts\n")
+	fmt.Fprintf(b, "eksctl update addon -f %s\n", file)
+	fmt.Fprintf(b, "eksctl create iamserviceaccount -f %s --approve\n", file)
+	fmt.Fprintf(b, "# node groups the cluster lacks (existing ones are left as they are)\n")
+	fmt.Fprintf(b, "eksctl create nodegroup -f %s\n", file)
+	fmt.Fprintf(b, "```\n\n")
+	fmt.Fprintf(b, "A node group's instance type, zones, labels, taints and tags are set when it is created: to change them, delete the group (`eksctl delete nodegroup --cluster %s --name NAME`, which drains it) and create it again with `eksctl create nodegroup`, which also copies its tags to its Auto Scaling group (`propagateASGTags`). Its sizes change in place: `eksctl scale nodegroup --cluster %s --name NAME --nodes DESIRED --nodes-min MIN --nodes-max MAX`.\n\n", c.Name, c.Name)
+	fmt.Fprintf(b, "Pools whose pods mount EBS volumes, which are zonal, are pinned to `%s`: core (the hub's database volume) and, with dynamic home storage, user. The dask pool spans the cluster's zones.\n\n", eksVolumeZone(c.Cloud.Region))
+	fmt.Fprintf(b, "EKS has no autoscaler of its own: install the cluster-autoscaler chart into `%s` with `cloudProvider=aws`, `awsRegion=%s`, `autoDiscovery.clusterName=%s`, `rbac.serviceAccount.create=false` and `rbac.serviceAccount.name=%s` (the service account the definition creates with the autoscaler's IAM role). It finds the node groups by their tags, and scales a group up from zero by the labels and taints of its node-template tags.\n\n", AutoscalerNamespace, c.Cloud.Region, c.Name, AutoscalerServiceAccount)
+}
+
+// readmeTerraform is how to create and update a cluster from its
+// Terraform configuration.
+func readmeTerraform(b *bytes.Buffer, c Cluster) {
+	dir := ClusterDir(c.Name)
+	fmt.Fprintf(b, "With Terraform, from the repository root. pangeo-gen writes no backend: configure where the state lives in a file of your own in `%s` (a `backend` block; gen leaves files it did not write alone), or keep the state local and out of git.\n\n", dir)
+	fmt.Fprintf(b, "```sh\n")
+	fmt.Fprintf(b, "terraform -chdir=%s init\n", dir)
+	fmt.Fprintf(b, "terraform -chdir=%s plan -out=tfplan\n", dir)
+	fmt.Fprintf(b, "terraform -chdir=%s apply tfplan\n", dir)
+	fmt.Fprintf(b, "```\n\n")
 }
 
 func readmeImage(b *bytes.Buffer, h *hub.Hub, img ImageRef) {

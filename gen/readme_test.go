@@ -56,7 +56,8 @@ func TestReadme(t *testing.T) {
 			"helm upgrade --install alpha-prod deployments/chart --namespace alpha-prod --create-namespace \\\n" +
 				"  -f deployments/alpha/config/common.yaml \\\n  -f deployments/alpha/config/prod.yaml \\\n  -f deployments/alpha/secrets/prod.yaml\n",
 			"git-crypt unlock", "`deployments/alpha/secrets/gcloud-service-key.json`", "NFS `10.126.142.50:/homes`",
-		}, []string{"sops"}},
+			"## Cluster\n\n", "Idle floor: 1 × `n2-standard-2` (core), always on;",
+		}, []string{"sops", "eksctl"}},
 		{"aws role, sops, kubernetes, base image", fxAWS(), []string{
 			"Glacier velocity | acceleration from GoLIVE", // a paragraph, not a table: no escaping
 			"AWS account `783380859522`, EKS cluster `pangeo-glaciers` in `us-west-2`. Deployments assume the role `arn:aws:iam::783380859522:role/pangeo-glaciers-deployer`.",
@@ -68,7 +69,16 @@ func TestReadme(t *testing.T) {
 			"-f <(sops --decrypt deployments/bravo/secrets/staging.yaml)",
 			"sops --encrypt --in-place deployments/bravo/secrets/staging.yaml\n", "sops --encrypt --in-place deployments/bravo/secrets/prod.yaml\n",
 			"No AWS key is stored", "storage class `gp3`",
-		}, []string{"git-crypt", "aws-config.txt", "| dask-gateway | hub"}},
+			"The cluster definition (see Cluster) creates each pool",
+			"## Cluster\n\nThe cluster `pangeo-glaciers` is defined in [`clusters/pangeo-glaciers/eksctl.yaml`](../../clusters/pangeo-glaciers/eksctl.yaml)",
+			"eksctl create cluster -f clusters/pangeo-glaciers/eksctl.yaml\n",
+			"eksctl upgrade cluster -f clusters/pangeo-glaciers/eksctl.yaml --approve\n",
+			"eksctl upgrade nodegroup --cluster pangeo-glaciers --name dask --kubernetes-version 1.33\n",
+			"eksctl create nodegroup -f clusters/pangeo-glaciers/eksctl.yaml\n",
+			"pinned to `us-west-2a`", "`autoDiscovery.clusterName=pangeo-glaciers`", "`rbac.serviceAccount.name=cluster-autoscaler`",
+			"Applying a change of the definition is the operator's decision: CI never creates or changes the cluster.",
+			"Idle floor: 1 × `m5.large` (core), always on; user and dask scale to zero when no user server and no Dask cluster runs.",
+		}, []string{"git-crypt", "aws-config.txt", "| dask-gateway | hub", "Create each pool with", "terraform"}},
 		{"aws key, sops", awsKey, []string{
 			"`deployments/bravo/secrets/aws-config.txt`", "sops --encrypt --in-place deployments/bravo/secrets/aws-config.txt",
 			"hubploy decrypts only YAML and JSON files",

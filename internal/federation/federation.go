@@ -1,9 +1,10 @@
 // Package federation generates the federation: it selects hubs by name,
 // generates every hub (gen.GenerateHub) together with the checks without
-// which gen must not write (a domain used twice, a raw value that
-// contradicts a typed one, each a finding at its position), assembles the
-// shared files (gen.Shared and the CircleCI setup config of internal/ci),
-// and plans the tree gen writes (internal/tree). The gen, list, charts,
+// which gen must not write (a domain used twice, two hubs on one cluster
+// that state it differently, a raw value that contradicts a typed one, each
+// a finding at its position), assembles the shared files (gen.Shared, the
+// cluster definitions among them, and the CircleCI setup config of
+// internal/ci), and plans the tree gen writes (internal/tree). The gen, list, charts,
 // vet, ci plan and new commands all generate through it.
 //
 // Dependencies point one way. Below it: gen (pure generators), internal/ci
@@ -58,17 +59,19 @@ type Result struct {
 	// selected or not, in the federation's order.
 	Outputs []*gen.Output
 	// Findings are the problems without which gen must not write (a
-	// domain used twice, a raw value that contradicts a typed one, a hub
-	// that does not generate), about the hubs selected only, sorted.
+	// domain used twice, a hub whose cloud section differs from its
+	// cluster's, a raw value that contradicts a typed one, a hub that does
+	// not generate), about the hubs selected only, sorted.
 	Findings []*finding.Finding
 }
 
 // GenerateHubs generates every hub of fed (the shared files need them
 // all) and checks what gen must not write without: domains unique across
-// the federation, raw values that do not contradict typed ones. Findings
-// are limited to the hubs selected (see Select).
+// the federation, hubs on one cluster that state it alike, raw values that
+// do not contradict typed ones. Findings are limited to the hubs selected
+// (see Select).
 func GenerateHubs(fed *load.Federation, selected map[string]bool) *Result {
-	r := &Result{Findings: domains(fed)}
+	r := &Result{Findings: append(domains(fed), clusters(fed)...)}
 	for _, h := range fed.Hubs {
 		out, err := gen.GenerateHub(h)
 		if err != nil {
@@ -97,8 +100,9 @@ func (r *Result) Files(selected map[string]bool) []gen.File {
 }
 
 // Shared returns the files of the repository that depend on several hubs:
-// gen's (the generated umbrella chart, the root .sops.yaml) and the
-// CircleCI setup config (.circleci/config.yml, ci.SetupConfig).
+// gen's (the generated umbrella chart, the root .sops.yaml, the cluster
+// definitions under clusters/) and the CircleCI setup config
+// (.circleci/config.yml, ci.SetupConfig).
 func Shared(hubs []*hub.Hub) ([]gen.File, error) {
 	files, err := gen.Shared(hubs)
 	if err != nil {
@@ -190,6 +194,24 @@ func domains(fed *load.Federation) []*finding.Finding {
 			}
 			seen[d] = use{h, env}
 		}
+	}
+	return out
+}
+
+// clusters: hubs that name the same cluster state its cloud section
+// alike (its definition under clusters/ is generated from all of them); a
+// hub that differs from the first hub on the cluster (by name) is a finding
+// at the first field where they differ, with that field of the other hub.
+func clusters(fed *load.Federation) []*finding.Finding {
+	_, conflicts := gen.GroupClusters(fed.Hubs)
+	var out []*finding.Finding
+	for _, c := range conflicts {
+		elems := append([]string{"cloud"}, c.Path...)
+		f := finding.At("cluster", c.Hub.Name, elems, fed.Pos(c.Hub.Name, elems...),
+			"cluster %s is also %s's, where cloud.%s is %s, not %s: hubs on one cluster must state its cloud section alike (or name another cluster)",
+			c.Cluster, c.Other.Name, hub.JoinPath(c.Path), show(c.OtherValue), show(c.Value))
+		f.Also = []token.Pos{fed.Pos(c.Other.Name, elems...)}
+		out = append(out, f)
 	}
 	return out
 }

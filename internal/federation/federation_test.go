@@ -93,6 +93,13 @@ func TestGenerateHubs(t *testing.T) {
 		h.Values = map[string]any{"jupyterhub": map[string]any{"singleuser": map[string]any{"image": map[string]any{"tag": "x"}}}}
 	})
 	bad := withHubs(fed, fed.Hub("alpha"), dup, conflict)
+	// alpha moves onto bravo's cluster, with a smaller dask pool: bravo,
+	// the later hub by name, is the one that differs.
+	moved := edited(t, fed, "alpha", func(h *hub.Hub) {
+		h.Cloud = fed.Hub("bravo").Cloud
+		h.Cloud.NodePools.Dask.Max = 7
+	})
+	sharing := withHubs(fed, moved, fed.Hub("bravo"))
 	for _, tc := range []struct {
 		name     string
 		fed      *load.Federation
@@ -104,6 +111,9 @@ func TestGenerateHubs(t *testing.T) {
 		{"duplicate domain and conflict", bad, map[string]bool{"alpha": true, "bravo": true, "charlie": true}, []string{"alpha", "bravo"}, []string{
 			"domain bravo hubs.bravo.environments.prod.domain: domain " + dup.Environments["prod"].Domain + " is already used by alpha.prod",
 			`values charlie hubs.charlie.values.jupyterhub.singleuser.image.tag: raw value "x" contradicts the typed value ` + `"` + mustTag(t, fed, "charlie") + `": set it through the typed field, or remove it`,
+		}},
+		{"hubs on one cluster that differ", sharing, nil, []string{"alpha", "bravo"}, []string{
+			"cluster bravo hubs.bravo.cloud.nodePools.dask.max: cluster pangeo-glaciers is also alpha's, where cloud.nodePools.dask.max is 7, not 200: hubs on one cluster must state its cloud section alike (or name another cluster)",
 		}},
 		{"findings of the hubs selected only", bad, map[string]bool{"bravo": true}, []string{"alpha", "bravo"}, []string{
 			"domain bravo hubs.bravo.environments.prod.domain: domain " + dup.Environments["prod"].Domain + " is already used by alpha.prod",
@@ -162,6 +172,10 @@ func TestShared(t *testing.T) {
 	}
 	if !slices.ContainsFunc(files, func(f gen.File) bool { return strings.HasPrefix(f.Path, gen.GeneratedChartDir+"/") }) {
 		t.Error("no generated chart among the shared files")
+	}
+	// bravo is on EKS: its cluster's eksctl ClusterConfig is shared.
+	if !slices.ContainsFunc(files, func(f gen.File) bool { return f.Path == "clusters/pangeo-glaciers/eksctl.yaml" }) {
+		t.Error("no definition of bravo's cluster among the shared files")
 	}
 }
 
