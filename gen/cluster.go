@@ -63,14 +63,16 @@ func (c Cluster) Pool(name string) (hub.NodePool, bool) {
 
 // ClusterFiles returns the files of a cluster's definition under
 // ClusterDir(c.Name), by provider: an eksctl ClusterConfig for EKS
-// (eksClusterFiles).
+// (eksClusterFiles), Terraform for GKE (gkeClusterFiles) and AKS
+// (aksClusterFiles).
 func ClusterFiles(c Cluster) ([]File, error) {
 	switch c.Cloud.Provider {
 	case "aws":
 		return eksClusterFiles(c)
-	case "gcp", "azure":
-		// Terraform: gen/cluster_gke.go, gen/cluster_aks.go
-		return nil, nil
+	case "gcp":
+		return gkeClusterFiles(c)
+	case "azure":
+		return aksClusterFiles(c)
 	}
 	return nil, fmt.Errorf("cluster %s: unknown cloud provider %q", c.Name, c.Cloud.Provider)
 }

@@ -292,9 +292,8 @@ func TestClusterFilesByProvider(t *testing.T) {
 		err   string
 	}{
 		{"aws", fxAWS(), []string{"clusters/pangeo-glaciers/eksctl.yaml"}, ""},
-		// Terraform for GKE and AKS comes with their generators.
-		{"gcp", fxGCP(), nil, ""},
-		{"azure", fxAzure(), nil, ""},
+		{"gcp", fxGCP(), []string{"clusters/pangeo-ocean/main.tf", "clusters/pangeo-ocean/variables.tf", "clusters/pangeo-ocean/versions.tf"}, ""},
+		{"azure", fxAzure(), []string{"clusters/pangeo-atmos/main.tf", "clusters/pangeo-atmos/variables.tf", "clusters/pangeo-atmos/versions.tf"}, ""},
 		{"unknown", func() *hub.Hub { h := fxGCP(); h.Cloud.Provider = "ibm"; return h }(), nil,
 			`cluster pangeo-ocean: unknown cloud provider "ibm"`},
 	} {

@@ -3,23 +3,17 @@ package gen
 import (
 	"bytes"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
-	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/tfschema"
 )
-
-// updateGoldenEnv rewrites the goldens of gen/testdata/ when set to 1, as
-// it does the testscript goldens (cmd/pangeo-gen).
-const updateGoldenEnv = "PANGEO_GEN_UPDATE_GOLDEN"
 
 // terraformGenerators are the cluster generators that write Terraform, by
 // provider, with the provider schema they are validated against.
@@ -95,39 +89,6 @@ func generateTerraform(t *testing.T, c Cluster) []File {
 		t.Fatalf("generate %s: %v", c.Name, err)
 	}
 	return files
-}
-
-// TestTerraformClusterGoldens compares the Terraform of the federation's
-// GCP and Azure clusters with gen/testdata/clusters/ (Go goldens until the
-// clusters are in the committed tree and its testscripts).
-func TestTerraformClusterGoldens(t *testing.T) {
-	for _, c := range realClusters(t) {
-		for _, f := range generateTerraform(t, c) {
-			t.Run(f.Path, func(t *testing.T) {
-				golden := filepath.Join("testdata", filepath.FromSlash(f.Path))
-				if os.Getenv(updateGoldenEnv) == "1" {
-					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(golden, f.Data, 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (%s=1 writes it)", err, updateGoldenEnv)
-				}
-				if !bytes.Equal(f.Data, want) {
-					diff, _ := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-						A: difflib.SplitLines(string(want)), B: difflib.SplitLines(string(f.Data)),
-						FromFile: golden, ToFile: "generated", Context: 3,
-					})
-					t.Errorf("%s differs from its golden (%s=1 rewrites it):\n%s", f.Path, updateGoldenEnv, diff)
-				}
-			})
-		}
-	}
 }
 
 // TestTerraformClusterFormat checks every generated file: it starts with
