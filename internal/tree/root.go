@@ -25,6 +25,21 @@ import (
 // so a link in deployments/ was put there by hand, and writing through it
 // would change a file that is not where the manifest says it is.
 
+// walked are the folders that hold generated trees: pangeo-gen walks them
+// whole for leftovers and links, and removes the folders in them that its
+// deletes leave empty.
+var walked = []string{gen.Deployments, gen.Clusters}
+
+// walkedTop is the folder of walked that holds rel, "" when none does.
+func walkedTop(rel string) string {
+	for _, top := range walked {
+		if strings.HasPrefix(rel, top+"/") {
+			return top
+		}
+	}
+	return ""
+}
+
 // TempPrefix starts the name of every temporary file gen stages: a file
 // whose name starts with it is a leftover of an interrupted run when no
 // gen is running, and gen never generates a path with such a name.
@@ -203,19 +218,22 @@ func (in *inspector) readFile(rel string) ([]byte, fs.FileMode, *Link, error) {
 	return data, fi.Mode().Perm(), nil, nil
 }
 
-// scan walks deployments/ (never following a link) and the folders of
-// the generated files outside it, for the links under deployments/ and
-// the temporary files an interrupted gen left. known are the paths
-// pangeo-gen generates or generated, for the names of older versions'
-// temporary files.
+// scan walks the folders pangeo-gen generates into (deployments/ and
+// clusters/, never following a link) and the folders of the generated
+// files outside them, for the links there and the temporary files an
+// interrupted gen left. known are the paths pangeo-gen generates or
+// generated, for the names of older versions' temporary files.
 func (in *inspector) scan(known map[string]bool) (leftovers []string, err error) {
 	isLeftover := func(rel string) bool { return IsLeftover(rel, known) }
-	l, absent, err := in.dir(gen.Deployments)
-	if err != nil {
-		return nil, err
-	}
-	if l == nil && !absent {
-		err := fs.WalkDir(in.r.FS(), gen.Deployments, func(p string, d fs.DirEntry, err error) error {
+	for _, top := range walked {
+		l, absent, err := in.dir(top)
+		if err != nil {
+			return nil, err
+		}
+		if l != nil || absent {
+			continue
+		}
+		err = fs.WalkDir(in.r.FS(), top, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return fmt.Errorf("read %s: %w", p, err)
 			}
@@ -231,11 +249,11 @@ func (in *inspector) scan(known map[string]bool) (leftovers []string, err error)
 			return nil, err
 		}
 	}
-	// Beside the generated files outside deployments/ (.sops.yaml,
+	// Beside the generated files outside them (.sops.yaml,
 	// .circleci/config.yml): only the folder itself, never a walk.
 	dirs := map[string]bool{}
 	for p := range known {
-		if !strings.HasPrefix(p, gen.Deployments+"/") {
+		if walkedTop(p) == "" {
 			dirs[path.Dir(p)] = true
 		}
 	}

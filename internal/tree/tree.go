@@ -668,10 +668,10 @@ func describeRefused(cs []Change, force bool) string {
 	return strings.Join(parts, "; ")
 }
 
-// removeEmptyDirs removes dir and its parents up to the deployments folder
-// while they are empty.
+// removeEmptyDirs removes dir and its parents up to the walked folder
+// (deployments/, clusters/) that holds them while they are empty.
 func removeEmptyDirs(r *os.Root, dir string) {
-	for dir != "." && dir != gen.Deployments && strings.HasPrefix(dir, gen.Deployments+"/") {
+	for top := walkedTop(dir); top != "" && dir != top && strings.HasPrefix(dir, top+"/"); {
 		if err := r.Remove(filepath.FromSlash(dir)); err != nil {
 			return
 		}

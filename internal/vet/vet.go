@@ -226,9 +226,10 @@ func (c *checker) fit(h *hub.Hub) {
 }
 
 // scanDirs are the folders checked for plaintext secrets.
-var scanDirs = []string{load.HubsDir, "schema", gen.Deployments}
+var scanDirs = []string{load.HubsDir, "schema", gen.Deployments, gen.Clusters}
 
-// secrets: no plaintext secret material in hubs/, schema/, deployments/.
+// secrets: no plaintext secret material in hubs/, schema/, deployments/,
+// clusters/ (a backend.tf or a state file of the operator's).
 // A file in a hub's secrets/ folder is fine when it is a stub, git-crypt
 // ciphertext, sops-encrypted, or plaintext in a repository whose git-crypt
 // key is unlocked (the filter encrypts it on commit).
