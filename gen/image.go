@@ -397,12 +397,7 @@ func workerTemplate(h *hub.Hub, k *hub.KubernetesDask) map[string]any {
 	}
 	res := map[string]any{"cpu": cpu, "memory": k.Worker.Memory}
 	p := Placement(h, "dask")
-	var tolerations []map[string]string
-	for _, t := range p.Taints {
-		tolerations = append(tolerations, map[string]string{
-			"key": t.Key, "operator": "Equal", "value": t.Value, "effect": t.Effect,
-		})
-	}
+	tolerations := Tolerations(p.Taints)
 	spec := map[string]any{
 		"restartPolicy": "Never",
 		"containers": []map[string]any{{

@@ -59,32 +59,56 @@ const (
 )
 
 // Placement returns the labels and taints of a hub's pool ("core", "user"
-// or "dask") on the hub's provider. A spot dask pool adds the provider's
-// spot taint: GKE spot VMs (cloud.google.com/gke-spot), EKS spot node
-// groups (eks.amazonaws.com/capacityType, tainted by the operator), AKS
-// spot pools (kubernetes.azure.com/scalesetpriority, tainted by AKS).
+// or "dask") on the hub's provider. A spot pool (user or dask; core is
+// never spot) adds the provider's spot taint, so that nothing that does not
+// tolerate eviction lands there: GKE spot VMs (cloud.google.com/gke-spot),
+// EKS spot node groups (eks.amazonaws.com/capacityType, tainted by the
+// cluster definition), AKS spot pools (kubernetes.azure.com/scalesetpriority,
+// tainted by AKS itself). The pods meant for the pool tolerate it.
 func Placement(h *hub.Hub, pool string) PoolPlacement {
+	var p PoolPlacement
+	var spot bool
 	switch pool {
 	case "core":
 		return PoolPlacement{Labels: map[string]string{NodePurposeLabel: "core"}}
 	case "user":
-		return PoolPlacement{Labels: map[string]string{NodePurposeLabel: "user"}}
+		p = PoolPlacement{Labels: map[string]string{NodePurposeLabel: "user"}}
+		spot = h.Cloud.NodePools.User.Spot
+	default:
+		p = PoolPlacement{
+			Labels: map[string]string{DaskPurposeLabel: "worker"},
+			Taints: []Taint{{Key: DaskTaintKey, Value: "worker", Effect: "NoSchedule"}},
+		}
+		spot = h.Cloud.NodePools.Dask.Spot
 	}
-	p := PoolPlacement{
-		Labels: map[string]string{DaskPurposeLabel: "worker"},
-		Taints: []Taint{{Key: DaskTaintKey, Value: "worker", Effect: "NoSchedule"}},
-	}
-	if h.Cloud.NodePools.Dask.Spot {
-		switch h.Cloud.Provider {
-		case "gcp":
-			p.Taints = append(p.Taints, Taint{Key: "cloud.google.com/gke-spot", Value: "true", Effect: "NoSchedule"})
-		case "aws":
-			p.Taints = append(p.Taints, Taint{Key: "eks.amazonaws.com/capacityType", Value: "SPOT", Effect: "NoSchedule"})
-		case "azure":
-			p.Taints = append(p.Taints, Taint{Key: "kubernetes.azure.com/scalesetpriority", Value: "spot", Effect: "NoSchedule"})
+	if spot {
+		if t, ok := spotTaint(h.Cloud.Provider); ok {
+			p.Taints = append(p.Taints, t)
 		}
 	}
 	return p
+}
+
+// spotTaint is the taint spot nodes carry on a provider.
+func spotTaint(provider string) (Taint, bool) {
+	switch provider {
+	case "gcp":
+		return Taint{Key: "cloud.google.com/gke-spot", Value: "true", Effect: "NoSchedule"}, true
+	case "aws":
+		return Taint{Key: "eks.amazonaws.com/capacityType", Value: "SPOT", Effect: "NoSchedule"}, true
+	case "azure":
+		return Taint{Key: "kubernetes.azure.com/scalesetpriority", Value: "spot", Effect: "NoSchedule"}, true
+	}
+	return Taint{}, false
+}
+
+// Tolerations are the pod tolerations of taints, in the Kubernetes form.
+func Tolerations(taints []Taint) []any {
+	out := make([]any, len(taints))
+	for i, t := range taints {
+		out[i] = map[string]any{"key": t.Key, "operator": "Equal", "value": t.Value, "effect": t.Effect}
+	}
+	return out
 }
 
 // Authenticator is the JupyterHub authenticator of a hub: the value of

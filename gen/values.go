@@ -493,6 +493,11 @@ func valSingleuser(h *hub.Hub, img ImageRef) (map[string]any, error) {
 	if nb.DefaultURL != "" {
 		su["defaultUrl"] = nb.DefaultURL
 	}
+	// A spot user pool is tainted (Placement): user servers tolerate it,
+	// besides the chart's own scheduling.userPods tolerations.
+	if user := Placement(h, "user"); len(user.Taints) > 0 {
+		su["extraTolerations"] = Tolerations(user.Taints)
+	}
 	switch h.Dask.Backend {
 	case hub.BackendGateway:
 		// Workers run the notebook's image: the client asks for it.
@@ -669,11 +674,7 @@ func valDaskGateway(h *hub.Hub, img ImageRef) map[string]any {
 	core := Placement(h, "core")
 	dask := Placement(h, "dask")
 	podConfig := func() map[string]any {
-		tolerations := make([]any, len(dask.Taints))
-		for i, t := range dask.Taints {
-			tolerations[i] = map[string]any{"key": t.Key, "operator": "Equal", "value": t.Value, "effect": t.Effect}
-		}
-		return map[string]any{"nodeSelector": dask.Labels, "tolerations": tolerations}
+		return map[string]any{"nodeSelector": dask.Labels, "tolerations": Tolerations(dask.Taints)}
 	}
 	return map[string]any{
 		"enabled": true,

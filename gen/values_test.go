@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"os/exec"
@@ -226,6 +227,60 @@ func valuesTestHubs() []struct {
 		{"gcp-github-gateway-nfs", valuesTestGCP(), valuesTestImage},
 		{"aws-oauth2-kubernetes-dynamic", valuesTestAWS(), ImageRef{Name: "783380859522.dkr.ecr.us-west-2.amazonaws.com/pangeo-glaciers", Tag: "a1b2c3d4e5f6"}},
 		{"azure-prebuilt", valuesTestAzure(), ParseImageRef("pangeo/pangeo-notebook:2025.11.13")},
+		{"azure-spot-users", func() *hub.Hub { h := valuesTestAzure(); h.Cloud.NodePools.User.Spot = true; return h }(), ParseImageRef("pangeo/pangeo-notebook:2025.11.13")},
+	}
+}
+
+// TestSpotUserPool: a spot user pool carries the provider's spot taint in
+// its cluster definition, and user servers tolerate it (on AKS, which
+// taints spot nodes itself, they would stay Pending otherwise); an
+// on-demand user pool has no taint and no extra toleration.
+func TestSpotUserPool(t *testing.T) {
+	for _, tc := range []struct {
+		provider string
+		h        func() *hub.Hub
+		taint    string // the spot taint as the cluster file writes it
+	}{
+		{"gcp", fxGCP, "cloud.google.com/gke-spot"},
+		{"aws", fxAWS, "eks.amazonaws.com/capacityType"},
+		{"azure", fxAzure, "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"},
+	} {
+		for _, spot := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/spot=%v", tc.provider, spot), func(t *testing.T) {
+				h := tc.h()
+				h.Cloud.NodePools.User.Spot = spot
+				taints := Placement(h, "user").Taints
+				if spot != (len(taints) == 1) {
+					t.Fatalf("user pool taints = %v", taints)
+				}
+				out, err := GenerateHub(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := values.Lookup(out.Values.Common, "jupyterhub", "singleuser", "extraTolerations")
+				if !spot {
+					if got != nil {
+						t.Errorf("on-demand user pool: extraTolerations = %v", got)
+					}
+					return
+				}
+				want := []any{map[string]any{"key": taints[0].Key, "operator": "Equal", "value": taints[0].Value, "effect": "NoSchedule"}}
+				if !reflect.DeepEqual(values.Normalize(got), values.Normalize(want)) {
+					t.Errorf("extraTolerations = %v, want %v", got, want)
+				}
+				files, err := ClusterFiles(clusterFor(h))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var all string
+				for _, f := range files {
+					all += string(f.Data)
+				}
+				if !strings.Contains(all, tc.taint) {
+					t.Errorf("the cluster definition has no %s taint for the user pool:\n%s", tc.taint, all)
+				}
+			})
+		}
 	}
 }
 
