@@ -17,7 +17,7 @@ func newCIPlan(g *globals) *cobra.Command {
 	var format *choice
 	cmd := &cobra.Command{
 		Use:   "plan --base REV [--head REV] [--format yaml|json]",
-		Short: "Name the hubs whose generated output differs between two revisions",
+		Short: "Name the hubs and clusters whose generated output differs between two revisions",
 		Long: `plan decides which hubs a change affects by generating both revisions, not by
 file-name rules: the hubs/, schema/ and cue.mod/ of each revision are taken out
 with git archive into a temporary folder, loaded and generated, and each hub's
@@ -54,8 +54,21 @@ vet → build → deploy chain per affected hub (removed hubs have nothing to
 build), built from the checked-out federation. When that does not load, each
 hub listed gets a vet job alone, which prints why the hub is listed, runs
 pangeo-gen vet (file:line:col of each problem) and fails; the problems are
-also printed on stderr, with a warning. --format json prints a JSON
-array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`,
+also printed on stderr, with a warning.
+
+Clusters: each cluster's generated definition (clusters/<cluster>/...) is
+compared too. A changed cluster is listed with its provider and reasons
+("definition changed: main.tf", "new cluster", "cluster removed"); the
+continuation config validates it with one job, validate-cluster-<cluster>,
+that never applies it (terraform init -backend=false and terraform validate
+for GKE and AKS; the ClusterConfig checked against the pinned eksctl's
+schema for EKS, no AWS credentials). Applying a cluster change is the
+operator's decision. A cluster change does not make its hubs deploy: a hub
+is listed only when its own files change.
+
+--format json prints {"hubs": [{"hub", "reasons"}...], "clusters":
+[{"cluster", "provider", "reasons"}...]}, each list sorted by name (empty
+lists when nothing changed); --format yaml the same as YAML.`,
 		Example: `  pangeo-gen ci plan --base origin/main > continuation.yml
   pangeo-gen ci plan --base main --head . --format json`,
 		Args: usageArgs(cobra.NoArgs),
@@ -67,15 +80,19 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 			if err != nil {
 				return err
 			}
-			affected, err := ciplan.Plan(cmd.Context(), ciplan.PlanOptions{Root: root, Base: base, Head: head, Log: g.stderr})
+			res, err := ciplan.Plan(cmd.Context(), ciplan.PlanOptions{Root: root, Base: base, Head: head, Log: g.stderr})
 			if err != nil {
 				return err
 			}
-			if affected == nil {
-				affected = []ci.Affected{}
+			if res.Hubs == nil {
+				res.Hubs = []ci.Affected{}
 			}
+			if res.Clusters == nil {
+				res.Clusters = []ci.AffectedCluster{}
+			}
+			affected := res.Hubs
 			if format.String() == "json" {
-				data, err := json.MarshalIndent(affected, "", "  ")
+				data, err := json.MarshalIndent(res, "", "  ")
 				if err != nil {
 					return err
 				}
@@ -83,7 +100,7 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 				return err
 			}
 			if format.String() == "yaml" {
-				data, err := yaml.Marshal(affected)
+				data, err := yaml.Marshal(res)
 				if err != nil {
 					return err
 				}
@@ -113,7 +130,16 @@ array of {"hub", "reasons"} sorted by hub; --format yaml the same list as YAML.`
 					}
 				}
 			}
-			data, err := ci.Continuation(fed, build, ci.ContinuationOptions{})
+			// Clusters to validate: not removed ones, and none when the
+			// checked-out federation does not load (its hubs' vet jobs
+			// fail and say why; what clusters/ holds is then unknown).
+			var clusters []ci.AffectedCluster
+			for _, c := range res.Clusters {
+				if fed != nil && !c.Removed() {
+					clusters = append(clusters, c)
+				}
+			}
+			data, err := ci.Continuation(fed, build, clusters, ci.ContinuationOptions{})
 			if err != nil {
 				return err
 			}

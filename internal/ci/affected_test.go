@@ -10,3 +10,12 @@ func TestRemoved(t *testing.T) {
 		t.Error("a new hub is Removed")
 	}
 }
+
+func TestClusterRemoved(t *testing.T) {
+	if !(AffectedCluster{Cluster: "a", Reasons: []string{ReasonClusterRemoved}}).Removed() {
+		t.Error("a removed cluster is not Removed")
+	}
+	if (AffectedCluster{Cluster: "a", Reasons: []string{ReasonClusterNew}}).Removed() {
+		t.Error("a new cluster is Removed")
+	}
+}

@@ -37,6 +37,15 @@ const (
 	DefaultRepo2Docker   = "2024.07.0"
 	DefaultGCloudVersion = "530.0.0"
 	DefaultContextPrefix = "pangeo-"
+	// DefaultTerraformImage validates the Terraform of GKE and AKS
+	// clusters (terraform init -backend=false, terraform validate).
+	DefaultTerraformImage = "hashicorp/terraform:1.9.8"
+	// DefaultEksctlVersion is the eksctl release whose own schema
+	// (eksctl utils schema) checks the ClusterConfig of EKS clusters.
+	DefaultEksctlVersion = "0.190.0"
+	// DefaultCheckJSONSchema is the check-jsonschema version (pip) that
+	// validates a ClusterConfig against eksctl's schema.
+	DefaultCheckJSONSchema = "0.29.4"
 )
 
 // DeployBranches are the branches that deploy, each to the environment of
@@ -52,6 +61,11 @@ type ContinuationOptions struct {
 	GCloudVersion string // google-cloud-cli version
 	// ContextPrefix names each hub's CircleCI context: <prefix><hub>.
 	ContextPrefix string
+	// TerraformImage, EksctlVersion and CheckJSONSchema pin the tools
+	// that validate cluster definitions.
+	TerraformImage  string
+	EksctlVersion   string
+	CheckJSONSchema string
 }
 
 func (o ContinuationOptions) withDefaults() ContinuationOptions {
@@ -69,6 +83,15 @@ func (o ContinuationOptions) withDefaults() ContinuationOptions {
 	}
 	if o.ContextPrefix == "" {
 		o.ContextPrefix = DefaultContextPrefix
+	}
+	if o.TerraformImage == "" {
+		o.TerraformImage = DefaultTerraformImage
+	}
+	if o.EksctlVersion == "" {
+		o.EksctlVersion = DefaultEksctlVersion
+	}
+	if o.CheckJSONSchema == "" {
+		o.CheckJSONSchema = DefaultCheckJSONSchema
 	}
 	return o
 }
@@ -160,7 +183,17 @@ const installPangeoGen = "go install ./cmd/pangeo-gen\npangeo-gen --help > /dev/
 // every other hub's. Branches staging and prod build, push and deploy to
 // the environment of their name; other branches build without pushing and
 // render the staging release with placeholder secrets instead of
-// deploying. With nothing affected, a single no-op job says so.
+// deploying. With no hub and no cluster to validate, a single no-op job
+// says so.
+//
+// Per affected cluster that is not removed, a workflow cluster-<name> of
+// one job, validate-cluster-<name>, checks the definition under
+// clusters/<name>/ with the real tool and never applies it (applying is
+// the operator's decision): Terraform (GKE, AKS) with terraform init
+// -backend=false and terraform validate, eksctl (EKS) by validating the
+// ClusterConfig against the JSON schema of the pinned eksctl release
+// (eksctl utils schema), which needs no AWS credentials. These jobs use
+// no context: they hold no secret.
 //
 // fed is the checked-out federation (the head); nil when it does not
 // load. A hub that cannot be built from it (fed is nil, or the hub does
@@ -168,7 +201,7 @@ const installPangeoGen = "go install ./cmd/pangeo-gen\npangeo-gen --help > /dev/
 // hub's reasons, runs `pangeo-gen vet HUB` (which shows each problem with
 // file:line:col) and fails: the pipeline is red, never silently empty. A
 // hub fed does not have is an error.
-func Continuation(fed *load.Federation, affected []Affected, opts ContinuationOptions) ([]byte, error) {
+func Continuation(fed *load.Federation, affected []Affected, clusters []AffectedCluster, opts ContinuationOptions) ([]byte, error) {
 	o := opts.withDefaults()
 	c := config{Version: "2.1", Jobs: map[string]job{}, Workflows: map[string]workflow{}}
 	names := make([]string, 0, len(affected))
@@ -218,7 +251,20 @@ func Continuation(fed *load.Federation, affected []Affected, opts ContinuationOp
 			map[string]any{"deploy-" + name: map[string]any{"requires": []string{"build-" + name}, "context": ctx}},
 		}}
 	}
-	if len(names) == 0 {
+	validated := 0
+	for _, cl := range clusters {
+		if cl.Removed() {
+			continue
+		}
+		j, err := clusterJob(cl, o)
+		if err != nil {
+			return nil, fmt.Errorf("ci continuation: cluster %s: %w", cl.Cluster, err)
+		}
+		c.Jobs["validate-cluster-"+cl.Cluster] = j
+		c.Workflows["cluster-"+cl.Cluster] = workflow{Jobs: []any{map[string]any{"validate-cluster-" + cl.Cluster: map[string]any{}}}}
+		validated++
+	}
+	if len(names) == 0 && validated == 0 {
 		c.Jobs["nothing"] = job{
 			Docker: []dockerImage{{Image: o.GoImage}},
 			Steps:  []step{run("No hub changed", "echo 'no hub changed: nothing to build or deploy'\n")},
@@ -226,6 +272,47 @@ func Continuation(fed *load.Federation, affected []Affected, opts ContinuationOp
 		c.Workflows["nothing"] = workflow{Jobs: []any{"nothing"}}
 	}
 	return encode(c)
+}
+
+// clusterJob validates one cluster's generated definition with its
+// provider's tool, without credentials and without applying it.
+func clusterJob(cl AffectedCluster, o ContinuationOptions) (job, error) {
+	if !dnsLabel.MatchString(cl.Cluster) {
+		return job{}, fmt.Errorf("cluster name %q is not a DNS label", cl.Cluster)
+	}
+	var q quoter
+	dir := q.q(gen.ClusterDir(cl.Cluster))
+	var j job
+	switch cl.Provider {
+	case "gcp", "azure":
+		j = job{Docker: []dockerImage{{Image: o.TerraformImage}}, Steps: []step{
+			"checkout",
+			run("terraform init "+cl.Cluster+" (no backend: nothing is read or written remotely)",
+				"terraform -chdir="+dir+" init -backend=false -input=false\n"),
+			run("terraform validate "+cl.Cluster+" (never plan or apply: applying is the operator's decision)",
+				"terraform -chdir="+dir+" validate\n"),
+		}}
+	case "aws":
+		config := q.q(path.Join(gen.ClusterDir(cl.Cluster), "eksctl.yaml"))
+		j = job{Docker: []dockerImage{{Image: o.GoImage}}, Steps: []step{
+			"checkout",
+			run("Install eksctl and check-jsonschema", fmt.Sprintf(
+				"curl -fsSL %s | tar -xz -C /tmp\n"+
+					"sudo apt-get update -qq && sudo apt-get install -y -qq python3-pip\n"+
+					"pip3 install --break-system-packages --quiet %s\n",
+				q.q("https://github.com/eksctl-io/eksctl/releases/download/v"+o.EksctlVersion+"/eksctl_Linux_amd64.tar.gz"),
+				q.q("check-jsonschema=="+o.CheckJSONSchema))),
+			run("Validate "+cl.Cluster+"'s ClusterConfig against eksctl's schema (no AWS credentials; never creates the cluster)",
+				"/tmp/eksctl utils schema > /tmp/eksctl-schema.json\n"+
+					"check-jsonschema --schemafile /tmp/eksctl-schema.json "+config+"\n"),
+		}}
+	default:
+		return job{}, fmt.Errorf("unknown cloud provider %q", cl.Provider)
+	}
+	if q.err != nil {
+		return job{}, q.err
+	}
+	return j, nil
 }
 
 // onBranches is a CircleCI logic statement true on any of branches.

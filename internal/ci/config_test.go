@@ -108,12 +108,12 @@ func TestContinuationValid(t *testing.T) {
 			for _, n := range tc.hubs {
 				affected = append(affected, Affected{Hub: n, Reasons: []string{"test"}})
 			}
-			data, err := Continuation(fed, affected, ContinuationOptions{})
+			data, err := Continuation(fed, affected, nil, ContinuationOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			validate(t, s, "continuation "+tc.name, data)
-			again, _ := Continuation(fed, affected, ContinuationOptions{})
+			again, _ := Continuation(fed, affected, nil, ContinuationOptions{})
 			if !bytes.Equal(data, again) {
 				t.Error("Continuation is not deterministic")
 			}
@@ -162,7 +162,7 @@ func TestContinuationValid(t *testing.T) {
 
 func TestContinuationUnknownHub(t *testing.T) {
 	fed := federation(t)
-	_, err := Continuation(fed, []Affected{{Hub: "nosuchhub"}}, ContinuationOptions{})
+	_, err := Continuation(fed, []Affected{{Hub: "nosuchhub"}}, nil, ContinuationOptions{})
 	if want := `ci continuation: no hub named "nosuchhub" (hubs: alpha, bravo, charlie)`; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
@@ -204,7 +204,7 @@ func TestContinuationQuotesHostileValues(t *testing.T) {
 	} {
 		t.Run(tc.provider, func(t *testing.T) {
 			fed := hostile(t, tc.provider, tc.mutate)
-			data, err := Continuation(fed, []Affected{{Hub: fed.Hubs[0].Name}}, ContinuationOptions{})
+			data, err := Continuation(fed, []Affected{{Hub: fed.Hubs[0].Name}}, nil, ContinuationOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func TestContinuationRefusesBadValues(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			fed := hostile(t, "gcp", mutate)
-			if data, err := Continuation(fed, []Affected{{Hub: fed.Hubs[0].Name}}, ContinuationOptions{}); err == nil {
+			if data, err := Continuation(fed, []Affected{{Hub: fed.Hubs[0].Name}}, nil, ContinuationOptions{}); err == nil {
 				t.Errorf("no error; config:\n%s", data)
 			}
 		})
@@ -281,7 +281,7 @@ func TestContinuationNoFederation(t *testing.T) {
 		{Hub: "bravo", Reasons: []string{"the federation does not generate at HEAD (expected '}', found 'EOF'): every hub is listed"}},
 		{Hub: "alpha", Reasons: []string{"two\nlines << pipeline.id >>"}},
 	}
-	data, err := Continuation(nil, affected, ContinuationOptions{})
+	data, err := Continuation(nil, affected, nil, ContinuationOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,93 @@ func TestContinuationNoFederation(t *testing.T) {
 	if strings.Contains(string(data), "<<") {
 		t.Errorf("config holds <<:\n%s", data)
 	}
-	if _, err := Continuation(nil, []Affected{{Hub: "a b"}}, ContinuationOptions{}); err == nil {
+	if _, err := Continuation(nil, []Affected{{Hub: "a b"}}, nil, ContinuationOptions{}); err == nil {
 		t.Error("took a hub name that is not a DNS label")
 	}
+}
+
+// TestContinuationClusters: each affected cluster gets one job that
+// validates its definition with its provider's tool, never applies it,
+// needs no context, and the config stays valid for CircleCI; a removed
+// cluster gets none.
+func TestContinuationClusters(t *testing.T) {
+	s := circleSchema(t)
+	for _, tc := range []struct {
+		name    string
+		cluster AffectedCluster
+		want    []string // lines the job's commands hold
+	}{
+		{"gke", AffectedCluster{Cluster: "pangeo-ocean", Provider: "gcp", Reasons: []string{"definition changed: main.tf"}}, []string{
+			"image: " + DefaultTerraformImage,
+			"terraform -chdir='clusters/pangeo-ocean' init -backend=false -input=false",
+			"terraform -chdir='clusters/pangeo-ocean' validate",
+		}},
+		{"aks", AffectedCluster{Cluster: "pangeo-atmos", Provider: "azure", Reasons: []string{ReasonClusterNew}}, []string{
+			"terraform -chdir='clusters/pangeo-atmos' init -backend=false -input=false",
+			"terraform -chdir='clusters/pangeo-atmos' validate",
+		}},
+		{"eks", AffectedCluster{Cluster: "pangeo-glaciers", Provider: "aws", Reasons: []string{"definition changed: eksctl.yaml"}}, []string{
+			"'https://github.com/eksctl-io/eksctl/releases/download/v" + DefaultEksctlVersion + "/eksctl_Linux_amd64.tar.gz'",
+			"/tmp/eksctl utils schema > /tmp/eksctl-schema.json",
+			"check-jsonschema --schemafile /tmp/eksctl-schema.json 'clusters/pangeo-glaciers/eksctl.yaml'",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := Continuation(nil, nil, []AffectedCluster{tc.cluster}, ContinuationOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			validate(t, s, "continuation "+tc.name, data)
+			var cfg struct {
+				Jobs      map[string]any `json:"jobs"`
+				Workflows map[string]struct {
+					Jobs []map[string]map[string]any `json:"jobs"`
+				} `json:"workflows"`
+			}
+			if err := yaml.Unmarshal(data, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			jobName := "validate-cluster-" + tc.cluster.Cluster
+			if _, ok := cfg.Jobs[jobName]; !ok || len(cfg.Jobs) != 1 {
+				t.Fatalf("jobs %v, want %s alone (no nothing job)", keys(cfg.Jobs), jobName)
+			}
+			wf := cfg.Workflows["cluster-"+tc.cluster.Cluster]
+			if len(wf.Jobs) != 1 || wf.Jobs[0][jobName] == nil || wf.Jobs[0][jobName]["context"] != nil {
+				t.Errorf("workflow cluster-%s = %v, want the job alone, with no context", tc.cluster.Cluster, wf.Jobs)
+			}
+			text := string(data)
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("config lacks %q:\n%s", w, text)
+				}
+			}
+			for _, never := range []string{"' apply", "' plan", "terraform apply", "terraform plan", "eksctl create", "terraform init\n"} {
+				if strings.Contains(text, never) {
+					t.Errorf("config holds %q: it must never apply or plan:\n%s", never, text)
+				}
+			}
+		})
+	}
+	t.Run("removed", func(t *testing.T) {
+		data, err := Continuation(nil, nil, []AffectedCluster{{Cluster: "old", Provider: "gcp", Reasons: []string{ReasonClusterRemoved}}}, ContinuationOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), "validate-cluster-old") || !strings.Contains(string(data), "no hub changed") {
+			t.Errorf("a removed cluster is validated:\n%s", data)
+		}
+	})
+	for _, bad := range []AffectedCluster{{Cluster: "a b", Provider: "gcp"}, {Cluster: "x", Provider: "openstack"}} {
+		if _, err := Continuation(nil, nil, []AffectedCluster{bad}, ContinuationOptions{}); err == nil {
+			t.Errorf("cluster %+v: no error", bad)
+		}
+	}
+}
+
+func keys(m map[string]any) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }

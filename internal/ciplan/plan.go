@@ -15,6 +15,14 @@
 // (CI runs the head's pangeo-gen, so the head's generators apply to both
 // revisions and a generator change shows up in neither: run gen/vet).
 //
+// Clusters are compared the same way: the files of each cluster's
+// generated definition (clusters/<cluster>/..., gen.ClusterFiles) at both
+// revisions; a changed cluster is listed with its provider and reasons
+// (CompareClusters), and CI validates it without applying it. A cluster
+// change does not by itself affect the hubs on it: a hub is affected only
+// when its own files differ (its README, which states the pools, usually
+// does).
+//
 // It sits above internal/federation (which generates each revision) and
 // internal/ci (whose Affected it returns); neither imports it.
 package ciplan
@@ -61,18 +69,29 @@ type PlanOptions struct {
 	Log io.Writer
 }
 
-// Plan returns the hubs affected between opts.Base and opts.Head, sorted by
-// hub. When the base cannot be resolved, even after fetching, or when a
-// revision's federation does not load or generate, every hub is listed
-// with the reason (never "nothing changed" for "unknown").
-func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
+// Result is what Plan finds: the hubs and the clusters affected.
+type Result struct {
+	// Hubs are the affected hubs, sorted by hub.
+	Hubs []ci.Affected `json:"hubs"`
+	// Clusters are the clusters whose definition under clusters/ differs,
+	// sorted by cluster. A cluster change does not by itself affect its
+	// hubs (see ci.AffectedCluster).
+	Clusters []ci.AffectedCluster `json:"clusters"`
+}
+
+// Plan returns the hubs and the clusters affected between opts.Base and
+// opts.Head. When the base cannot be resolved, even after fetching, or
+// when a revision's federation does not load or generate, every hub and
+// every cluster known is listed with the reason (never "nothing changed"
+// for "unknown").
+func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 	log := opts.Log
 	if log == nil {
 		log = io.Discard
 	}
 	repo, err := git.Open(ctx, opts.Root)
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	head := opts.Head
 	if head == "" {
@@ -82,14 +101,14 @@ func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 	if head != Worktree {
 		headCommit, err = repo.Commit(ctx, head)
 		if err != nil {
-			return nil, fmt.Errorf("head %s: %w", head, err)
+			return Result{}, fmt.Errorf("head %s: %w", head, err)
 		}
 	}
 	baseCommit, baseErr := resolveBase(ctx, repo, opts.Base, headCommit, log)
 
 	tmp, err := os.MkdirTemp("", "pangeo-gen-ci-plan-")
 	if err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	defer os.RemoveAll(tmp)
 
@@ -117,21 +136,22 @@ func Plan(ctx context.Context, opts PlanOptions) ([]ci.Affected, error) {
 	if err := ctx.Err(); err != nil {
 		// Interrupted: what failed did not fail for what the revisions
 		// hold, so listing every hub would be a wrong answer.
-		return nil, err
+		return Result{}, err
 	}
 	if headErr != nil {
-		return nil, fmt.Errorf("head %s: %w", head, headErr)
+		return Result{}, fmt.Errorf("head %s: %w", head, headErr)
 	}
 	if baseErr != nil {
 		reason := fmt.Sprintf("base %s could not be resolved (%v): every hub is listed", opts.Base, baseErr)
 		fmt.Fprintf(log, "ci plan: warning: %s\n", reason)
-		return all(headSnap, nil, reason), nil
+		clusterReason := fmt.Sprintf("base %s could not be resolved (%v): every cluster is listed", opts.Base, baseErr)
+		return Result{Hubs: all(headSnap, nil, reason), Clusters: allClusters(headSnap, nil, clusterReason)}, nil
 	}
 	baseSnap.Rev = opts.Base
 	if baseCommit != opts.Base && !strings.HasPrefix(baseCommit, opts.Base) {
 		baseSnap.Rev = fmt.Sprintf("%s (%.12s)", opts.Base, baseCommit)
 	}
-	affected := Compare(baseSnap, headSnap)
+	affected := Result{Hubs: Compare(baseSnap, headSnap), Clusters: CompareClusters(baseSnap, headSnap)}
 	for _, s := range []*Snapshot{baseSnap, headSnap} {
 		if s.Err != nil {
 			fmt.Fprintf(log, "ci plan: warning: the federation at %s does not generate: every hub is listed\n", s.Rev)
@@ -149,6 +169,20 @@ type Snapshot struct {
 	Err error
 	// Hubs are the hubs by name.
 	Hubs map[string]*HubFiles
+	// Clusters are the clusters by name (gen.GroupClusters), with the
+	// files of their definitions (gen.ClusterFiles).
+	Clusters map[string]*ClusterFiles
+}
+
+// ClusterFiles are the generated files of one cluster's definition.
+type ClusterFiles struct {
+	// Provider is the cluster's cloud provider.
+	Provider string
+	// Files are the files by path (relative to the repository root):
+	// clusters/<cluster>/...
+	Files map[string]FileSum
+	// Err is why the definition did not generate.
+	Err string
 }
 
 // HubFiles are the generated files one hub's build and deploy depend on.
@@ -175,7 +209,7 @@ func Sum(f gen.File) FileSum { return FileSum{Mode: f.Mode, Sum: sha256.Sum256(f
 // SnapshotAt loads the federation at root and generates every hub
 // (federation.GenerateHubs): what Plan compares.
 func SnapshotAt(root string) *Snapshot {
-	s := &Snapshot{Hubs: map[string]*HubFiles{}}
+	s := &Snapshot{Hubs: map[string]*HubFiles{}, Clusters: map[string]*ClusterFiles{}}
 	fed, err := load.Load(root)
 	if err != nil {
 		s.Err = err
@@ -197,6 +231,18 @@ func SnapshotAt(root string) *Snapshot {
 	res := federation.GenerateHubs(fed, selected)
 	if _, err := federation.Shared(fed.Hubs); err != nil {
 		s.Err = err
+	}
+	clusters, _ := gen.GroupClusters(fed.Hubs)
+	for _, c := range clusters {
+		cf := &ClusterFiles{Provider: c.Cloud.Provider, Files: map[string]FileSum{}}
+		files, err := gen.ClusterFiles(c)
+		if err != nil {
+			cf.Err = firstLine(err.Error())
+		}
+		for _, f := range files {
+			cf.Files[f.Path] = Sum(f)
+		}
+		s.Clusters[c.Name] = cf
 	}
 	byHub := map[string][]string{}
 	for _, f := range res.Findings {
@@ -281,6 +327,93 @@ func sortAffected(a []ci.Affected) {
 	sort.Slice(a, func(i, j int) bool { return a[i].Hub < a[j].Hub })
 }
 
+// allClusters lists every cluster of the snapshots with one reason.
+func allClusters(a, b *Snapshot, reason string) []ci.AffectedCluster {
+	seen := map[string]string{}
+	for _, s := range []*Snapshot{b, a} {
+		if s != nil {
+			for n, c := range s.Clusters {
+				seen[n] = c.Provider
+			}
+		}
+	}
+	var out []ci.AffectedCluster
+	for n, p := range seen {
+		out = append(out, ci.AffectedCluster{Cluster: n, Provider: p, Reasons: []string{reason}})
+	}
+	sortClusters(out)
+	return out
+}
+
+func sortClusters(a []ci.AffectedCluster) {
+	sort.Slice(a, func(i, j int) bool { return a[i].Cluster < a[j].Cluster })
+}
+
+// CompareClusters returns the clusters whose generated definitions differ
+// between base and head (path, bytes and mode of each file under
+// clusters/<cluster>/), sorted by cluster: a cluster at the head only is
+// new, at the base only removed. A snapshot that did not generate makes
+// every cluster known affected. Which hubs are on a changed cluster plays
+// no part, and a cluster change affects no hub by itself.
+func CompareClusters(base, head *Snapshot) []ci.AffectedCluster {
+	for _, s := range []*Snapshot{base, head} {
+		if s.Err != nil {
+			return allClusters(base, head, fmt.Sprintf("the federation does not generate at %s (%s): every cluster is listed", s.Rev, firstLine(s.Err.Error())))
+		}
+	}
+	var out []ci.AffectedCluster
+	for name, h := range head.Clusters {
+		b, ok := base.Clusters[name]
+		var reasons []string
+		switch {
+		case !ok:
+			reasons = []string{ci.ReasonClusterNew}
+		default:
+			if b.Provider != h.Provider {
+				reasons = append(reasons, fmt.Sprintf("provider changed (%s → %s)", b.Provider, h.Provider))
+			}
+			if changed := changedFiles(b.Files, h.Files); len(changed) > 0 {
+				dir := gen.ClusterDir(name) + "/"
+				for i, p := range changed {
+					changed[i] = strings.TrimPrefix(p, dir)
+				}
+				reasons = append(reasons, "definition changed: "+strings.Join(changed, ", "))
+			}
+		}
+		if h.Err != "" && (!ok || h.Err != b.Err) {
+			reasons = append(reasons, fmt.Sprintf("it does not generate at %s: %s", head.Rev, h.Err))
+		}
+		if len(reasons) > 0 {
+			out = append(out, ci.AffectedCluster{Cluster: name, Provider: h.Provider, Reasons: reasons})
+		}
+	}
+	for name, b := range base.Clusters {
+		if _, ok := head.Clusters[name]; !ok {
+			out = append(out, ci.AffectedCluster{Cluster: name, Provider: b.Provider, Reasons: []string{ci.ReasonClusterRemoved}})
+		}
+	}
+	sortClusters(out)
+	return out
+}
+
+// changedFiles are the paths whose file differs between base and head,
+// or is in one of them only, sorted.
+func changedFiles(base, head map[string]FileSum) []string {
+	var changed []string
+	for p, f := range head {
+		if g, ok := base[p]; !ok || g != f {
+			changed = append(changed, p)
+		}
+	}
+	for p := range base {
+		if _, ok := head[p]; !ok {
+			changed = append(changed, p)
+		}
+	}
+	sort.Strings(changed)
+	return changed
+}
+
 // Compare returns the hubs whose files differ between base and head, with
 // the kinds of change, sorted by hub. A snapshot that did not generate
 // makes every hub affected.
@@ -327,18 +460,7 @@ func Compare(base, head *Snapshot) []ci.Affected {
 // Diff names the kinds of change between a hub's files at two revisions,
 // nil when they are the same.
 func Diff(name string, base, head *HubFiles) []string {
-	var changed []string
-	for p, f := range head.Files {
-		if g, ok := base.Files[p]; !ok || g != f {
-			changed = append(changed, p)
-		}
-	}
-	for p := range base.Files {
-		if _, ok := head.Files[p]; !ok {
-			changed = append(changed, p)
-		}
-	}
-	sort.Strings(changed)
+	changed := changedFiles(base.Files, head.Files)
 	kinds := map[string][]string{}
 	dir := gen.HubDir(name) + "/"
 	for _, p := range changed {
@@ -406,7 +528,7 @@ func resolveBase(ctx context.Context, repo *git.Repo, base, head string, log io.
 // it.
 func snapshot(ctx context.Context, repo *git.Repo, commit, dir string) *Snapshot {
 	if err := repo.Materialise(ctx, commit, dir, load.SourceDirs...); err != nil {
-		return &Snapshot{Err: err, Hubs: map[string]*HubFiles{}}
+		return &Snapshot{Err: err, Hubs: map[string]*HubFiles{}, Clusters: map[string]*ClusterFiles{}}
 	}
 	return SnapshotAt(dir)
 }

@@ -97,3 +97,53 @@ func TestCompare(t *testing.T) {
 		})
 	}
 }
+
+func clusterFiles(provider string, files map[string]string) *ClusterFiles {
+	c := &ClusterFiles{Provider: provider, Files: map[string]FileSum{}}
+	for p, data := range files {
+		c.Files[p] = Sum(gen.File{Path: p, Mode: 0o644, Data: []byte(data)})
+	}
+	return c
+}
+
+func TestCompareClusters(t *testing.T) {
+	gke := func(main string) *ClusterFiles {
+		return clusterFiles("gcp", map[string]string{"clusters/o/main.tf": main, "clusters/o/versions.tf": "v"})
+	}
+	eks := clusterFiles("aws", map[string]string{"clusters/g/eksctl.yaml": "eks"})
+	snap := func(rev string, cl map[string]*ClusterFiles) *Snapshot {
+		return &Snapshot{Rev: rev, Hubs: map[string]*HubFiles{}, Clusters: cl}
+	}
+	for _, tc := range []struct {
+		name       string
+		base, head map[string]*ClusterFiles
+		want       []ci.AffectedCluster
+	}{
+		{"same", map[string]*ClusterFiles{"o": gke("a"), "g": eks}, map[string]*ClusterFiles{"o": gke("a"), "g": eks}, nil},
+		{"changed", map[string]*ClusterFiles{"o": gke("a"), "g": eks}, map[string]*ClusterFiles{"o": gke("max 30"), "g": eks},
+			[]ci.AffectedCluster{{Cluster: "o", Provider: "gcp", Reasons: []string{"definition changed: main.tf"}}}},
+		{"new and removed", map[string]*ClusterFiles{"o": gke("a")}, map[string]*ClusterFiles{"g": eks},
+			[]ci.AffectedCluster{
+				{Cluster: "g", Provider: "aws", Reasons: []string{ci.ReasonClusterNew}},
+				{Cluster: "o", Provider: "gcp", Reasons: []string{ci.ReasonClusterRemoved}},
+			}},
+		{"file removed", map[string]*ClusterFiles{"o": gke("a")}, map[string]*ClusterFiles{"o": clusterFiles("gcp", map[string]string{"clusters/o/main.tf": "a"})},
+			[]ci.AffectedCluster{{Cluster: "o", Provider: "gcp", Reasons: []string{"definition changed: versions.tf"}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := CompareClusters(snap("base", tc.base), snap("head", tc.head))
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("CompareClusters = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	t.Run("does not generate", func(t *testing.T) {
+		head := snap("head", map[string]*ClusterFiles{})
+		head.Err = errors.New("broken")
+		got := CompareClusters(snap("base", map[string]*ClusterFiles{"g": eks}), head)
+		want := []ci.AffectedCluster{{Cluster: "g", Provider: "aws", Reasons: []string{"the federation does not generate at head (broken): every cluster is listed"}}}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("CompareClusters = %+v, want %+v", got, want)
+		}
+	})
+}
