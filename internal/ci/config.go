@@ -41,8 +41,10 @@ const (
 	// clusters (terraform init -backend=false, terraform validate).
 	DefaultTerraformImage = "hashicorp/terraform:1.9.8"
 	// DefaultEksctlVersion is the eksctl release whose own schema
-	// (eksctl utils schema) checks the ClusterConfig of EKS clusters.
-	DefaultEksctlVersion = "0.190.0"
+	// (eksctl utils schema) checks the ClusterConfig of EKS clusters: the
+	// release whose schema the tests validate against
+	// (../shared/upstream/eksctl/schema.json).
+	DefaultEksctlVersion = "0.230.0"
 	// DefaultCheckJSONSchema is the check-jsonschema version (pip) that
 	// validates a ClusterConfig against eksctl's schema.
 	DefaultCheckJSONSchema = "0.29.4"
