@@ -3,8 +3,10 @@ package gen
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -184,19 +186,9 @@ func diffTree(at []string, a, b any) ([]string, any, any, bool) {
 		}
 		return at, a, b, true
 	}
-	keys := map[string]bool{}
-	for k := range am {
-		keys[k] = true
-	}
-	for k := range bm {
-		keys[k] = true
-	}
-	sortedKeys := make([]string, 0, len(keys))
-	for k := range keys {
-		sortedKeys = append(sortedKeys, k)
-	}
-	sort.Strings(sortedKeys)
-	for _, k := range sortedKeys {
+	keys := maps.Clone(am)
+	maps.Copy(keys, bm)
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
 		if p, x, y, d := diffTree(append(append([]string(nil), at...), k), am[k], bm[k]); d {
 			return p, x, y, true
 		}

@@ -16,6 +16,7 @@ package ci
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"path"
 	"regexp"
@@ -71,39 +72,20 @@ type ContinuationOptions struct {
 }
 
 func (o ContinuationOptions) withDefaults() ContinuationOptions {
-	if o.GoImage == "" {
-		o.GoImage = DefaultGoImage
-	}
-	if o.HelmVersion == "" {
-		o.HelmVersion = DefaultHelmVersion
-	}
-	if o.Repo2Docker == "" {
-		o.Repo2Docker = DefaultRepo2Docker
-	}
-	if o.GCloudVersion == "" {
-		o.GCloudVersion = DefaultGCloudVersion
-	}
-	if o.ContextPrefix == "" {
-		o.ContextPrefix = DefaultContextPrefix
-	}
-	if o.TerraformImage == "" {
-		o.TerraformImage = DefaultTerraformImage
-	}
-	if o.EksctlVersion == "" {
-		o.EksctlVersion = DefaultEksctlVersion
-	}
-	if o.CheckJSONSchema == "" {
-		o.CheckJSONSchema = DefaultCheckJSONSchema
-	}
+	o.GoImage = cmp.Or(o.GoImage, DefaultGoImage)
+	o.HelmVersion = cmp.Or(o.HelmVersion, DefaultHelmVersion)
+	o.Repo2Docker = cmp.Or(o.Repo2Docker, DefaultRepo2Docker)
+	o.GCloudVersion = cmp.Or(o.GCloudVersion, DefaultGCloudVersion)
+	o.ContextPrefix = cmp.Or(o.ContextPrefix, DefaultContextPrefix)
+	o.TerraformImage = cmp.Or(o.TerraformImage, DefaultTerraformImage)
+	o.EksctlVersion = cmp.Or(o.EksctlVersion, DefaultEksctlVersion)
+	o.CheckJSONSchema = cmp.Or(o.CheckJSONSchema, DefaultCheckJSONSchema)
 	return o
 }
 
 // Context is the CircleCI context holding a hub's secrets.
 func Context(prefix, hubName string) string {
-	if prefix == "" {
-		prefix = DefaultContextPrefix
-	}
-	return prefix + hubName
+	return cmp.Or(prefix, DefaultContextPrefix) + hubName
 }
 
 // GitCryptKeyEnv is the environment variable (in the hub's context) that

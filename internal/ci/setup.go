@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 
@@ -47,15 +48,9 @@ var safeBranch = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]*$`)
 // (the head's parent) on a branch's first pipeline, when CircleCI gives no
 // base revision.
 func SetupConfig(opts SetupOptions) (gen.File, error) {
-	if opts.GoImage == "" {
-		opts.GoImage = DefaultGoImage
-	}
-	if opts.ContinuationOrb == "" {
-		opts.ContinuationOrb = DefaultContinuationOrb
-	}
-	if opts.MainBranch == "" {
-		opts.MainBranch = DefaultMainBranch
-	}
+	opts.GoImage = cmp.Or(opts.GoImage, DefaultGoImage)
+	opts.ContinuationOrb = cmp.Or(opts.ContinuationOrb, DefaultContinuationOrb)
+	opts.MainBranch = cmp.Or(opts.MainBranch, DefaultMainBranch)
 	if !safeBranch.MatchString(opts.MainBranch) {
 		return gen.File{}, fmt.Errorf("%s: main branch %q: letters, digits, . _ / - only", ConfigPath, opts.MainBranch)
 	}
