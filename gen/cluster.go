@@ -195,3 +195,48 @@ func diffTree(at []string, a, b any) ([]string, any, any, bool) {
 	}
 	return nil, nil, nil, false
 }
+
+// UnknownClusterError is a cluster name no hub of the federation names in
+// cloud.cluster. Its message lists the clusters there are, as
+// load.UnknownHubError lists the hubs.
+type UnknownClusterError struct {
+	// Name is the name asked for.
+	Name string
+	// Clusters are the federation's cluster names, sorted.
+	Clusters []string
+}
+
+// Error is `no cluster named "NAME" (clusters: a, b)`.
+func (e *UnknownClusterError) Error() string {
+	return fmt.Sprintf("no cluster named %q (clusters: %s)", e.Name, strings.Join(e.Clusters, ", "))
+}
+
+// ClusterNames are the names of the clusters the hubs name, sorted, each
+// once.
+func ClusterNames(hubs []*hub.Hub) []string {
+	var names []string
+	for _, h := range hubs {
+		names = append(names, h.Cloud.Cluster)
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// LookupCluster is the cluster called name with every hub on it
+// (GroupClusters): an *UnknownClusterError when no hub names it, and an
+// error naming the first conflict when its hubs state its cloud section
+// differently.
+func LookupCluster(hubs []*hub.Hub, name string) (Cluster, error) {
+	clusters, conflicts := GroupClusters(hubs)
+	for _, c := range conflicts {
+		if c.Cluster == name {
+			return Cluster{}, fmt.Errorf("%s: hubs on one cluster must state its cloud section alike (pangeo-gen vet says where)", c)
+		}
+	}
+	for _, c := range clusters {
+		if c.Name == name {
+			return c, nil
+		}
+	}
+	return Cluster{}, &UnknownClusterError{Name: name, Clusters: ClusterNames(hubs)}
+}

@@ -129,7 +129,8 @@ func fxAWS() *hub.Hub {
 		},
 		Cloud: hub.Cloud{
 			Provider: "aws", AccountID: "783380859522", Region: "us-west-2", Cluster: "pangeo-glaciers", KubernetesVersion: "1.33",
-			RoleARN: "arn:aws:iam::783380859522:role/pangeo-glaciers-deployer",
+			RoleARN:    "arn:aws:iam::783380859522:role/pangeo-glaciers-deployer",
+			Autoscaler: hub.Pin{Version: "9.59.0", Repository: "https://kubernetes.github.io/autoscaler"},
 			NodePools: hub.NodePools{
 				Core: hub.NodePool{MachineType: "m5.large", Min: 1, Max: 2},
 				User: hub.NodePool{MachineType: "r5.2xlarge", Max: 30},

@@ -251,7 +251,20 @@ func readmeEKS(b *bytes.Buffer, c Cluster) {
 	fmt.Fprintf(b, "```\n\n")
 	fmt.Fprintf(b, "A node group's instance type, zones, labels, taints and tags are set when it is created: to change them, delete the group (`eksctl delete nodegroup --cluster %s --name NAME`, which drains it) and create it again with `eksctl create nodegroup`, which also copies its tags to its Auto Scaling group (`propagateASGTags`). Its sizes change in place: `eksctl scale nodegroup --cluster %s --name NAME --nodes DESIRED --nodes-min MIN --nodes-max MAX`.\n\n", c.Name, c.Name)
 	fmt.Fprintf(b, "Pools whose pods mount EBS volumes, which are zonal, are pinned to `%s`: core (the hub's database volume) and, with dynamic home storage, user. The dask pool spans the cluster's zones.\n\n", eksVolumeZone(c.Cloud.Region))
-	fmt.Fprintf(b, "EKS has no autoscaler of its own: install the cluster-autoscaler chart into `%s` with `cloudProvider=aws`, `awsRegion=%s`, `autoDiscovery.clusterName=%s`, `rbac.serviceAccount.create=false` and `rbac.serviceAccount.name=%s` (the service account the definition creates with the autoscaler's IAM role). It finds the node groups by their tags, and scales a group up from zero by the labels and taints of its node-template tags.\n\n", AutoscalerNamespace, c.Cloud.Region, c.Name, AutoscalerServiceAccount)
+	readmeAutoscaler(b, c)
+}
+
+// readmeAutoscaler is how to install the cluster-autoscaler of an EKS
+// cluster: render --cluster, once per cluster.
+func readmeAutoscaler(b *bytes.Buffer, c Cluster) {
+	pin := c.Cloud.Autoscaler
+	fmt.Fprintf(b, "EKS has no autoscaler of its own. Once the cluster exists, install the cluster-autoscaler (chart `%s` %s from %s, pinned by `cloud.autoscaler`) with kubectl's credentials for the cluster, once for the cluster (not per hub), and again after a change of the pin or of `kubernetesVersion`:\n\n", AutoscalerChart, pin.Version, pin.Repository)
+	fmt.Fprintf(b, "```sh\npangeo-gen render --cluster %s | kubectl apply -f -\n```\n\n", c.Name)
+	image := ""
+	if tag, err := AutoscalerImageTag(c.Cloud.KubernetesVersion); err == nil {
+		image = fmt.Sprintf(", the image `%s:%s` (the autoscaler's minor version must be the cluster's)", AutoscalerImageRepository, tag)
+	}
+	fmt.Fprintf(b, "The release `%s` runs in `%s` on the core pool as the service account the definition creates with the autoscaler's IAM role (`rbac.serviceAccount.create=false`, `rbac.serviceAccount.name=%s`), with `cloudProvider=aws`, `awsRegion=%s`, `autoDiscovery.clusterName=%s`%s. It finds the node groups by their tags, scales a group up from zero by the labels and taints of its node-template tags, and removes a node left idle for %s.\n\n", AutoscalerRelease, AutoscalerNamespace, AutoscalerServiceAccount, c.Cloud.Region, c.Name, image, duration(autoscalerScaleDownSeconds))
 }
 
 // readmeTerraform is how to create and update a cluster from its

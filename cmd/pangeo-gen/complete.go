@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 )
@@ -44,6 +45,29 @@ func (g *globals) completeHubs(cmd *cobra.Command, args []string, toComplete str
 func (g *globals) completeHubFlag(cmd *cobra.Command, name string) {
 	_ = cmd.RegisterFlagCompletionFunc(name, func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return prefixed(g.hubNames(), toComplete, nil), cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// clusterNames are the names of the federation's clusters for shell
+// completion, sorted (gen.ClusterNames); none when the federation does not
+// load.
+func (g *globals) clusterNames() []string {
+	root, err := g.findRoot()
+	if err != nil {
+		return nil
+	}
+	fed, _ := load.Load(root)
+	if fed == nil {
+		return nil
+	}
+	return gen.ClusterNames(fed.Hubs)
+}
+
+// completeClusterFlag makes flag name of cmd complete with the clusters'
+// names.
+func (g *globals) completeClusterFlag(cmd *cobra.Command, name string) {
+	_ = cmd.RegisterFlagCompletionFunc(name, func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return prefixed(g.clusterNames(), toComplete, nil), cobra.ShellCompDirectiveNoFileComp
 	})
 }
 

@@ -71,7 +71,9 @@ func repoRoot(t testing.TB) string {
 // $WORK/committed, for cmpdir. For render: `testchart DIR` writes the test
 // umbrella chart (the repository's deployments/chart with the real
 // jupyterhub and dask-gateway charts of ../shared/upstream/charts bundled;
-// scripts using it start with `[!upstream] skip`), `testvendor DIR` a
+// scripts using it start with `[!upstream] skip`), `upstreamchart NAME DIR`
+// a real chart of ../shared/upstream/charts alone (cluster-autoscaler, for
+// render --cluster; `[!upstream]` too), `testvendor DIR` a
 // vendored folder of the real charts, `standinchart DIR` the umbrella with
 // stand-ins of the two charts (releasetest), for scripts about pangeo-gen's
 // own handling rather than the charts' output, `chartserver` serves the
@@ -122,6 +124,12 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("usage: testchart DIR")
 				}
 				ts.Check(releasetest.Upstream.WriteUmbrella(ts.MkAbs(args[0]), root))
+			},
+			"upstreamchart": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: upstreamchart NAME DIR")
+				}
+				ts.Check(releasetest.Upstream.WriteChart(ts.MkAbs(args[1]), args[0]))
 			},
 			"standinchart": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 {
@@ -408,7 +416,15 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"--root", root, "vet", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 		{[]string{"--root", root, "image", "tag", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 		{[]string{"--root", t.TempDir(), "vet"}, 1, "no cue.mod found"},
-		{[]string{"--root", root, "render"}, 2, "accepts 1 arg(s)"},
+		{[]string{"--root", root, "render"}, 2, "render: give a HUB, or --cluster NAME"},
+		{[]string{"--root", root, "render", "alpha", "bravo"}, 2, "accepts at most 1 arg(s)"},
+		{[]string{"--root", root, "render", "alpha", "--cluster", "pangeo-glaciers"}, 2, "render: give a HUB or --cluster, not both (alpha and --cluster pangeo-glaciers)"},
+		{[]string{"--root", root, "render", "--cluster", ""}, 2, "render: --cluster needs a cluster name"},
+		{[]string{"--root", root, "render", "--cluster", "pangeo-glaciers", "--env", "prod"}, 2, "render: --env is for a hub-env, not --cluster"},
+		{[]string{"--root", root, "render", "--cluster", "pangeo-glaciers", "--placeholder-secrets"}, 2, "render: --placeholder-secrets is for a hub-env, not --cluster"},
+		{[]string{"--root", root, "render", "--cluster", "nosuchcluster"}, 1, `no cluster named "nosuchcluster" (clusters: pangeo-atmos, pangeo-glaciers, pangeo-ocean)`},
+		{[]string{"--root", root, "render", "--cluster", "pangeo-ocean"}, 0, "note: cluster pangeo-ocean is GKE: its autoscaler is the cloud's; nothing to render"},
+		{[]string{"--root", root, "render", "--cluster", "pangeo-atmos", "-o", filepath.Join(t.TempDir(), "atmos.yaml")}, 0, "note: cluster pangeo-atmos is AKS: its autoscaler is the cloud's; nothing to render"},
 		{[]string{"--root", root, "render", "alpha", "--bogus"}, 2, "unknown flag: --bogus"},
 		{[]string{"--root", root, "render", "nosuchhub"}, 1, `no hub named "nosuchhub"`},
 		{[]string{"--root", root, "render", "alpha", "--env", "dev"}, 1, `hub alpha has no environment "dev"`},

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/spf13/cobra"
 
 	"github.com/pangeo-data/pangeo-gen/internal/release"
@@ -10,13 +13,14 @@ import (
 func newRender(g *globals) *cobra.Command {
 	var (
 		req     release.Request
+		cluster string
 		output  string
 		offline bool
 		force   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "render HUB",
-		Short: "Render a hub-env into the Kubernetes objects to apply (kubectl apply -f -)",
+		Use:   "render HUB | render --cluster NAME",
+		Short: "Render a hub-env, or a cluster's autoscaler, into the Kubernetes objects to apply (kubectl apply -f -)",
 		Long: `render renders one hub-env, release and namespace <hub>-<env>, into one YAML
 stream: the Namespace, then CRDs, then every object in Helm's install order, each
 labelled app.kubernetes.io/part-of: pangeo, pangeo.io/hub and pangeo.io/env. Helm
@@ -40,9 +44,25 @@ other existing file, and inside the repository a hub, schema or cue.mod file, a
 secrets file, a file gen generated and any file in deployments/. A folder, a
 symbolic link or a device is always refused.
 
---secrets - reads the secret values from standard input.`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+--secrets - reads the secret values from standard input.
+
+--cluster NAME renders instead the objects a cluster needs once, whatever hubs
+run on it: for an EKS cluster the cluster-autoscaler (EKS has none of its own),
+from the chart the cluster's cloud.autoscaler pins (or --chart), release
+cluster-autoscaler in kube-system, with the IAM service account the cluster's
+eksctl.yaml creates (not rendered here), the cluster's region, auto-discovery of
+its node groups by their tags and an image of the cluster's Kubernetes minor;
+--kube-version defaults to that minor. Each object is labelled
+app.kubernetes.io/part-of: pangeo and pangeo.io/cluster: NAME; there is no
+Namespace object. A GKE or AKS cluster runs the cloud's autoscaler: render
+says so on stderr, prints nothing and exits 0. Give exactly one of HUB and
+--cluster; --env, --secrets, --placeholder-secrets and --pin-digests are for
+hubs only.`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := renderUsage(cmd, args, cluster); err != nil {
+				return err
+			}
 			fed, findings, err := g.loadFederation()
 			if err != nil {
 				return err
@@ -58,6 +78,11 @@ symbolic link or a device is always refused.
 			}
 			if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
 				return err
+			}
+			if cluster != "" {
+				return g.renderCluster(cmd, release.ClusterRequest{
+					Fed: fed, Cluster: cluster, Chart: req.Chart, KubeVersion: kubeVersion(cmd, req.KubeVersion), Cache: req.Cache,
+				}, output, force)
 			}
 			req.Fed, req.Hub, req.Stdin = fed, args[0], cmd.InOrStdin()
 			out, err := release.Render(cmd.Context(), req)
@@ -81,9 +106,64 @@ symbolic link or a device is always refused.
 	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
 	f.BoolVar(&force, "force", false, "let -o overwrite a file that is not render output (a hub, schema, generated or secrets file included)")
+	f.StringVar(&cluster, "cluster", "", "render the cluster's own objects (the cluster-autoscaler of an EKS cluster) instead of a hub-env")
 	cmd.Example = `  pangeo-gen render alpha --env prod | kubectl apply -f -
-  pangeo-gen render alpha --placeholder-secrets --offline -o alpha-staging.yaml`
+  pangeo-gen render alpha --placeholder-secrets --offline -o alpha-staging.yaml
+  pangeo-gen render --cluster pangeo-glaciers | kubectl apply -f -`
 	cmd.ValidArgsFunction = g.completeHub
 	completeEnv(cmd)
+	g.completeClusterFlag(cmd, "cluster")
 	return cmd
+}
+
+// hubOnlyFlags are the render flags that mean nothing for --cluster.
+var hubOnlyFlags = []string{"env", "secrets", "placeholder-secrets", "pin-digests"}
+
+// renderUsage checks that render has exactly one of HUB and --cluster, and
+// no hub flag with --cluster (bad usage, exit 2).
+func renderUsage(cmd *cobra.Command, args []string, cluster string) error {
+	switch {
+	case cluster == "" && cmd.Flags().Changed("cluster"):
+		return &usageError{errors.New("render: --cluster needs a cluster name")}
+	case cluster == "" && len(args) == 0:
+		return &usageError{errors.New("render: give a HUB, or --cluster NAME")}
+	case cluster != "" && len(args) > 0:
+		return &usageError{fmt.Errorf("render: give a HUB or --cluster, not both (%s and --cluster %s)", args[0], cluster)}
+	case cluster != "":
+		for _, name := range hubOnlyFlags {
+			if cmd.Flags().Changed(name) {
+				return &usageError{fmt.Errorf("render: --%s is for a hub-env, not --cluster", name)}
+			}
+		}
+	}
+	return nil
+}
+
+// kubeVersion is --kube-version when it was given, else "" (for
+// --cluster: the cluster's own version).
+func kubeVersion(cmd *cobra.Command, v string) string {
+	if cmd.Flags().Changed("kube-version") {
+		return v
+	}
+	return ""
+}
+
+// renderCluster renders the cluster's own release (release.RenderCluster)
+// to stdout or -o. A cluster whose autoscaler is the cloud's is a note on
+// stderr and exit 0, with nothing printed or written.
+func (g *globals) renderCluster(cmd *cobra.Command, req release.ClusterRequest, output string, force bool) error {
+	out, err := release.RenderCluster(cmd.Context(), req)
+	var cloud *release.CloudAutoscalerError
+	if errors.As(err, &cloud) {
+		fmt.Fprintf(g.stderr, "note: %v\n", cloud)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if output == "" {
+		_, err := g.stdout.Write(out)
+		return err
+	}
+	return release.WriteClusterOutput(req.Fed.Root, output, req.Cluster, out, force)
 }

@@ -31,9 +31,10 @@ func toolCondition(cond string) (bool, error) {
 		}
 		return ok, nil
 	case "upstream":
-		// The real jupyterhub and dask-gateway charts of
-		// ../shared/upstream/charts (testchart, testvendor).
-		for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
+		// The real jupyterhub, dask-gateway and cluster-autoscaler charts
+		// of ../shared/upstream/charts (testchart, testvendor,
+		// upstreamchart).
+		for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway, releasetest.ClusterAutoscaler} {
 			p, ok := shareddata.Locate(releasetest.UpstreamDir(name))
 			if !ok && tooltest.CI() {
 				return false, fmt.Errorf("CI=true: a script may not skip for it: %s", shareddata.Message(p))

@@ -69,6 +69,10 @@ type Cloud struct {
 	// KubernetesVersion is the cluster's Kubernetes minor version ("1.33").
 	KubernetesVersion string    `json:"kubernetesVersion"`
 	NodePools         NodePools `json:"nodePools"`
+	// Autoscaler is AWS's: the pinned cluster-autoscaler chart, which
+	// render --cluster renders for an EKS cluster (GKE and AKS run their
+	// own autoscaler). Empty for the other providers.
+	Autoscaler Pin `json:"autoscaler,omitzero"`
 }
 
 // Image is the user image, which Dask workers also run (schema #Image): the

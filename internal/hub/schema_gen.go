@@ -312,6 +312,11 @@ type AWS struct {
 
 	// nodePools are the cluster's pools (see #NodePools).
 	NodePools NodePools `json:"nodePools"`
+
+	// autoscaler is the pinned cluster-autoscaler chart: EKS runs no
+	// autoscaler of its own, so `pangeo-gen render --cluster` renders it
+	// once per cluster.
+	Autoscaler Pin `json:"autoscaler"`
 }
 
 // #Azure is an AKS cluster.

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
@@ -19,8 +20,18 @@ type Pulled struct {
 	Cached bool
 }
 
-// pinnedRefs are the charts the selected hubs pin (charts.ChartRefs), each
-// once, in hub order.
+// ClusterChartRefs are the charts hub h's cluster pins: the
+// cluster-autoscaler (cloud.autoscaler) for EKS, which render --cluster
+// renders; none for GKE and AKS, whose autoscaler is the cloud's.
+func ClusterChartRefs(h *hub.Hub) []charts.Ref {
+	if h.Cloud.Provider != "aws" {
+		return nil
+	}
+	return []charts.Ref{charts.PinRef(gen.AutoscalerChart, h.Cloud.Autoscaler)}
+}
+
+// pinnedRefs are the charts the selected hubs pin (charts.ChartRefs) and
+// their clusters pin (ClusterChartRefs), each once, in hub order.
 func pinnedRefs(fed *load.Federation, selected map[string]bool) []charts.Ref {
 	type key struct{ name, version, repo string }
 	seen := map[key]bool{}
@@ -29,7 +40,7 @@ func pinnedRefs(fed *load.Federation, selected map[string]bool) []charts.Ref {
 		if selected != nil && !selected[h.Name] {
 			continue
 		}
-		for _, r := range charts.ChartRefs(h.Chart) {
+		for _, r := range append(charts.ChartRefs(h.Chart), ClusterChartRefs(h)...) {
 			k := key{r.Name, r.Version, r.Source()}
 			if !seen[k] {
 				seen[k] = true
@@ -40,8 +51,8 @@ func pinnedRefs(fed *load.Federation, selected map[string]bool) []charts.Ref {
 	return refs
 }
 
-// Pull gets every chart the selected hubs (all when selected is nil) pin
-// into cache, checking pinned digests, and returns them sorted by name,
+// Pull gets every chart the selected hubs (all when selected is nil) and
+// their clusters pin into cache, checking pinned digests, and returns them sorted by name,
 // version and source. A pulled (not generated) umbrella chart is loaded
 // too, so that the dependencies it does not bundle are cached as well.
 // progress, when not nil, is called with each pinned chart once it is in
@@ -80,8 +91,9 @@ func Pull(ctx context.Context, cache *charts.Cache, fed *load.Federation, select
 	return out, nil
 }
 
-// Vendor writes every chart the hubs pin, and the dependencies they do not
-// bundle, into <root>/vendor/charts with its lock (charts.Cache.Vendor).
+// Vendor writes every chart the hubs and their clusters pin, and the
+// dependencies the hubs' charts do not bundle, into <root>/vendor/charts
+// with its lock (charts.Cache.Vendor).
 func Vendor(ctx context.Context, cache *charts.Cache, fed *load.Federation, update bool) (charts.Lock, error) {
 	dir := filepath.Join(fed.Root, filepath.FromSlash(VendorDir))
 	return cache.Vendor(ctx, dir, pinnedRefs(fed, nil), charts.VendorOptions{Update: update})

@@ -28,6 +28,12 @@ func OutputHeader(hubName, env string) string {
 	return fmt.Sprintf("%s%s --env %s: it holds the hub's secrets, keep it out of git\n", OutputMarker, hubName, env)
 }
 
+// ClusterOutputHeader is the first line of the file render --cluster -o
+// writes for a cluster's own release (no secrets there).
+func ClusterOutputHeader(cluster string) string {
+	return fmt.Sprintf("%s--cluster %s: the cluster's own objects (the cluster-autoscaler)\n", OutputMarker, cluster)
+}
+
 // IsOutput reports whether data, a file's first bytes, is render output
 // (starts with OutputMarker).
 func IsOutput(data []byte) bool { return bytes.HasPrefix(data, []byte(OutputMarker)) }
@@ -44,11 +50,21 @@ var sourceDirs = map[string]string{
 // with OutputHeader first, mode 0600, atomically, once CheckOutput allows
 // it.
 func WriteOutput(root, name, hubName, env string, stream []byte, force bool) error {
+	return writeOutput(root, name, OutputHeader(hubName, env), stream, force)
+}
+
+// WriteClusterOutput writes stream, the rendered release of cluster, to
+// the file name (-o) as WriteOutput does, with ClusterOutputHeader first.
+func WriteClusterOutput(root, name, cluster string, stream []byte, force bool) error {
+	return writeOutput(root, name, ClusterOutputHeader(cluster), stream, force)
+}
+
+func writeOutput(root, name, header string, stream []byte, force bool) error {
 	target, err := CheckOutput(root, name, force)
 	if err != nil {
 		return err
 	}
-	data := append([]byte(OutputHeader(hubName, env)), stream...)
+	data := append([]byte(header), stream...)
 	if err := tree.WriteFile(filepath.Dir(target), filepath.Base(target), 0o600, data); err != nil {
 		return fmt.Errorf("-o: %w", err)
 	}

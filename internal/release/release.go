@@ -312,7 +312,33 @@ func LoadChart(ctx context.Context, cache *charts.Cache, fed *load.Federation, h
 }
 
 func loadChart(ctx context.Context, cache *charts.Cache, fed *load.Federation, h *hub.Hub, source string) (*chart.Chart, error) {
-	pinned := UmbrellaRef(h)
+	if source != "" || h.Chart.Name != hub.GeneratedChart {
+		return loadPinned(ctx, cache, UmbrellaRef(h), source)
+	}
+	dir, err := generatedChart(fed)
+	if err != nil {
+		return nil, err
+	}
+	// The dependencies' pinned digests: Load takes the versions from
+	// Chart.yaml, so get the pinned packages first (Get checks their
+	// digests); Load then finds them cached.
+	for _, ref := range charts.ChartRefs(h.Chart) {
+		if ref.Digest == "" {
+			continue
+		}
+		if _, _, err := cache.Get(ctx, ref); err != nil {
+			return nil, err
+		}
+	}
+	return cache.Load(ctx, dir, charts.Ref{})
+}
+
+// loadPinned loads the chart pinned as pinned, or source (--chart) when
+// set: a chart folder or .tgz; an http(s) chart repository, from which the
+// pinned chart (its name, version and digest) is pulled; an oci://
+// reference, whose version defaults to the pin's when it names the pinned
+// chart.
+func loadPinned(ctx context.Context, cache *charts.Cache, pinned charts.Ref, source string) (*chart.Chart, error) {
 	switch {
 	case strings.HasPrefix(source, "oci://"):
 		r, err := charts.ParseOCI(source)
@@ -328,23 +354,6 @@ func loadChart(ctx context.Context, cache *charts.Cache, fed *load.Federation, h
 		return cache.Load(ctx, source, charts.Ref{Name: pinned.Name, Version: pinned.Version, Digest: pinned.Digest})
 	case source != "":
 		return cache.Load(ctx, source, charts.Ref{})
-	case h.Chart.Name == hub.GeneratedChart:
-		dir, err := generatedChart(fed)
-		if err != nil {
-			return nil, err
-		}
-		// The dependencies' pinned digests: Load takes the versions from
-		// Chart.yaml, so get the pinned packages first (Get checks their
-		// digests); Load then finds them cached.
-		for _, ref := range charts.ChartRefs(h.Chart) {
-			if ref.Digest == "" {
-				continue
-			}
-			if _, _, err := cache.Get(ctx, ref); err != nil {
-				return nil, err
-			}
-		}
-		return cache.Load(ctx, dir, charts.Ref{})
 	default:
 		return cache.Load(ctx, "", pinned)
 	}

@@ -20,8 +20,8 @@
 //     the labels to every object's metadata only: never to selectors or pod
 //     templates, since a changed Deployment selector is an immutable-field
 //     error on the next apply to a live hub.
-//  4. A Namespace object is added, and the objects are ordered: the
-//     Namespace first, then CRDs, then the rest in Helm's install order
+//  4. A Namespace object is added (unless Options.NamespaceExists), and the
+//     objects are ordered: the Namespace first, then CRDs, then the rest in Helm's install order
 //     (releaseutil.InstallOrder; kinds it does not know last, by kind), by
 //     name within a kind.
 //
@@ -95,6 +95,10 @@ type Options struct {
 	Patches []Patch
 	// Engine renders the chart; helmengine.NewV3() if nil.
 	Engine helmengine.Engine
+	// NamespaceExists says that Namespace is one every cluster has
+	// (kube-system): no Namespace object is rendered for it, so that
+	// applying the stream never takes ownership of it.
+	NamespaceExists bool
 }
 
 // Patch is a kustomize patch: a strategic merge patch or a JSON 6902 patch.
@@ -160,7 +164,10 @@ func Render(ctx context.Context, o Options) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	out, err := kustomize(append([]*object{namespaceObject(o.Namespace)}, objs...), o.Namespace, labels, o.Patches)
+	if !o.NamespaceExists {
+		objs = append([]*object{namespaceObject(o.Namespace)}, objs...)
+	}
+	out, err := kustomize(objs, o.Namespace, labels, o.Patches)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: kustomize: %w", o.Release, err)
 	}

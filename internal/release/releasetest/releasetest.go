@@ -50,8 +50,15 @@ const (
 	DaskGatewayRepository = "https://helm.dask.org/"
 )
 
-// versions of the stand-ins by name.
-var versions = map[string]string{JupyterHub: JupyterHubVersion, DaskGateway: DaskGatewayVersion}
+// The real cluster-autoscaler chart of the shared data (Upstream only: it
+// has no stand-in), which render --cluster renders for an EKS cluster.
+const (
+	ClusterAutoscaler        = "cluster-autoscaler"
+	ClusterAutoscalerVersion = "9.59.0"
+)
+
+// versions of the charts by name.
+var versions = map[string]string{JupyterHub: JupyterHubVersion, DaskGateway: DaskGatewayVersion, ClusterAutoscaler: ClusterAutoscalerVersion}
 
 // Charts says which jupyterhub and dask-gateway charts a test umbrella
 // bundles.
@@ -66,7 +73,7 @@ const (
 )
 
 // UpstreamDir is the shared-data path of the real chart name
-// (JupyterHub or DaskGateway), for shareddata.Locate and shareddata.Path.
+// (JupyterHub, DaskGateway or ClusterAutoscaler), for shareddata.Locate and shareddata.Path.
 func UpstreamDir(name string) string {
 	return "upstream/charts/" + name + "-" + versions[name]
 }
@@ -116,7 +123,8 @@ func writeFiles(dst string, files map[string][]byte) error {
 // folder dst.
 func WriteChart(dst, name string) error { return StandIns.WriteChart(dst, name) }
 
-// WriteChart writes chart name (JupyterHub or DaskGateway) into folder dst.
+// WriteChart writes chart name (JupyterHub or DaskGateway; for Upstream
+// also ClusterAutoscaler) into folder dst.
 func (c Charts) WriteChart(dst, name string) error {
 	fs, err := c.files(name)
 	if err != nil {
