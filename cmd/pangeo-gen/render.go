@@ -110,7 +110,12 @@ hubs only.`,
 	cmd.Example = `  pangeo-gen render alpha --env prod | kubectl apply -f -
   pangeo-gen render alpha --placeholder-secrets --offline -o alpha-staging.yaml
   pangeo-gen render --cluster pangeo-glaciers | kubectl apply -f -`
-	cmd.ValidArgsFunction = g.completeHub
+	cmd.ValidArgsFunction = func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if cmd.Flags().Changed("cluster") {
+			return nil, cobra.ShellCompDirectiveNoFileComp // no HUB with --cluster
+		}
+		return g.completeHub(cmd, args, toComplete)
+	}
 	completeEnv(cmd)
 	g.completeClusterFlag(cmd, "cluster")
 	return cmd

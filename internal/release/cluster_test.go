@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -12,10 +13,13 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 	"github.com/pangeo-data/pangeo-gen/internal/render/rendertest"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
+	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 )
 
 // upstreamAutoscaler writes the real cluster-autoscaler chart of
@@ -166,5 +170,91 @@ func TestRenderClusterRefusals(t *testing.T) {
 				t.Errorf("UnknownClusterError: %v", err)
 			}
 		})
+	}
+}
+
+// TestPullClusterChart: charts pull and charts vendor get the chart an EKS
+// cluster pins (cloud.autoscaler) with the hubs' charts, its digest
+// checked when pinned, and render --cluster then finds it offline, in the
+// cache or in vendor/charts; a GKE hub's pull has no autoscaler. The
+// repository serves the real cluster-autoscaler chart and the stand-ins of
+// the hubs' charts.
+func TestPullClusterChart(t *testing.T) {
+	dir := upstreamAutoscaler(t)
+	ca, err := releasetest.PackageDir(dir, releasetest.ClusterAutoscaler, releasetest.ClusterAutoscalerVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := releasetest.Subcharts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := testserver.NewChartRepo(t, append(subs, ca)...)
+	f := federation(t)
+	local := &load.Federation{Root: t.TempDir()}
+	for _, h := range f.Hubs {
+		c := *h
+		c.Chart.JupyterHub.Repository, c.Chart.DaskGateway.Repository = repo.URL, repo.URL
+		if c.Cloud.Provider == "aws" {
+			c.Cloud.Autoscaler = hub.Pin{Version: releasetest.ClusterAutoscalerVersion, Repository: repo.URL, Digest: ca.Digest}
+		}
+		local.Hubs = append(local.Hubs, &c)
+	}
+	names := func(ps []Pulled) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Ref.Name)
+		}
+		return out
+	}
+
+	cache := &charts.Cache{Dir: filepath.Join(t.TempDir(), "cache")}
+	got, err := Pull(context.Background(), cache, local, map[string]bool{"alpha": true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"dask-gateway", "jupyterhub"}; !reflect.DeepEqual(names(got), want) {
+		t.Errorf("pull alpha (GKE): %v, want %v", names(got), want)
+	}
+	got, err = Pull(context.Background(), cache, local, map[string]bool{"bravo": true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"cluster-autoscaler", "dask-gateway", "jupyterhub"}; !reflect.DeepEqual(names(got), want) {
+		t.Fatalf("pull bravo (EKS): %v, want %v", names(got), want)
+	}
+	if got[0].Digest != ca.Digest || got[0].Ref.Version != "9.59.0" {
+		t.Errorf("pulled %+v, want cluster-autoscaler 9.59.0 %s", got[0], ca.Digest)
+	}
+	want, err := RenderCluster(context.Background(), ClusterRequest{Fed: local, Cluster: "pangeo-glaciers", Chart: dir, Cache: &charts.Cache{Dir: t.TempDir(), Offline: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache.Offline = true
+	y, err := RenderCluster(context.Background(), ClusterRequest{Fed: local, Cluster: "pangeo-glaciers", Cache: cache})
+	if err != nil {
+		t.Fatalf("render from the cache, offline: %v", err)
+	}
+	// The package is the folder's files: the same objects.
+	if string(y) != string(want) {
+		t.Errorf("render from the cache differs from render of the chart folder:\n%s\n---- want\n%s", y, want)
+	}
+
+	// Vendored: render needs no cache.
+	cache.Offline = false
+	if _, err := Vendor(context.Background(), cache, local, false); err != nil {
+		t.Fatal(err)
+	}
+	vendored := &charts.Cache{Dir: filepath.Join(t.TempDir(), "empty"), Offline: true, VendorDir: filepath.Join(local.Root, filepath.FromSlash(VendorDir))}
+	if y, err := RenderCluster(context.Background(), ClusterRequest{Fed: local, Cluster: "pangeo-glaciers", Cache: vendored}); err != nil || string(y) != string(want) {
+		t.Errorf("render from vendor/charts: %v", err)
+	}
+
+	// A pinned digest that the package does not have is refused.
+	bad := *local.Hub("bravo")
+	bad.Cloud.Autoscaler.Digest = "sha256:" + strings.Repeat("0", 64)
+	other := &load.Federation{Root: local.Root, Hubs: []*hub.Hub{&bad}}
+	if _, err := Pull(context.Background(), &charts.Cache{Dir: t.TempDir()}, other, nil, nil); !errors.Is(err, charts.ErrDigest) {
+		t.Errorf("pull with a wrong digest: %v, want %v", err, charts.ErrDigest)
 	}
 }
