@@ -153,6 +153,10 @@ func eksComment(c Cluster) []string {
 		"EBS volumes are zonal: a pool whose pods mount one is pinned to " + eksVolumeZone(c.Cloud.Region) + ",",
 		"the zone the volumes are made in. That is core (the hub's database volume)",
 		"and, with dynamic home storage, user; dask spans the cluster's zones.",
+		"",
+		"EKS runs no autoscaler: the cluster-autoscaler (chart " + AutoscalerChart + " " + c.Cloud.Autoscaler.Version + ",",
+		"pinned by cloud.autoscaler) uses the service account " + AutoscalerNamespace + "/" + AutoscalerServiceAccount + " below.",
+		"Install it once the cluster exists: pangeo-gen render --cluster " + c.Name + " | kubectl apply -f -",
 	}
 }
 

@@ -362,3 +362,23 @@ func TestIdleFloor(t *testing.T) {
 		})
 	}
 }
+
+// TestEKSAutoscalerPinInDefinition: eksctl.yaml names the autoscaler's
+// pin and how to install it, so that a changed pin changes the definition
+// and ci plan lists the cluster (whose validate job renders the
+// autoscaler).
+func TestEKSAutoscalerPinInDefinition(t *testing.T) {
+	a := fxEksctl(t, fxEKSCluster(nil))
+	for _, want := range []string{
+		"# EKS runs no autoscaler: the cluster-autoscaler (chart cluster-autoscaler 9.59.0,\n",
+		"# Install it once the cluster exists: pangeo-gen render --cluster pangeo-glaciers | kubectl apply -f -\n",
+	} {
+		if !bytes.Contains(a, []byte(want)) {
+			t.Errorf("eksctl.yaml lacks %q", want)
+		}
+	}
+	b := fxEksctl(t, fxEKSCluster(func(h *hub.Hub) { h.Cloud.Autoscaler.Version = "9.60.0" }))
+	if bytes.Equal(a, b) {
+		t.Error("a new autoscaler pin does not change eksctl.yaml")
+	}
+}

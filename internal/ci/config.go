@@ -176,8 +176,10 @@ const installPangeoGen = "go install ./cmd/pangeo-gen\npangeo-gen --help > /dev/
 // the operator's decision): Terraform (GKE, AKS) with terraform init
 // -backend=false and terraform validate, eksctl (EKS) by validating the
 // ClusterConfig against the JSON schema of the pinned eksctl release
-// (eksctl utils schema), which needs no AWS credentials. These jobs use
-// no context: they hold no secret.
+// (eksctl utils schema), which needs no AWS credentials, then rendering
+// its cluster-autoscaler (pangeo-gen render --cluster: the pinned chart
+// with the cluster's values, printed, never applied). These jobs use no
+// context: they hold no secret.
 //
 // fed is the checked-out federation (the head); nil when it does not
 // load. A hub that cannot be built from it (fed is nil, or the hub does
@@ -289,6 +291,9 @@ func clusterJob(cl AffectedCluster, o ContinuationOptions) (job, error) {
 			run("Validate "+cl.Cluster+"'s ClusterConfig against eksctl's schema (no AWS credentials; never creates the cluster)",
 				"/tmp/eksctl utils schema > /tmp/eksctl-schema.json\n"+
 					"check-jsonschema --schemafile /tmp/eksctl-schema.json "+config+"\n"),
+			run("Install pangeo-gen from this commit", installPangeoGen),
+			run("Render "+cl.Cluster+"'s cluster-autoscaler from its pinned chart (never applied)",
+				"pangeo-gen render --cluster "+q.q(cl.Cluster)+"\n"),
 		}}
 	default:
 		return job{}, fmt.Errorf("unknown cloud provider %q", cl.Provider)

@@ -339,6 +339,7 @@ func TestContinuationClusters(t *testing.T) {
 			"'https://github.com/eksctl-io/eksctl/releases/download/v" + DefaultEksctlVersion + "/eksctl_Linux_amd64.tar.gz'",
 			"/tmp/eksctl utils schema > /tmp/eksctl-schema.json",
 			"check-jsonschema --schemafile /tmp/eksctl-schema.json 'clusters/pangeo-glaciers/eksctl.yaml'",
+			"go install ./cmd/pangeo-gen\n", "pangeo-gen render --cluster 'pangeo-glaciers'\n",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -370,7 +371,7 @@ func TestContinuationClusters(t *testing.T) {
 					t.Errorf("config lacks %q:\n%s", w, text)
 				}
 			}
-			for _, never := range []string{"' apply", "' plan", "terraform apply", "terraform plan", "eksctl create", "terraform init\n"} {
+			for _, never := range []string{"' apply", "' plan", "terraform apply", "terraform plan", "eksctl create", "terraform init\n", "kubectl"} {
 				if strings.Contains(text, never) {
 					t.Errorf("config holds %q: it must never apply or plan:\n%s", never, text)
 				}
