@@ -26,7 +26,8 @@ func newCharts(g *globals) *cobra.Command {
 		Long: `pull downloads the charts every hub (or every hub named) pins into the chart cache
 ($PANGEO_GEN_CACHE, or pangeo-gen/charts in the user's cache folder): jupyterhub,
 dask-gateway, and the umbrella chart when it is pulled rather than generated, with
-the dependencies it does not bundle. Each package's digest is checked against its
+the dependencies it does not bundle; for a hub on an EKS cluster also the
+cluster-autoscaler its cloud.autoscaler pins (render --cluster). Each package's digest is checked against its
 pin and recorded. It prints one line per pinned chart: name, version, source, digest.
 While it works, and when stderr is a terminal, it says on stderr what each
 chart took: "pulled NAME VERSION (DIGEST)", or "cached ..." when the cache held
@@ -70,8 +71,8 @@ it already; --quiet leaves that out.`,
 	vendor := &cobra.Command{
 		Use:   "vendor",
 		Short: "Write every pinned chart into vendor/charts, with the lock file charts.lock",
-		Long: `vendor writes the chart packages every hub pins, and the dependencies they do not
-bundle, into vendor/charts/ with vendor/charts/charts.lock listing each one's source
+		Long: `vendor writes the chart packages every hub pins (and the cluster-autoscaler of
+every EKS cluster), and the dependencies they do not bundle, into vendor/charts/ with vendor/charts/charts.lock listing each one's source
 and digest; render uses them first, offline. Packages come through the chart cache.
 A vendored package whose digest would change is refused unless --update; packages no
 hub needs any more are removed. It prints the lock's entries: name, version,

@@ -19,7 +19,7 @@ func newRender(g *globals) *cobra.Command {
 		force   bool
 	)
 	cmd := &cobra.Command{
-		Use:   "render HUB | render --cluster NAME",
+		Use:   "render (HUB | --cluster NAME)",
 		Short: "Render a hub-env, or a cluster's autoscaler, into the Kubernetes objects to apply (kubectl apply -f -)",
 		Long: `render renders one hub-env, release and namespace <hub>-<env>, into one YAML
 stream: the Namespace, then CRDs, then every object in Helm's install order, each
@@ -99,7 +99,7 @@ hubs only.`,
 	f := cmd.Flags()
 	f.StringVar(&req.Env, "env", "staging", "environment: staging or prod")
 	f.StringVar(&req.Chart, "chart", "", "chart to render instead of the hub's pin: a folder, a .tgz, an https repository URL, or oci://host/path/name[:version]")
-	f.StringVar(&req.KubeVersion, "kube-version", render.DefaultKubeVersion, "Kubernetes version the charts see")
+	f.StringVar(&req.KubeVersion, "kube-version", render.DefaultKubeVersion, "Kubernetes version the charts see (with --cluster the default is the cluster's kubernetesVersion)")
 	f.StringVar(&req.Secrets, "secrets", "", "file of secret values to use instead of deployments/<hub>/secrets/<env>.yaml (- for standard input)")
 	f.BoolVar(&req.PlaceholderSecrets, "placeholder-secrets", false, "fill unfilled secret stubs with fake, deterministic values (for tests and review)")
 	f.BoolVar(&req.PinDigests, "pin-digests", false, "pin every container image to its digest (looked up in its registry)")
