@@ -25,7 +25,7 @@ import (
 // upstreamAutoscaler writes the real cluster-autoscaler chart of
 // ../shared/upstream/charts (skipping without it, failing under CI=true)
 // and returns its folder.
-func upstreamAutoscaler(t *testing.T) string {
+func upstreamAutoscaler(t testing.TB) string {
 	t.Helper()
 	shareddata.Path(t, releasetest.UpstreamDir(releasetest.ClusterAutoscaler))
 	dir := filepath.Join(t.TempDir(), "cluster-autoscaler")
@@ -256,5 +256,17 @@ func TestPullClusterChart(t *testing.T) {
 	other := &load.Federation{Root: local.Root, Hubs: []*hub.Hub{&bad}}
 	if _, err := Pull(context.Background(), &charts.Cache{Dir: t.TempDir()}, other, nil, nil); !errors.Is(err, charts.ErrDigest) {
 		t.Errorf("pull with a wrong digest: %v, want %v", err, charts.ErrDigest)
+	}
+}
+
+// BenchmarkRenderCluster renders the cluster-autoscaler of the EKS cluster
+// from the real chart's folder.
+func BenchmarkRenderCluster(b *testing.B) {
+	f := federation(b)
+	r := ClusterRequest{Fed: f, Cluster: "pangeo-glaciers", Chart: upstreamAutoscaler(b), Cache: &charts.Cache{Dir: b.TempDir(), Offline: true}}
+	for b.Loop() {
+		if _, err := RenderCluster(context.Background(), r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
