@@ -1,6 +1,6 @@
 // Package vet checks a federation beyond its schema: the Dask worker
 // image, the dask-gateway client version, plaintext secrets, node pool
-// fit, the values against the charts' schemas (when the charts are
+// fit, a cluster-autoscaler release for an EKS cluster's Kubernetes minor, the values against the charts' schemas (when the charts are
 // vendored or cached) and whether the generated tree is current, on top
 // of what generating it checks (internal/federation: duplicate domains,
 // raw values that contradict typed ones). Every problem is a
@@ -63,6 +63,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		c.gatewayVersion(out.Hub)
 		c.classicKubernetes(out.Hub)
 		c.fit(out.Hub)
+		c.autoscalerRelease(out.Hub)
 		if err := c.imageContext(out); err != nil {
 			return nil, err
 		}
@@ -222,6 +223,18 @@ func (c *checker) gatewayVersion(h *hub.Hub) {
 func (c *checker) fit(h *hub.Hub) {
 	for _, p := range machines.Fit(h) {
 		c.add(c.at("fit", h, load.SplitPath(p.Path), "%s", p.Message))
+	}
+}
+
+// autoscalerRelease: an EKS cluster's Kubernetes minor has a
+// cluster-autoscaler release (gen.AutoscalerImageTag), which render
+// --cluster installs with the image of that minor.
+func (c *checker) autoscalerRelease(h *hub.Hub) {
+	if h.Cloud.Provider != "aws" {
+		return
+	}
+	if _, err := gen.AutoscalerImageTag(h.Cloud.KubernetesVersion); err != nil {
+		c.add(c.at("autoscaler", h, []string{"cloud", "kubernetesVersion"}, "EKS cluster %s: %v; render --cluster cannot install its autoscaler", h.Cloud.Cluster, err))
 	}
 }
 
