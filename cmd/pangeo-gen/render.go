@@ -43,7 +43,8 @@ symbolic link or a device is always refused.
 --secrets - reads the secret values from standard input.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fed, findings, err := g.loadFederation()
+			// The hub alone: the federation-wide checks are vet's.
+			fed, findings, err := g.loadHub(args[0])
 			if err != nil {
 				return err
 			}
