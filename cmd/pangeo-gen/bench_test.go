@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 )
 
 // federationOf makes a repository with the real schema, templates and n
@@ -39,6 +40,14 @@ func federationOf(b testing.TB, n int) string {
 		}
 		os.WriteFile(filepath.Join(dir, "hubs", f), data, 0o644)
 	}
+	addHubs(b, dir, n)
+	return dir
+}
+
+// addHubs writes n hubs hub000, hub001, ... built from the #PangeoHub
+// template into the repository dir, each with its own domains and cluster.
+func addHubs(b testing.TB, dir string, n int) {
+	b.Helper()
 	for i := range n {
 		name := fmt.Sprintf("hub%03d", i)
 		body := fmt.Sprintf(`package hubs
@@ -67,7 +76,6 @@ hubs: %[1]s: #PangeoHub & {
 			b.Fatal(err)
 		}
 	}
-	return dir
 }
 
 func run(b *testing.B, args ...string) {
@@ -215,6 +223,30 @@ func BenchmarkCIPlan(b *testing.B) {
 			git("commit", "-q", "-a", "-m", "second")
 			for b.Loop() {
 				run(b, "--root", dir, "ci", "plan", "--format", "json", "--base", "base", "--head", "HEAD")
+			}
+		})
+	}
+}
+
+// BenchmarkRenderFederation renders one hub-env, charlie's staging, with
+// the real charts (the test umbrella, --chart DIR) and placeholder
+// secrets, the whole command in process, in the federation of the three
+// hubs and in one of 100 (the three and 97 generated hubs): render loads
+// the hub alone, so the two should cost the same.
+func BenchmarkRenderFederation(b *testing.B) {
+	shareddata.Path(b, releasetest.UpstreamDir(releasetest.JupyterHub))
+	shareddata.Path(b, releasetest.UpstreamDir(releasetest.DaskGateway))
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, 3)
+			addHubs(b, dir, n-3)
+			run(b, "--root", dir, "gen")
+			chart := filepath.Join(b.TempDir(), "chart")
+			if err := releasetest.Upstream.WriteUmbrella(chart, dir); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				run(b, "--root", dir, "render", "charlie", "--chart", chart, "--placeholder-secrets")
 			}
 		})
 	}
