@@ -7,7 +7,7 @@
 # It builds helm from the module proxy at the version go.mod uses
 # (helm.sh/helm/v3) and pangeo-gen from this checkout, then runs
 #   pangeo-gen render HUB --env ENV --chart CHART_DIR --placeholder-secrets
-#   helm template HUB-ENV CHART_DIR --namespace HUB-ENV --kube-version 1.33.0 \
+#   helm template HUB-ENV CHART_DIR --namespace HUB-ENV --kube-version 1.33.0 --include-crds \
 #     -f deployments/HUB/config/common.yaml -f deployments/HUB/config/ENV.yaml \
 #     -f SECRETS --set-string jupyterhub.singleuser.image.name=... --set-string ...tag=...
 # (the layers render merges, in its order: SECRETS is the hub's secret stub
@@ -46,7 +46,10 @@ bin=${BENCH_BIN:-$work/bin}
 mkdir -p "$bin"
 
 helm_version=$(go list -m -f '{{.Version}}' helm.sh/helm/v3)
-if [ "$("$bin/helm" version --template '{{.Version}}' 2>/dev/null || true)" != "$helm_version" ]; then
+# go install leaves helm's own version string unset (it says v3.22): the
+# module version the binary was built from is in its build information.
+installed=$(go version -m "$bin/helm" 2>/dev/null | awk '$1 == "mod" && $2 == "helm.sh/helm/v3" {print $3}' || true)
+if [ "$installed" != "$helm_version" ]; then
 	echo "bench-render: go install helm.sh/helm/v3/cmd/helm@$helm_version" >&2
 	(cd "$work" && GOBIN=$bin GOFLAGS= go install "helm.sh/helm/v3/cmd/helm@$helm_version")
 fi
@@ -105,14 +108,14 @@ sed -E -e "s/'CHANGEME: openssl rand -hex 32[^']*'/'0000000000000000$(printf 'ab
 	"$dep/secrets/$env.yaml" > "$work/secrets.yaml"
 ref=$("$bin/pangeo-gen" --root "$repo" image ref "$hub")
 pg=("$bin/pangeo-gen" --root "$repo" render "$hub" --env "$env" --chart "$chart" --placeholder-secrets)
-helm=("$bin/helm" template "$release" "$chart" --namespace "$release" --kube-version 1.33.0
+helm=("$bin/helm" template "$release" "$chart" --namespace "$release" --kube-version 1.33.0 --include-crds
 	-f "$dep/config/common.yaml" -f "$dep/config/$env.yaml" -f "$work/secrets.yaml"
 	--set-string "jupyterhub.singleuser.image.name=${ref%:*}" --set-string "jupyterhub.singleuser.image.tag=${ref##*:}")
 
 # One run of each first: both must work, and the page cache is warm.
 "${pg[@]}" > "$work/pg.yaml"
 "${helm[@]}" > "$work/helm.yaml"
-echo "pangeo-gen: $(grep -c '^kind:' "$work/pg.yaml") objects; helm: $(grep -c '^kind:' "$work/helm.yaml") objects (with its hooks)" >&2
+echo "bench-render: pangeo-gen: $(grep -c '^kind:' "$work/pg.yaml") objects (the Namespace included); helm: $(grep -c '^kind:' "$work/helm.yaml") (its hooks included)" >&2
 
 # one NAME CMD...: one run, appending "NAME start end peak_kb" to the
 # samples: the wall time from bash's microsecond clock, the peak RSS from
