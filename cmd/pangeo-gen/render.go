@@ -43,7 +43,16 @@ symbolic link or a device is always refused.
 --secrets - reads the secret values from standard input.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// The hub alone: the federation-wide checks are vet's.
+			root, err := g.findRoot()
+			if err != nil {
+				return err
+			}
+			if req.Cache, err = release.NewCache(root, offline); err != nil {
+				return err
+			}
+			// A --chart folder or .tgz loads on the second core while CUE
+			// loads the hub, alone: the federation-wide checks are vet's.
+			req.Ahead = release.PrefetchChart(cmd.Context(), req.Cache, req.Chart)
 			fed, findings, err := g.loadHub(args[0])
 			if err != nil {
 				return err
@@ -56,9 +65,6 @@ symbolic link or a device is always refused.
 				if _, err := release.CheckOutput(fed.Root, output, force); err != nil {
 					return err
 				}
-			}
-			if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
-				return err
 			}
 			req.Fed, req.Hub, req.Stdin = fed, args[0], cmd.InOrStdin()
 			out, err := release.Render(cmd.Context(), req)

@@ -75,6 +75,58 @@ type Request struct {
 	Resolver *pin.Resolver
 	// Engine renders the chart; helmengine.NewV3() if nil.
 	Engine helmengine.Engine
+	// Ahead, when not nil, is the chart of Chart loading already
+	// (PrefetchChart), which Render takes instead of loading it again.
+	Ahead *ChartAhead
+}
+
+// ChartAhead is a chart loading on another goroutine (PrefetchChart).
+type ChartAhead struct {
+	source string
+	done   chan struct{}
+	ch     *chart.Chart
+	err    error
+}
+
+// PrefetchChart starts loading source, a --chart folder or .tgz, through
+// cache on another goroutine, so that it overlaps the load of the hub on a
+// second core; set it as Request.Ahead. A folder or file does not depend on
+// the hub (a repository URL or an oci:// reference takes the hub's pin), so
+// it can load first; for any other source, an empty one included, there is
+// nothing to start and PrefetchChart returns nil.
+func PrefetchChart(ctx context.Context, cache *charts.Cache, source string) *ChartAhead {
+	if !localSource(source) {
+		return nil
+	}
+	a := &ChartAhead{source: source, done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		a.ch, a.err = cache.Load(ctx, source, charts.Ref{})
+		if a.err != nil {
+			a.err = chartError(a.err, source)
+		}
+	}()
+	return a
+}
+
+// localSource reports whether a --chart source is a folder or a file,
+// which loadChart loads without the hub's pin.
+func localSource(source string) bool {
+	return source != "" && !strings.HasPrefix(source, "oci://") && !strings.HasPrefix(source, "https://") && !strings.HasPrefix(source, "http://")
+}
+
+// chart is LoadChart's result: the chart loaded ahead when there is one
+// for the same source, else LoadChart's.
+func (r Request) chart(ctx context.Context, h *hub.Hub) (*chart.Chart, error) {
+	if a := r.Ahead; a != nil && a.source == r.Chart {
+		select {
+		case <-a.done:
+			return a.ch, a.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return LoadChart(ctx, r.Cache, r.Fed, h, r.Chart)
 }
 
 // Release is the Helm release name and namespace of a hub-env.
@@ -100,7 +152,7 @@ func Render(ctx context.Context, r Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	ch, err := LoadChart(ctx, r.Cache, r.Fed, h, r.Chart)
+	ch, err := r.chart(ctx, h)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +378,7 @@ func loadChart(ctx context.Context, cache *charts.Cache, fed *load.Federation, h
 		return cache.Load(ctx, source, ref)
 	case strings.HasPrefix(source, "https://") || strings.HasPrefix(source, "http://"):
 		return cache.Load(ctx, source, charts.Ref{Name: pinned.Name, Version: pinned.Version, Digest: pinned.Digest})
-	case source != "":
+	case localSource(source):
 		return cache.Load(ctx, source, charts.Ref{})
 	case h.Chart.Name == hub.GeneratedChart:
 		dir, err := generatedChart(fed, h)
