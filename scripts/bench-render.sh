@@ -13,8 +13,9 @@
 # (the layers render merges, in its order: SECRETS is the hub's secret stub
 # with every CHANGEME filled as --placeholder-secrets fills it, 64 hex digits
 # or placeholder- and 32 hex digits) RUNS times each, alternately, the one
-# first and then the other first, and prints the median wall time and peak
-# RSS (GNU time) of each, and the ratios pangeo-gen / helm.
+# first and then the other first, and prints the median wall time, CPU time
+# and peak RSS (GNU time) of each, and the ratios pangeo-gen / helm (the CPU
+# time tells more than the wall time on a machine other work shares).
 #
 # CHART_DIR defaults to deployments/chart with the real jupyterhub and
 # dask-gateway charts of ../shared/upstream/charts (PANGEO_GEN_SHARED for
@@ -117,14 +118,14 @@ helm=("$bin/helm" template "$release" "$chart" --namespace "$release" --kube-ver
 "${helm[@]}" > "$work/helm.yaml"
 echo "bench-render: pangeo-gen: $(grep -c '^kind:' "$work/pg.yaml") objects (the Namespace included); helm: $(grep -c '^kind:' "$work/helm.yaml") (its hooks included)" >&2
 
-# one NAME CMD...: one run, appending "NAME start end peak_kb" to the
-# samples: the wall time from bash's microsecond clock, the peak RSS from
-# GNU time.
+# one NAME CMD...: one run, appending "NAME start end peak_kb user sys" to
+# the samples: the wall time from bash's microsecond clock, the peak RSS
+# and the CPU time from GNU time.
 one() {
 	local name=$1 start end
 	shift
 	start=$EPOCHREALTIME
-	/usr/bin/time -o "$work/time" -f '%M' "$@" > /dev/null 2> "$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+	/usr/bin/time -o "$work/time" -f '%M %U %S' "$@" > /dev/null 2> "$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
 	end=$EPOCHREALTIME
 	echo "$name $start $end $(cat "$work/time")" >> "$work/samples"
 }
@@ -142,15 +143,17 @@ done
 python3 - "$work/samples" "$hubs" "$runs" <<'PY'
 import statistics, sys
 samples, hubs, runs = sys.argv[1], sys.argv[2], sys.argv[3]
-wall, rss = {"pangeo-gen": [], "helm": []}, {"pangeo-gen": [], "helm": []}
+wall, rss, cpu = ({"pangeo-gen": [], "helm": []} for _ in range(3))
 for line in open(samples):
-    name, start, end, kb = line.split()
+    name, start, end, kb, user, system = line.split()
     wall[name].append(float(end) - float(start))
     rss[name].append(int(kb))
+    cpu[name].append(float(user) + float(system))
+med = statistics.median
 pairs = [p / h for p, h in zip(wall["pangeo-gen"], wall["helm"])]
 print(f"{runs} paired runs, federation of {hubs} hubs")
 for name in ("pangeo-gen", "helm"):
-    print(f"{name:>10}: median wall {statistics.median(wall[name]):.3f} s, median peak RSS {statistics.median(rss[name]) / 1024:.1f} MiB")
-print(f"     ratio: wall {statistics.median(wall['pangeo-gen']) / statistics.median(wall['helm']):.2f}x (median of paired ratios {statistics.median(pairs):.2f}x), "
-      f"peak RSS {statistics.median(rss['pangeo-gen']) / statistics.median(rss['helm']):.2f}x")
+    print(f"{name:>10}: median wall {med(wall[name]):.3f} s, CPU (user+sys) {med(cpu[name]):.2f} s, peak RSS {med(rss[name]) / 1024:.1f} MiB")
+print(f"     ratio: wall {med(wall['pangeo-gen']) / med(wall['helm']):.2f}x (median of paired ratios {med(pairs):.2f}x), "
+      f"CPU {med(cpu['pangeo-gen']) / med(cpu['helm']):.2f}x, peak RSS {med(rss['pangeo-gen']) / med(rss['helm']):.2f}x")
 PY
