@@ -8,7 +8,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
@@ -78,6 +80,27 @@ hubs: %[1]s: #PangeoHub & {
 	}
 }
 
+// reportCPU starts counting the CPU time (user and system) of the process
+// and of the children it waited for; the function it returns reports it per
+// operation as cpu-ns/op, a figure that other work on the machine changes
+// less than the wall time. Call it after the set-up: defer reportCPU(b)().
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") }
+}
+
+// cpuTime is the CPU time used by the process and its waited-for children.
+func cpuTime() time.Duration {
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err == nil {
+			total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+	}
+	return total
+}
+
 func run(b *testing.B, args ...string) {
 	b.Helper()
 	if code := Main(args, io.Discard, io.Discard); code != 0 {
@@ -90,6 +113,7 @@ func BenchmarkGen(b *testing.B) {
 	for _, n := range []int{3, 100} {
 		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
 			dir := federationOf(b, n)
+			defer reportCPU(b)()
 			for b.Loop() {
 				b.StopTimer()
 				os.RemoveAll(filepath.Join(dir, "deployments"))
@@ -107,6 +131,7 @@ func BenchmarkVet(b *testing.B) {
 		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
 			dir := federationOf(b, n)
 			run(b, "--root", dir, "gen")
+			defer reportCPU(b)()
 			for b.Loop() {
 				run(b, "--root", dir, "vet")
 			}
@@ -221,6 +246,7 @@ func BenchmarkCIPlan(b *testing.B) {
 				b.Fatal(err)
 			}
 			git("commit", "-q", "-a", "-m", "second")
+			defer reportCPU(b)()
 			for b.Loop() {
 				run(b, "--root", dir, "ci", "plan", "--format", "json", "--base", "base", "--head", "HEAD")
 			}
@@ -245,6 +271,7 @@ func BenchmarkRenderFederation(b *testing.B) {
 			if err := releasetest.Upstream.WriteUmbrella(chart, dir); err != nil {
 				b.Fatal(err)
 			}
+			defer reportCPU(b)()
 			for b.Loop() {
 				run(b, "--root", dir, "render", "charlie", "--chart", chart, "--placeholder-secrets")
 			}

@@ -1,6 +1,7 @@
 package load
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -247,6 +248,51 @@ func TestHubFiles(t *testing.T) {
 			slices.Sort(got)
 			if strings.Join(got, " ") != tc.want {
 				t.Errorf("kept %v, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// BenchmarkLoadHub loads one hub of federations of 3 and 100 hubs (the
+// others copies of alpha), against Load of the whole federation: LoadHub
+// reads and parses every hub file but evaluates one.
+func BenchmarkLoadHub(b *testing.B) {
+	src := repoRoot(b)
+	alpha, err := os.ReadFile(filepath.Join(src, "hubs", "alpha.cue"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{3, 100} {
+		dir := b.TempDir()
+		for _, rel := range []string{"cue.mod/module.cue", "schema/hub.cue", "schema/go.cue", "hubs/hubs.cue", "hubs/templates.cue"} {
+			data, err := os.ReadFile(filepath.Join(src, rel))
+			if err != nil {
+				b.Fatal(err)
+			}
+			os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755)
+			if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i := range n {
+			name := fmt.Sprintf("hub%03d", i)
+			body := strings.ReplaceAll(string(alpha), "alpha", name)
+			if err := os.WriteFile(filepath.Join(dir, "hubs", name+".cue"), []byte(body), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("one/hubs=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := LoadHub(dir, "hub001"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("all/hubs=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Load(dir); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}
