@@ -22,6 +22,12 @@ stream: the Namespace, then CRDs, then every object in Helm's install order, eac
 labelled app.kubernetes.io/part-of: pangeo, pangeo.io/hub and pangeo.io/env. Helm
 runs in process, client-only; its hooks are left out.
 
+render loads the hub alone: hubs/HUB.cue, the hubs/ files that declare no
+hub (hubs.cue, templates.cue) and schema/, so that its cost does not grow
+with the federation. The hub's own problems are refused as vet reports them;
+what concerns several hubs (unique domains, the shared pins of the
+generated chart) is vet's to check.
+
 The values are layered as hubploy deploys them: chart defaults, config/common.yaml,
 config/<env>.yaml, the secrets, then the image (jupyterhub.singleuser.image), all as
 gen generates them now. The secrets come from deployments/<hub>/secrets/<env>.yaml
