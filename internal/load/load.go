@@ -55,7 +55,8 @@ func FindRoot(dir string) (string, error) {
 type Federation struct {
 	// Root is the repository root (absolute).
 	Root string
-	// Hubs are sorted by name.
+	// Hubs are sorted by name: every hub (Load), or the one hub asked
+	// for (LoadHub).
 	Hubs []*hub.Hub
 
 	hubs   cue.Value            // the unified hubs: struct, for positions
@@ -81,7 +82,8 @@ func (f *Federation) Hub(name string) *hub.Hub {
 	return f.Hubs[i]
 }
 
-// Names are the hub names, sorted.
+// Names are the hub names, sorted: of a federation LoadHub loaded, the
+// one hub (Lookup's error lists every declared hub).
 func (f *Federation) Names() []string {
 	names := make([]string, len(f.Hubs))
 	for i, h := range f.Hubs {
