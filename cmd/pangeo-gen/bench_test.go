@@ -8,9 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 )
 
 // federationOf makes a repository with the real schema, templates and n
@@ -39,6 +42,14 @@ func federationOf(b testing.TB, n int) string {
 		}
 		os.WriteFile(filepath.Join(dir, "hubs", f), data, 0o644)
 	}
+	addHubs(b, dir, n)
+	return dir
+}
+
+// addHubs writes n hubs hub000, hub001, ... built from the #PangeoHub
+// template into the repository dir, each with its own domains and cluster.
+func addHubs(b testing.TB, dir string, n int) {
+	b.Helper()
 	for i := range n {
 		name := fmt.Sprintf("hub%03d", i)
 		body := fmt.Sprintf(`package hubs
@@ -67,7 +78,27 @@ hubs: %[1]s: #PangeoHub & {
 			b.Fatal(err)
 		}
 	}
-	return dir
+}
+
+// reportCPU starts counting the CPU time (user and system) of the process
+// and of the children it waited for; the function it returns reports it per
+// operation as cpu-ns/op, a figure that other work on the machine changes
+// less than the wall time. Call it after the set-up: defer reportCPU(b)().
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() { b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op") }
+}
+
+// cpuTime is the CPU time used by the process and its waited-for children.
+func cpuTime() time.Duration {
+	var total time.Duration
+	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(who, &ru); err == nil {
+			total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		}
+	}
+	return total
 }
 
 func run(b *testing.B, args ...string) {
@@ -82,6 +113,7 @@ func BenchmarkGen(b *testing.B) {
 	for _, n := range []int{3, 100} {
 		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
 			dir := federationOf(b, n)
+			defer reportCPU(b)()
 			for b.Loop() {
 				b.StopTimer()
 				os.RemoveAll(filepath.Join(dir, "deployments"))
@@ -99,6 +131,7 @@ func BenchmarkVet(b *testing.B) {
 		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
 			dir := federationOf(b, n)
 			run(b, "--root", dir, "gen")
+			defer reportCPU(b)()
 			for b.Loop() {
 				run(b, "--root", dir, "vet")
 			}
@@ -213,8 +246,34 @@ func BenchmarkCIPlan(b *testing.B) {
 				b.Fatal(err)
 			}
 			git("commit", "-q", "-a", "-m", "second")
+			defer reportCPU(b)()
 			for b.Loop() {
 				run(b, "--root", dir, "ci", "plan", "--format", "json", "--base", "base", "--head", "HEAD")
+			}
+		})
+	}
+}
+
+// BenchmarkRenderFederation renders one hub-env, charlie's staging, with
+// the real charts (the test umbrella, --chart DIR) and placeholder
+// secrets, the whole command in process, in the federation of the three
+// hubs and in one of 100 (the three and 97 generated hubs): render loads
+// the hub alone, so the two should cost the same.
+func BenchmarkRenderFederation(b *testing.B) {
+	shareddata.Path(b, releasetest.UpstreamDir(releasetest.JupyterHub))
+	shareddata.Path(b, releasetest.UpstreamDir(releasetest.DaskGateway))
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, 3)
+			addHubs(b, dir, n-3)
+			run(b, "--root", dir, "gen")
+			chart := filepath.Join(b.TempDir(), "chart")
+			if err := releasetest.Upstream.WriteUmbrella(chart, dir); err != nil {
+				b.Fatal(err)
+			}
+			defer reportCPU(b)()
+			for b.Loop() {
+				run(b, "--root", dir, "render", "charlie", "--chart", chart, "--placeholder-secrets")
 			}
 		})
 	}

@@ -47,10 +47,11 @@ Its cue.mod/, schema/ and hubs/ are taken with git archive; a hub that does
 not exist there shows as all added. Both sides use the same chart (--chart
 relative to the current folder, or each side's pin), the working tree's
 chart cache and vendor/charts, and the same secrets: the working tree's
-secrets file, --secrets, or --placeholder-secrets.
+secrets file, --secrets, or --placeholder-secrets. Each side loads the hub
+alone, as render does (the federation-wide checks are vet's).
 
 Exit codes as diff(1)'s: 0 nothing changed, 1 something changed, 2 trouble
-(bad usage, a federation that does not load, an unknown hub or revision, a
+(bad usage, a hub that does not load, an unknown hub or revision, a
 render that fails, an interrupt).`,
 		Example: `  pangeo-gen diff alpha
   pangeo-gen diff alpha --env prod --against origin/main --values`,
@@ -62,14 +63,15 @@ render that fails, an interrupt).`,
 	}
 	run = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
-		fed, findings, err := g.loadFederation()
+		name := args[0]
+		// The hub alone on each side, as render loads it.
+		fed, findings, err := g.loadHub(name)
 		if err != nil {
 			return err
 		}
 		if findings != nil {
 			return g.report(fed.Root, "text", findings)
 		}
-		name := args[0]
 		if _, err := release.HubEnv(fed, name, req.Env); err != nil {
 			return err
 		}
@@ -103,7 +105,7 @@ render that fails, an interrupt).`,
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		baseFed, err := revFederation(ctx, repo, commit, tmp)
+		baseFed, err := revFederation(ctx, repo, commit, tmp, name)
 		if err != nil {
 			return fmt.Errorf("%s: %w", rev, err)
 		}
@@ -191,16 +193,18 @@ func localChart(source string) (string, error) {
 	return filepath.Abs(source)
 }
 
-// revFederation materialises the federation at commit into dir, with the
-// generated umbrella chart its hubs pin (deployments/chart is not taken
-// from the revision: it is what gen writes from the hubs), and loads it.
-func revFederation(ctx context.Context, repo *git.Repo, commit, dir string) (*load.Federation, error) {
+// revFederation materialises the federation at commit into dir, loads the
+// hub name of it alone (load.LoadHub) and writes the generated umbrella
+// chart the hub pins (deployments/chart is not taken from the revision: it
+// is what gen writes from the hubs; for one hub its header names that hub
+// alone, which render accepts of a federation of one hub).
+func revFederation(ctx context.Context, repo *git.Repo, commit, dir, name string) (*load.Federation, error) {
 	if err := repo.Materialise(ctx, commit, dir, load.SourceDirs...); err != nil {
 		return nil, err
 	}
-	fed, err := load.Load(dir)
+	fed, err := load.LoadHub(dir, name)
 	if err != nil {
-		return nil, fmt.Errorf("the federation does not load: %w", err)
+		return nil, fmt.Errorf("hub %s does not load: %w", name, err)
 	}
 	files, err := gen.ChartFiles(fed.Hubs)
 	if err == nil {

@@ -20,12 +20,23 @@ func (g *globals) findRoot() (string, error) {
 // loadFederation finds the root and loads the hubs. CUE problems come back
 // as findings (each with file:line:col and CUE path).
 func (g *globals) loadFederation() (*load.Federation, []*finding.Finding, error) {
+	return g.loadWith(load.Load)
+}
+
+// loadHub is loadFederation of the hub name alone (load.LoadHub): what
+// render needs, whatever the size of the federation.
+func (g *globals) loadHub(name string) (*load.Federation, []*finding.Finding, error) {
+	return g.loadWith(func(root string) (*load.Federation, error) { return load.LoadHub(root, name) })
+}
+
+// loadWith finds the root and loads it with loader.
+func (g *globals) loadWith(loader func(root string) (*load.Federation, error)) (*load.Federation, []*finding.Finding, error) {
 	root, err := g.findRoot()
 	if err != nil {
 		return nil, nil, err
 	}
 	g.guard(root)
-	fed, err := load.Load(root)
+	fed, err := loader(root)
 	if err != nil {
 		if fed == nil {
 			fed = &load.Federation{Root: root}

@@ -26,6 +26,12 @@ stream: the Namespace, then CRDs, then every object in Helm's install order, eac
 labelled app.kubernetes.io/part-of: pangeo, pangeo.io/hub and pangeo.io/env. Helm
 runs in process, client-only; its hooks are left out.
 
+render loads the hub alone: hubs/HUB.cue, the hubs/ files that declare no
+hub (hubs.cue, templates.cue) and schema/, so that its cost does not grow
+with the federation. The hub's own problems are refused as vet reports them;
+what concerns several hubs (unique domains, the shared pins of the
+generated chart) is vet's to check.
+
 The values are layered as hubploy deploys them: chart defaults, config/common.yaml,
 config/<env>.yaml, the secrets, then the image (jupyterhub.singleuser.image), all as
 gen generates them now. The secrets come from deployments/<hub>/secrets/<env>.yaml
@@ -63,7 +69,38 @@ hubs only.`,
 			if err := renderUsage(cmd, args, cluster); err != nil {
 				return err
 			}
-			fed, findings, err := g.loadFederation()
+			if cluster != "" {
+				// A cluster's objects come from all the hubs on it.
+				fed, findings, err := g.loadFederation()
+				if err != nil {
+					return err
+				}
+				if findings != nil {
+					return g.report(fed.Root, "text", findings)
+				}
+				if output != "" {
+					if _, err := release.CheckOutput(fed.Root, output, force); err != nil {
+						return err
+					}
+				}
+				if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
+					return err
+				}
+				return g.renderCluster(cmd, release.ClusterRequest{
+					Fed: fed, Cluster: cluster, Chart: req.Chart, KubeVersion: kubeVersion(cmd, req.KubeVersion), Cache: req.Cache,
+				}, output, force)
+			}
+			root, err := g.findRoot()
+			if err != nil {
+				return err
+			}
+			if req.Cache, err = release.NewCache(root, offline); err != nil {
+				return err
+			}
+			// A --chart folder or .tgz loads on the second core while CUE
+			// loads the hub, alone: the federation-wide checks are vet's.
+			req.Ahead = release.PrefetchChart(cmd.Context(), req.Cache, req.Chart)
+			fed, findings, err := g.loadHub(args[0])
 			if err != nil {
 				return err
 			}
@@ -75,14 +112,6 @@ hubs only.`,
 				if _, err := release.CheckOutput(fed.Root, output, force); err != nil {
 					return err
 				}
-			}
-			if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
-				return err
-			}
-			if cluster != "" {
-				return g.renderCluster(cmd, release.ClusterRequest{
-					Fed: fed, Cluster: cluster, Chart: req.Chart, KubeVersion: kubeVersion(cmd, req.KubeVersion), Cache: req.Cache,
-				}, output, force)
 			}
 			req.Fed, req.Hub, req.Stdin = fed, args[0], cmd.InOrStdin()
 			out, err := release.Render(cmd.Context(), req)

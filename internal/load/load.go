@@ -6,6 +6,7 @@ package load
 import (
 	stderrors "errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -54,12 +55,23 @@ func FindRoot(dir string) (string, error) {
 type Federation struct {
 	// Root is the repository root (absolute).
 	Root string
-	// Hubs are sorted by name.
+	// Hubs are sorted by name: every hub (Load), or the one hub asked
+	// for (LoadHub).
 	Hubs []*hub.Hub
 
 	hubs   cue.Value            // the unified hubs: struct, for positions
 	labels map[string]token.Pos // where each hub's "<name>:" label is written
+
+	// only is the hub a LoadHub loaded ("" for Load); declared are the hub
+	// names the hubs/ files declare, for the UnknownHubError of Lookup.
+	only     string
+	declared []string
 }
+
+// Complete reports whether f holds every hub of the federation (Load),
+// not only one (LoadHub). A question about the whole federation, such as
+// which hubs share the generated chart, needs a complete one.
+func (f *Federation) Complete() bool { return f.only == "" }
 
 // Hub returns the hub called name, or nil.
 func (f *Federation) Hub(name string) *hub.Hub {
@@ -70,7 +82,8 @@ func (f *Federation) Hub(name string) *hub.Hub {
 	return f.Hubs[i]
 }
 
-// Names are the hub names, sorted.
+// Names are the hub names, sorted: of a federation LoadHub loaded, the
+// one hub (Lookup's error lists every declared hub).
 func (f *Federation) Names() []string {
 	names := make([]string, len(f.Hubs))
 	for i, h := range f.Hubs {
@@ -150,7 +163,33 @@ func inHubs(p token.Pos) bool {
 // Load loads and validates the federation at root. A CUE problem comes
 // back as a cue/errors.Error list (print it with errors.Print and
 // Config.Cwd = root), every problem, not only the first.
-func Load(root string) (*Federation, error) {
+func Load(root string) (*Federation, error) { return loadHubs(root, "") }
+
+// LoadHub loads and validates the hub called name alone: what render
+// needs, at a cost that does not grow with the federation. It reads and
+// parses every hubs/ file (with the same checks as Load: a file CUE would
+// not load, one that is not UTF-8, too large or outside hubs/), but it
+// evaluates only hubs/<name>.cue, the files that declare no hub (hubs.cue,
+// templates.cue), schema/ and what they import; a file that declares only
+// other hubs is left out (hubFiles says when one cannot be). The hub is
+// validated and decoded exactly as Load does it, with the same errors at
+// the same positions, and so is where it is declared: in hubs/<name>.cue
+// alone (a hub that file declares besides name is refused too, as Load
+// refuses it). What concerns several hubs, the unique domains and the
+// shared pins of the generated chart, is left to Load (vet).
+//
+// A name no hubs/ file declares gives a federation without hubs and no
+// error: its Lookup returns the *UnknownHubError, listing the declared
+// names.
+func LoadHub(root, name string) (*Federation, error) {
+	if name == "" {
+		return nil, fmt.Errorf("load: no hub named")
+	}
+	return loadHubs(root, name)
+}
+
+// loadHubs is Load (only empty) or LoadHub (only the hub's name).
+func loadHubs(root, only string) (*Federation, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
@@ -169,9 +208,18 @@ func Load(root string) (*Federation, error) {
 		return nil, err
 	}
 	sources, labels, err := hubSources(root, inst)
-	f := &Federation{Root: root, labels: labels}
+	f := &Federation{Root: root, labels: labels, only: only}
 	if err != nil {
 		return f, err
+	}
+	var evaluated map[string]bool // LoadHub: the hubs to evaluate; nil: all
+	if only != "" {
+		f.declared = slices.Sorted(maps.Keys(sources))
+		if len(sources[only]) == 0 {
+			return f, nil
+		}
+		evaluated = ownHubs(only, sources)
+		inst.Files = hubFiles(root, evaluated, inst.Files)
 	}
 	limits := LimitsFromEnv()
 	g := startGuard(limits, labels, blamer(inst, sources, root))
@@ -186,7 +234,7 @@ func Load(root string) (*Federation, error) {
 		return f, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
 	}
 	f.hubs = hubsV
-	if err := validate(hubsV, limits, g, f.HubPos); err != nil {
+	if err := validate(hubsV, evaluated, limits, g, f.HubPos); err != nil {
 		return f, f.placed(err)
 	}
 	var errs errors.Error
@@ -196,6 +244,9 @@ func Load(root string) (*Federation, error) {
 	}
 	for it.Next() {
 		name := it.Selector().Unquoted()
+		if evaluated != nil && !evaluated[name] {
+			continue
+		}
 		g.enter(name)
 		h, err := decode(it.Value())
 		if err != nil {
@@ -216,6 +267,9 @@ func Load(root string) (*Federation, error) {
 	if errs != nil {
 		return f, errs
 	}
+	if only != "" && f.Hub(only) == nil {
+		return f, nil // declared as hubs: name?: {}, not as a hub
+	}
 	if len(f.Hubs) == 0 {
 		return f, errors.Newf(token.NoPos, "%s/: the federation has no hubs (add hubs/<name>.cue with hubs: <name>: {...})", HubsDir)
 	}
@@ -232,7 +286,9 @@ func Load(root string) (*Federation, error) {
 //
 // Each hub is first walked with the size limits, so that a hub too large
 // to export fails here, named, before anything materialises it.
-func validate(hubs cue.Value, limits Limits, g *guard, hubPos func(string) token.Pos) error {
+//
+// With evaluated set (LoadHub), only those hubs are validated.
+func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard, hubPos func(string) token.Pos) error {
 	var errs errors.Error
 	seen := map[string]bool{}
 	add := func(err error) {
@@ -250,6 +306,9 @@ func validate(hubs cue.Value, limits Limits, g *guard, hubPos func(string) token
 	}
 	for it.Next() {
 		name := it.Selector().Unquoted()
+		if evaluated != nil && !evaluated[name] {
+			continue
+		}
 		g.enter(name)
 		if err := limits.checkSize(name, it.Value(), hubPos(name)); err != nil {
 			add(err)
@@ -271,6 +330,9 @@ func validate(hubs cue.Value, limits Limits, g *guard, hubPos func(string) token
 	}
 	if errs != nil {
 		return discriminate(hubs, errs)
+	}
+	if evaluated != nil {
+		return nil // each hub was validated whole above
 	}
 	g.enter("")
 	return hubs.Validate(cue.Concrete(true), cue.All())

@@ -24,10 +24,14 @@ func (e *UnknownHubError) Error() string {
 	return fmt.Sprintf("no hub named %q (hubs: %s)", e.Name, strings.Join(e.Hubs, ", "))
 }
 
-// Lookup returns the hub called name, or an *UnknownHubError.
+// Lookup returns the hub called name, or an *UnknownHubError. The error
+// of a federation LoadHub loaded lists every hub the hubs/ files declare.
 func (f *Federation) Lookup(name string) (*hub.Hub, error) {
 	if h := f.Hub(name); h != nil {
 		return h, nil
+	}
+	if !f.Complete() {
+		return nil, &UnknownHubError{Name: name, Hubs: f.declared}
 	}
 	return nil, &UnknownHubError{Name: name, Hubs: f.Names()}
 }
