@@ -27,6 +27,7 @@ func newDiff(g *globals) *cobra.Command {
 		against string
 		values  bool
 		offline bool
+		helm    *choice
 		run     func(cmd *cobra.Command, args []string) error
 	)
 	cmd := &cobra.Command{
@@ -47,7 +48,8 @@ Its cue.mod/, schema/ and hubs/ are taken with git archive; a hub that does
 not exist there shows as all added. Both sides use the same chart (--chart
 relative to the current folder, or each side's pin), the working tree's
 chart cache and vendor/charts, and the same secrets: the working tree's
-secrets file, --secrets, or --placeholder-secrets.
+secrets file, --secrets, or --placeholder-secrets. Each side renders with the
+Helm major its hub's helm field chooses, or both with --helm v3|v4.
 
 Exit codes as diff(1)'s: 0 nothing changed, 1 something changed, 2 trouble
 (bad usage, a federation that does not load, an unknown hub or revision, a
@@ -70,6 +72,7 @@ render that fails, an interrupt).`,
 			return g.report(fed.Root, "text", findings)
 		}
 		name := args[0]
+		req.Helm = helm.String()
 		if _, err := release.HubEnv(fed, name, req.Env); err != nil {
 			return err
 		}
@@ -159,6 +162,7 @@ render that fails, an interrupt).`,
 	f.StringVar(&req.Secrets, "secrets", "", "file of secret values to use on both sides instead of the working tree's deployments/<hub>/secrets/<env>.yaml")
 	f.BoolVar(&req.PlaceholderSecrets, "placeholder-secrets", false, "fill unfilled secret stubs with fake, deterministic values on both sides")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	helm = helmFlag(cmd)
 	completeEnv(cmd)
 	return cmd
 }

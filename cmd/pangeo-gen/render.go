@@ -13,6 +13,7 @@ func newRender(g *globals) *cobra.Command {
 		output  string
 		offline bool
 		force   bool
+		helm    *choice
 	)
 	cmd := &cobra.Command{
 		Use:   "render HUB",
@@ -40,7 +41,10 @@ other existing file, and inside the repository a hub, schema or cue.mod file, a
 secrets file, a file gen generated and any file in deployments/. A folder, a
 symbolic link or a device is always refused.
 
---secrets - reads the secret values from standard input.`,
+--secrets - reads the secret values from standard input.
+
+Helm is the major the hub's helm field chooses (v3 unless it says v4);
+--helm v3|v4 renders with the other for this run.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fed, findings, err := g.loadFederation()
@@ -59,7 +63,7 @@ symbolic link or a device is always refused.
 			if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
 				return err
 			}
-			req.Fed, req.Hub, req.Stdin = fed, args[0], cmd.InOrStdin()
+			req.Fed, req.Hub, req.Stdin, req.Helm = fed, args[0], cmd.InOrStdin(), helm.String()
 			out, err := release.Render(cmd.Context(), req)
 			if err != nil {
 				return err
@@ -80,6 +84,7 @@ symbolic link or a device is always refused.
 	f.BoolVar(&req.PinDigests, "pin-digests", false, "pin every container image to its digest (looked up in its registry)")
 	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	helm = helmFlag(cmd)
 	f.BoolVar(&force, "force", false, "let -o overwrite a file that is not render output (a hub, schema, generated or secrets file included)")
 	cmd.Example = `  pangeo-gen render alpha --env prod | kubectl apply -f -
   pangeo-gen render alpha --placeholder-secrets --offline -o alpha-staging.yaml`
