@@ -157,3 +157,26 @@ func TestEngine(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderEngines renders every hub-env of the repository with
+// every Helm major, on the real charts (../shared/upstream/charts) in a
+// test umbrella folder (--chart DIR): helm/<major>/<hub>-<env>.
+func BenchmarkRenderEngines(b *testing.B) {
+	f := federation(b)
+	chart := upstreamUmbrella(b, f)
+	for _, major := range helmengine.Majors {
+		for _, h := range f.Hubs {
+			for _, env := range hub.EnvNames {
+				r := request(b, f, chart, h.Name, env)
+				r.Helm = major
+				b.Run("helm/"+major+"/"+h.Name+"-"+env, func(b *testing.B) {
+					for b.Loop() {
+						if _, err := Render(context.Background(), r); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			}
+		}
+	}
+}
