@@ -27,6 +27,7 @@ func newDiff(g *globals) *cobra.Command {
 		against string
 		values  bool
 		offline bool
+		helm    *choice
 		run     func(cmd *cobra.Command, args []string) error
 	)
 	cmd := &cobra.Command{
@@ -48,7 +49,8 @@ not exist there shows as all added. Both sides use the same chart (--chart
 relative to the current folder, or each side's pin), the working tree's
 chart cache and vendor/charts, and the same secrets: the working tree's
 secrets file, --secrets, or --placeholder-secrets. Each side loads the hub
-alone, as render does (the federation-wide checks are vet's).
+alone, as render does (the federation-wide checks are vet's), and renders with
+the Helm major its hub's helm field chooses, or both with --helm v3|v4.
 
 Exit codes as diff(1)'s: 0 nothing changed, 1 something changed, 2 trouble
 (bad usage, a hub that does not load, an unknown hub or revision, a
@@ -72,6 +74,7 @@ render that fails, an interrupt).`,
 		if findings != nil {
 			return g.report(fed.Root, "text", findings)
 		}
+		req.Helm = helm.String()
 		if _, err := release.HubEnv(fed, name, req.Env); err != nil {
 			return err
 		}
@@ -161,6 +164,7 @@ render that fails, an interrupt).`,
 	f.StringVar(&req.Secrets, "secrets", "", "file of secret values to use on both sides instead of the working tree's deployments/<hub>/secrets/<env>.yaml")
 	f.BoolVar(&req.PlaceholderSecrets, "placeholder-secrets", false, "fill unfilled secret stubs with fake, deterministic values on both sides")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	helm = helmFlag(cmd)
 	completeEnv(cmd)
 	return cmd
 }

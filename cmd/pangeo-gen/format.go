@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 )
 
 // choice is a flag whose value is one of a fixed list (a pflag.Value):
@@ -68,4 +70,18 @@ func completeValues(cmd *cobra.Command, name string, values ...string) {
 	_ = cmd.RegisterFlagCompletionFunc(name, func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return prefixed(values, toComplete, nil), cobra.ShellCompDirectiveNoFileComp
 	})
+}
+
+// defaultHelm is the default of --helm: empty, each hub's helm field (the
+// tests force a major with it).
+var defaultHelm = ""
+
+// helmFlag adds to cmd the flag --helm, the Helm major (v3 or v4) that
+// renders and checks the hubs over their helm field, with its completion,
+// and returns its value: empty, each hub's own, unless given.
+func helmFlag(cmd *cobra.Command) *choice {
+	c := &choice{name: "helm", value: defaultHelm, allowed: helmengine.Majors}
+	cmd.Flags().Var(c, "helm", "Helm major version to render with instead of the hub's helm field: "+orList(helmengine.Majors)+" (default: the hub's)")
+	completeValues(cmd, "helm", helmengine.Majors...)
+	return c
 }

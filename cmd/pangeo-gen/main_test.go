@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hubdiff"
@@ -44,11 +46,19 @@ const UpdateGoldenDiff = "diff"
 // lines a user sees.
 const TerminalEnv = "PANGEO_GEN_TEST_TERMINAL"
 
+// HelmEnv, set in a script, is the default of --helm (the Helm major
+// render, diff and vet use over the hubs' helm field): TestScriptsHelm
+// runs the Helm scripts with each major so.
+const HelmEnv = "PANGEO_GEN_TEST_HELM"
+
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"pangeo-gen": func() {
 			if os.Getenv(TerminalEnv) != "" {
 				isTerminal = func(io.Writer) bool { return true }
+			}
+			if v := os.Getenv(HelmEnv); v != "" {
+				defaultHelm = v
 			}
 			os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 		},
@@ -86,10 +96,52 @@ func repoRoot(t testing.TB) string {
 // (see toolCondition), and `agekey ID RCPT` makes an age key pair. `lock`
 // holds the tree lock as a writing gen would (`! lock` releases it).
 func TestScripts(t *testing.T) {
+	testscript.Run(t, scriptParams(t, os.Getenv(UpdateGoldenEnv), helmengine.Default))
+}
+
+// helmScripts are the scripts whose output Helm makes: those of render,
+// diff and vet's chart values check.
+var helmScripts = []string{"render_*.txtar", "diff_*.txtar", "vet_chart_values.txtar"}
+
+// TestScriptsHelm runs the scripts of helmScripts again with every other
+// Helm major forced (HelmEnv, as --helm would): the goldens hold for every
+// engine, byte for byte, but where a script says otherwise under the
+// condition [helm:MAJOR] (a render whose output differs as the README
+// says, checked as a diff against Helm 3's golden with cmpdiff). Only
+// such diffs are rewritten from here (UpdateGoldenEnv), never a golden
+// of TestScripts.
+func TestScriptsHelm(t *testing.T) {
+	for _, major := range helmengine.Majors {
+		if major == helmengine.Default {
+			continue // TestScripts
+		}
+		t.Run(major, func(t *testing.T) {
+			p := scriptParams(t, os.Getenv(UpdateGoldenEnv), major)
+			p.UpdateScripts = false
+			for _, g := range helmScripts {
+				files, err := filepath.Glob(filepath.Join(p.Dir, g))
+				if err != nil || len(files) == 0 {
+					t.Fatalf("no script %s (%v)", g, err)
+				}
+				p.Files = append(p.Files, files...)
+			}
+			setup := p.Setup
+			p.Setup = func(env *testscript.Env) error {
+				env.Setenv(HelmEnv, major)
+				return setup(env)
+			}
+			testscript.Run(t, p)
+		})
+	}
+}
+
+// scriptParams are the testscript parameters of testdata/script, run with
+// Helm major (the condition [helm:MAJOR] holds; HelmEnv is the script's to
+// set); a non-empty update rewrites the goldens (UpdateGoldenEnv).
+func scriptParams(t *testing.T, update, major string) testscript.Params {
 	root := repoRoot(t)
 	dir := filepath.Join(root, "testdata", "script")
-	update := os.Getenv(UpdateGoldenEnv)
-	testscript.Run(t, testscript.Params{
+	return testscript.Params{
 		Dir:           dir,
 		UpdateScripts: update != "",
 		Setup: func(env *testscript.Env) error {
@@ -159,8 +211,16 @@ func TestScripts(t *testing.T) {
 			"valuessubset": valuesSubset,
 			"lock":         lockTree,
 		},
-		Condition: toolCondition,
-	})
+		Condition: func(cond string) (bool, error) {
+			if m, ok := strings.CutPrefix(cond, "helm:"); ok {
+				if !slices.Contains(helmengine.Majors, m) {
+					return false, fmt.Errorf("unknown Helm major in condition %q", cond)
+				}
+				return m == major, nil
+			}
+			return toolCondition(cond)
+		},
+	}
 }
 
 // locks are the tree locks `lock` holds, by script.

@@ -17,6 +17,7 @@ func newRender(g *globals) *cobra.Command {
 		output  string
 		offline bool
 		force   bool
+		helm    *choice
 	)
 	cmd := &cobra.Command{
 		Use:   "render (HUB | --cluster NAME)",
@@ -63,7 +64,10 @@ app.kubernetes.io/part-of: pangeo and pangeo.io/cluster: NAME; there is no
 Namespace object. A GKE or AKS cluster runs the cloud's autoscaler: render
 says so on stderr, prints nothing and exits 0. Give exactly one of HUB and
 --cluster; --env, --secrets, --placeholder-secrets and --pin-digests are for
-hubs only.`,
+hubs only.
+
+Helm is the major the hub's helm field chooses (v3 unless it says v4);
+--helm v3|v4 renders with the other for this run.`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := renderUsage(cmd, args, cluster); err != nil {
@@ -113,7 +117,7 @@ hubs only.`,
 					return err
 				}
 			}
-			req.Fed, req.Hub, req.Stdin = fed, args[0], cmd.InOrStdin()
+			req.Fed, req.Hub, req.Stdin, req.Helm = fed, args[0], cmd.InOrStdin(), helm.String()
 			out, err := release.Render(cmd.Context(), req)
 			if err != nil {
 				return err
@@ -134,6 +138,7 @@ hubs only.`,
 	f.BoolVar(&req.PinDigests, "pin-digests", false, "pin every container image to its digest (looked up in its registry)")
 	f.StringVarP(&output, "output", "o", "", "write the stream to FILE (mode 0600) instead of stdout")
 	f.BoolVar(&offline, "offline", false, "use only vendored and cached charts")
+	helm = helmFlag(cmd)
 	f.BoolVar(&force, "force", false, "let -o overwrite a file that is not render output (a hub, schema, generated or secrets file included)")
 	f.StringVar(&cluster, "cluster", "", "render the cluster's own objects (the cluster-autoscaler of an EKS cluster) instead of a hub-env")
 	cmd.Example = `  pangeo-gen render alpha --env prod | kubectl apply -f -

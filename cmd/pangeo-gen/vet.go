@@ -9,7 +9,7 @@ import (
 )
 
 func newVet(g *globals) *cobra.Command {
-	var format *choice
+	var format, helm *choice
 	cmd := &cobra.Command{
 		Use:   "vet [HUB...]",
 		Short: "Check hubs, their generated tree and the repository for problems",
@@ -21,7 +21,8 @@ that do not fit the node pools, and a deployments/ tree that is not what gen
 would write. Once a hub's charts are vendored or cached (charts pull, charts
 vendor), each of its environments' values is checked against the charts'
 values.schema.json files, offline; a hub whose charts are not gets a note on
-stderr instead. Exit 1 when there are findings.`,
+stderr instead, each hub's with the Helm major its helm field chooses (--helm
+v3|v4 for every hub). Exit 1 when there are findings.`,
 		Example: `  pangeo-gen vet
   pangeo-gen vet alpha bravo
   pangeo-gen vet --format json > findings.json`,
@@ -32,7 +33,7 @@ stderr instead. Exit 1 when there are findings.`,
 				return err
 			}
 			if findings == nil {
-				res, err := vet.Run(fed, args)
+				res, err := vet.RunWith(fed, args, vet.Options{Helm: helm.String()})
 				if err != nil {
 					return err
 				}
@@ -45,5 +46,6 @@ stderr instead. Exit 1 when there are findings.`,
 		},
 	}
 	format = formatFlag(cmd, "format", "", "output format: text or json (for CI annotations)", "text", "json")
+	helm = helmFlag(cmd)
 	return cmd
 }

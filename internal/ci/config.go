@@ -33,8 +33,12 @@ import (
 // Pinned versions of what the configs run. Bump them here (and run
 // `pangeo-gen gen`): the configs never float.
 const (
-	DefaultGoImage       = "cimg/go:1.26"
-	DefaultHelmVersion   = "v3.18.4"
+	DefaultGoImage     = "cimg/go:1.26"
+	DefaultHelmVersion = "v3.18.4"
+	// DefaultHelm4Version is the helm CLI that deploys the hubs on Helm 4
+	// (helm: "v4"): the release of the helm.sh/helm/v4 module pangeo-gen
+	// renders with, so that CI deploys what render shows.
+	DefaultHelm4Version  = "v4.3.1"
 	DefaultRepo2Docker   = "2024.07.0"
 	DefaultGCloudVersion = "530.0.0"
 	DefaultContextPrefix = "pangeo-"
@@ -58,8 +62,11 @@ var DeployBranches = []string{"staging", "prod"}
 // ContinuationOptions tune the continuation config; the zero value uses the
 // defaults.
 type ContinuationOptions struct {
-	GoImage       string
+	GoImage string
+	// HelmVersion and Helm4Version pin the helm CLI that deploys the hubs
+	// on Helm 3 and on Helm 4 (the hub's helm field).
 	HelmVersion   string
+	Helm4Version  string
 	Repo2Docker   string // jupyter-repo2docker version (pip)
 	GCloudVersion string // google-cloud-cli version
 	// ContextPrefix names each hub's CircleCI context: <prefix><hub>.
@@ -74,6 +81,7 @@ type ContinuationOptions struct {
 func (o ContinuationOptions) withDefaults() ContinuationOptions {
 	o.GoImage = cmp.Or(o.GoImage, DefaultGoImage)
 	o.HelmVersion = cmp.Or(o.HelmVersion, DefaultHelmVersion)
+	o.Helm4Version = cmp.Or(o.Helm4Version, DefaultHelm4Version)
 	o.Repo2Docker = cmp.Or(o.Repo2Docker, DefaultRepo2Docker)
 	o.GCloudVersion = cmp.Or(o.GCloudVersion, DefaultGCloudVersion)
 	o.ContextPrefix = cmp.Or(o.ContextPrefix, DefaultContextPrefix)
@@ -559,13 +567,18 @@ func cloudSteps(h *hub.Hub, o ContinuationOptions, q *quoter) (cloudPlan, error)
 	return p, nil
 }
 
-// helmSteps install helm and upgrade the release <hub>-<env>.
+// helmSteps install helm, of the major the hub's helm field chooses, and
+// upgrade the release <hub>-<env>.
 func helmSteps(h *hub.Hub, image gen.ImageRef, env string, o ContinuationOptions, q *quoter) ([]step, error) {
 	release := h.Name + "-" + env
 	dir := gen.HubDir(h.Name)
+	version, err := helmCLI(h, o)
+	if err != nil {
+		return nil, err
+	}
 	install := run("Install helm", fmt.Sprintf(
 		"curl -fsSL %s | tar -xz -C /tmp\nsudo mv /tmp/linux-amd64/helm /usr/local/bin/helm\n",
-		q.q("https://get.helm.sh/helm-"+o.HelmVersion+"-linux-amd64.tar.gz")))
+		q.q("https://get.helm.sh/helm-"+version+"-linux-amd64.tar.gz")))
 	var chart, fetch string
 	if h.Chart.Name == hub.GeneratedChart {
 		chart = path.Join(gen.Deployments, "chart")
@@ -599,12 +612,42 @@ func helmSteps(h *hub.Hub, image gen.ImageRef, env string, o ContinuationOptions
 		fmt.Fprintf(&up, "  --set-string %s \\\n", q.q(gen.ImageConfigPath+".name="+image.Name))
 		fmt.Fprintf(&up, "  --set-string %s \\\n", q.q(gen.ImageConfigPath+".tag="+image.Tag))
 	}
-	up.WriteString("  --wait --timeout 20m --cleanup-on-fail\n")
+	if h.Helm == helm4 {
+		// Helm 4 changed two defaults of helm upgrade; these flags keep
+		// what the Helm 3 command does. --server-side=false: Helm 3's
+		// client-side three-way merge (Helm 4 applies a new release
+		// server-side, and an existing one as it was last applied);
+		// --wait=legacy: Helm 3's readiness checks (Helm 4's --wait alone
+		// is the kstatus watcher).
+		up.WriteString("  --server-side=false \\\n")
+		up.WriteString("  --wait=legacy --timeout 20m --cleanup-on-fail\n")
+	} else {
+		up.WriteString("  --wait --timeout 20m --cleanup-on-fail\n")
+	}
 	return []step{
 		install,
 		run("Fetch the chart", fetch),
 		map[string]runStep{"run": {Name: "helm upgrade " + release, NoOutputTimeout: "30m", Command: up.String()}},
 	}, nil
+}
+
+// The values of the hub's helm field (schema/hub.cue; internal/helmengine
+// has the engines of the same majors).
+const (
+	helm3 = "v3"
+	helm4 = "v4"
+)
+
+// helmCLI is the version of the helm CLI that deploys hub h: Helm 3's when
+// the hub chooses none (the schema's default).
+func helmCLI(h *hub.Hub, o ContinuationOptions) (string, error) {
+	switch cmp.Or(h.Helm, helm3) {
+	case helm3:
+		return o.HelmVersion, nil
+	case helm4:
+		return o.Helm4Version, nil
+	}
+	return "", fmt.Errorf("hub %s: unknown Helm major version %q", h.Name, h.Helm)
 }
 
 // firstLine is the first line of s, trimmed: a reason fits on one line.

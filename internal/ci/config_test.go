@@ -401,3 +401,62 @@ func keys(m map[string]any) []string {
 	}
 	return out
 }
+
+// A hub on Helm 4 deploys with the pinned Helm 4 CLI and the flags that
+// keep Helm 3's behaviour; the others as before.
+func TestContinuationHelmMajor(t *testing.T) {
+	fed := federation(t)
+	names := fed.Names()
+	v4 := fed.Hub(names[0])
+	v4.Helm = "v4"
+	var affected []Affected
+	for _, n := range names[:2] {
+		affected = append(affected, Affected{Hub: n, Reasons: []string{"test"}})
+	}
+	data, err := Continuation(fed, affected, nil, ContinuationOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Jobs map[string]struct {
+			Steps []any `json:"steps"`
+		} `json:"jobs"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		hub        string
+		want, lack []string
+	}{
+		{names[0],
+			[]string{"https://get.helm.sh/helm-" + DefaultHelm4Version + "-linux-amd64.tar.gz", "--server-side=false", "--wait=legacy --timeout 20m --cleanup-on-fail"},
+			[]string{"helm-" + DefaultHelmVersion, "--wait --timeout"}},
+		{names[1],
+			[]string{"https://get.helm.sh/helm-" + DefaultHelmVersion + "-linux-amd64.tar.gz", "--wait --timeout 20m --cleanup-on-fail"},
+			[]string{"helm-" + DefaultHelm4Version, "--server-side", "--wait="}},
+	} {
+		job, ok := cfg.Jobs["deploy-"+tc.hub]
+		if !ok {
+			t.Fatalf("no job deploy-%s", tc.hub)
+		}
+		steps, err := yaml.Marshal(job.Steps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(steps), w) {
+				t.Errorf("deploy-%s lacks %q:\n%s", tc.hub, w, steps)
+			}
+		}
+		for _, l := range tc.lack {
+			if strings.Contains(string(steps), l) {
+				t.Errorf("deploy-%s has %q:\n%s", tc.hub, l, steps)
+			}
+		}
+	}
+	v4.Helm = "v5"
+	if _, err := Continuation(fed, affected, nil, ContinuationOptions{}); err == nil || !strings.Contains(err.Error(), `unknown Helm major version "v5"`) {
+		t.Errorf("hub on Helm v5: %v", err)
+	}
+}

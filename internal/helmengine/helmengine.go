@@ -1,6 +1,7 @@
 // Package helmengine renders Helm charts in process, behind one small
-// interface so that the Helm major version (v3 today) can change without
-// touching its callers.
+// interface so that the Helm major version can change without touching
+// its callers: Helm 3 (NewV3, the default) and Helm 4 (NewV4), both in one
+// binary; New picks one by its major.
 //
 // Rendering is client-only: nothing talks to a cluster, and the Kubernetes
 // version the charts see is the one the request names (Helm without it
@@ -24,9 +25,43 @@ import (
 )
 
 // Engine renders a chart the way `helm template` / a client-only install
-// does.
+// does, with one major version of Helm.
 type Engine interface {
+	// Render renders one release of a chart.
 	Render(ctx context.Context, req Request) (*Result, error)
+	// CheckValues checks values against the values.schema.json files of a
+	// chart and its enabled subcharts as this Helm's install checks them,
+	// without rendering (see the package's CheckValues).
+	CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error)
+	// Major is the Helm major version: V3 or V4.
+	Major() string
+}
+
+// The Helm major versions an Engine can be.
+const (
+	V3 = "v3"
+	V4 = "v4"
+	// Default is the major of a hub that chooses none (schema/hub.cue's
+	// helm field says the same). Helm 3's security fixes end on
+	// 2027-02-10; V4 becomes the default no later than that.
+	Default = V3
+)
+
+// Majors are the Helm majors New takes, oldest first.
+var Majors = []string{V3, V4}
+
+// New returns the Engine of a Helm major version: "v3" (NewV3), "v4"
+// (NewV4), or "" for Default.
+func New(major string) (Engine, error) {
+	switch major {
+	case "":
+		return New(Default)
+	case V3:
+		return NewV3(), nil
+	case V4:
+		return NewV4(), nil
+	}
+	return nil, fmt.Errorf("unknown Helm major version %q (want one of %s)", major, strings.Join(Majors, ", "))
 }
 
 // Request is one release of one chart to render.
@@ -80,6 +115,13 @@ type Hook struct {
 func NewV3() Engine { return v3Engine{} }
 
 type v3Engine struct{}
+
+func (v3Engine) Major() string { return V3 }
+
+// CheckValues is the package's CheckValues.
+func (v3Engine) CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error) {
+	return CheckValues(ch, vals)
+}
 
 func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	if req.Chart == nil || req.Chart.Metadata == nil {

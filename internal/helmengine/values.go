@@ -61,8 +61,31 @@ func CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error) 
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
+	return checkTree(v3Tree(c), coalesced)
+}
+
+// schemaTree is what CheckValues reads of a chart whose dependencies were
+// processed, the same for every Helm major: the chart's name, version and
+// values.schema.json, and its enabled subcharts.
+type schemaTree struct {
+	name, version string
+	schema        []byte
+	deps          []schemaTree
+}
+
+func v3Tree(c *chart.Chart) schemaTree {
+	t := schemaTree{name: c.Name(), version: c.Metadata.Version, schema: c.Schema}
+	for _, d := range c.Dependencies() {
+		t.deps = append(t.deps, v3Tree(d))
+	}
+	return t
+}
+
+// checkTree checks the coalesced values against the schemas of t, the
+// problems sorted by path and message.
+func checkTree(t schemaTree, coalesced map[string]any) ([]SchemaProblem, error) {
 	var problems []SchemaProblem
-	if err := checkChart(c, coalesced, nil, &problems); err != nil {
+	if err := checkChart(t, coalesced, nil, &problems); err != nil {
 		return nil, err
 	}
 	sort.Slice(problems, func(i, j int) bool {
@@ -78,20 +101,20 @@ func CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error) 
 // checkChart checks values against the schema of c and, as
 // chartutil.ValidateAgainstSchema does, the values of each subchart that
 // has any against the subchart's.
-func checkChart(c *chart.Chart, values map[string]any, prefix []string, out *[]SchemaProblem) error {
-	if c.Schema != nil {
-		s, err := compileSchema(c.Schema)
+func checkChart(c schemaTree, values map[string]any, prefix []string, out *[]SchemaProblem) error {
+	if c.schema != nil {
+		s, err := compileSchema(c.schema)
 		if err != nil {
-			return fmt.Errorf("chart %s %s: values.schema.json: %w", c.Name(), c.Metadata.Version, err)
+			return fmt.Errorf("chart %s %s: values.schema.json: %w", c.name, c.version, err)
 		}
 		if err := s.Validate(chartutil.Values(values).AsMap()); err != nil {
 			var ve *jsonschema.ValidationError
 			if !errors.As(err, &ve) {
-				return fmt.Errorf("chart %s %s: values.schema.json: %w", c.Name(), c.Metadata.Version, err)
+				return fmt.Errorf("chart %s %s: values.schema.json: %w", c.name, c.version, err)
 			}
 			seen := map[string]bool{}
 			for _, p := range leaves(ve) {
-				p.Chart, p.Version = c.Name(), c.Metadata.Version
+				p.Chart, p.Version = c.name, c.version
 				p.Path = append(append([]string{}, prefix...), p.Path...)
 				key := strings.Join(p.Path, "\x00") + "\x00" + p.Message
 				if !seen[key] {
@@ -101,15 +124,15 @@ func checkChart(c *chart.Chart, values map[string]any, prefix []string, out *[]S
 			}
 		}
 	}
-	for _, sub := range c.Dependencies() {
-		raw, ok := values[sub.Name()]
+	for _, sub := range c.deps {
+		raw, ok := values[sub.name]
 		if !ok || raw == nil {
 			continue
 		}
-		path := append(append([]string{}, prefix...), sub.Name())
+		path := append(append([]string{}, prefix...), sub.name)
 		m, ok := raw.(map[string]any)
 		if !ok {
-			*out = append(*out, SchemaProblem{Chart: sub.Name(), Version: sub.Metadata.Version, Path: path,
+			*out = append(*out, SchemaProblem{Chart: sub.name, Version: sub.version, Path: path,
 				Message: fmt.Sprintf("invalid type for values: expected object (map), got %T", raw)})
 			continue
 		}

@@ -56,6 +56,16 @@ type Hub struct {
 	// chart pins the Helm charts the hub is deployed with.
 	Chart Chart `json:"chart"`
 
+	// helm is the major version of Helm the hub is rendered with (render,
+	// diff and vet's chart values check, in process) and deployed with (the
+	// CI pipeline's helm CLI of the same major, pinned by version). Helm
+	// 3's last feature release was v3.22.0 (2026-09-09) and its security
+	// fixes end on 2027-02-10; Helm 4 is GA since 2025-11-12. Default "v3"
+	// for now: "v4" becomes the default no later than 2027-02-10, and "v3"
+	// is removed after. The --helm flag of render, diff and vet overrides
+	// it for one run.
+	Helm string `json:"helm"`
+
 	// values are raw Helm values (daskhub layout: jupyterhub:, dask-gateway:)
 	// for what the typed fields do not cover, merged last. A raw value that
 	// contradicts a typed one is an error, not an override.

@@ -11,6 +11,7 @@ package release
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,7 +74,10 @@ type Request struct {
 	Cache *charts.Cache
 	// Resolver looks images up for PinDigests; nil is a zero Resolver.
 	Resolver *pin.Resolver
-	// Engine renders the chart; helmengine.NewV3() if nil.
+	// Helm is the Helm major to render with ("v3", "v4"), over the hub's
+	// helm field; empty: the hub's. Engine, when set, wins over both.
+	Helm string
+	// Engine renders the chart; if nil, Engine(hub, Helm)'s.
 	Engine helmengine.Engine
 	// Ahead, when not nil, is the chart of Chart loading already
 	// (PrefetchChart), which Render takes instead of loading it again.
@@ -129,6 +133,18 @@ func (r Request) chart(ctx context.Context, h *hub.Hub) (*chart.Chart, error) {
 	return LoadChart(ctx, r.Cache, r.Fed, h, r.Chart)
 }
 
+// Engine is the Helm engine that renders and checks hub h: the major
+// override when not empty (the --helm flag), else the hub's helm field,
+// else helmengine.Default.
+func Engine(h *hub.Hub, override string) (helmengine.Engine, error) {
+	major := cmp.Or(override, h.Helm)
+	e, err := helmengine.New(major)
+	if err != nil {
+		return nil, fmt.Errorf("hub %s: %w", h.Name, err)
+	}
+	return e, nil
+}
+
 // Release is the Helm release name and namespace of a hub-env.
 func Release(hubName, env string) string { return hubName + "-" + env }
 
@@ -152,6 +168,12 @@ func Render(ctx context.Context, r Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	engine := r.Engine
+	if engine == nil {
+		if engine, err = Engine(h, r.Helm); err != nil {
+			return nil, err
+		}
+	}
 	ch, err := r.chart(ctx, h)
 	if err != nil {
 		return nil, err
@@ -166,7 +188,7 @@ func Render(ctx context.Context, r Request) ([]byte, error) {
 		KubeVersion: r.KubeVersion,
 		Labels:      labels,
 		Patches:     patches,
-		Engine:      r.Engine,
+		Engine:      engine,
 	})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,7 @@ func (c *checker) chartValues(selected map[string]bool) {
 	type job struct {
 		out      *gen.Output
 		ch       *chart.Chart
+		engine   helmengine.Engine
 		problems []*valueProblem
 		notes    []string
 	}
@@ -66,7 +67,12 @@ func (c *checker) chartValues(selected map[string]bool) {
 		case l.err != nil:
 			c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check the values of %s against its charts: %v", h.Name, l.err))
 		default:
-			jobs = append(jobs, job{out: out, ch: l.ch})
+			engine, err := release.Engine(h, c.helm)
+			if err != nil {
+				c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check the values of %s against its charts: %v", h.Name, err))
+				continue
+			}
+			jobs = append(jobs, job{out: out, ch: l.ch, engine: engine})
 		}
 	}
 	// Helm's coalescing copies the values over and over: check the hubs
@@ -78,7 +84,7 @@ func (c *checker) chartValues(selected map[string]bool) {
 		sem <- struct{}{}
 		go func(j *job) {
 			defer func() { <-sem; wg.Done() }()
-			j.problems, j.notes = checkValues(j.out, j.ch)
+			j.problems, j.notes = checkValues(j.out, j.ch, j.engine)
 		}(&jobs[i])
 	}
 	wg.Wait()
@@ -101,17 +107,18 @@ type valueProblem struct {
 	envs  []string
 }
 
-// checkValues checks the values of each env of a hub against chart ch. A
-// problem of both envs (a value of the hub's, not of one env's) is one
-// problem. It is safe to call concurrently (it touches no CUE value).
-func checkValues(out *gen.Output, ch *chart.Chart) (problems []*valueProblem, notes []string) {
+// checkValues checks the values of each env of a hub against chart ch, as
+// engine's Helm checks them. A problem of both envs (a value of the hub's,
+// not of one env's) is one problem. It is safe to call concurrently (it
+// touches no CUE value).
+func checkValues(out *gen.Output, ch *chart.Chart, engine helmengine.Engine) (problems []*valueProblem, notes []string) {
 	h := out.Hub
 	byKey := map[string]*valueProblem{}
 	for _, env := range hub.EnvNames {
 		values, err := release.StubValues(out, env)
 		if err == nil {
 			var ps []helmengine.SchemaProblem
-			if ps, err = helmengine.CheckValues(ch, values); err == nil {
+			if ps, err = engine.CheckValues(ch, values); err == nil {
 				for _, p := range ps {
 					elems := valueElems(h, env, p.Path)
 					path := strings.Join(p.Path, ".")

@@ -40,8 +40,22 @@ type Result struct {
 	Notes []string
 }
 
-// Run runs every check on the hubs named (all when none).
+// Options change how vet checks.
+type Options struct {
+	// Helm is the Helm major ("v3", "v4") whose schema validation checks
+	// the values against the charts, over every hub's helm field; empty:
+	// each hub's.
+	Helm string
+}
+
+// Run runs every check on the hubs named (all when none), each hub's
+// values checked by the Helm major it chooses.
 func Run(fed *load.Federation, names []string) (*Result, error) {
+	return RunWith(fed, names, Options{})
+}
+
+// RunWith is Run with options.
+func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error) {
 	selected, err := federation.Select(fed, names)
 	if err != nil {
 		return nil, err
@@ -54,7 +68,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		return nil, err
 	}
 	r.Shared = shared
-	c := &checker{fed: fed, r: r}
+	c := &checker{fed: fed, r: r, helm: opts.Helm}
 	for _, out := range r.Outputs {
 		if !selected[out.Hub.Name] {
 			continue
@@ -86,8 +100,9 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 }
 
 type checker struct {
-	fed *load.Federation
-	r   *Result
+	fed  *load.Federation
+	r    *Result
+	helm string // Options.Helm
 }
 
 func (c *checker) add(f *finding.Finding) { c.r.Findings = append(c.r.Findings, f) }

@@ -1,0 +1,203 @@
+package helmengine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+
+	"helm.sh/helm/v3/pkg/chart"
+	v4action "helm.sh/helm/v4/pkg/action"
+	v4common "helm.sh/helm/v4/pkg/chart/common"
+	v4commonutil "helm.sh/helm/v4/pkg/chart/common/util"
+	v4chart "helm.sh/helm/v4/pkg/chart/v2"
+	v4chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+	v4release "helm.sh/helm/v4/pkg/release/v1"
+
+	"github.com/pangeo-data/pangeo-gen/internal/values"
+)
+
+// NewV4 returns the Engine of Helm v4 (helm.sh/helm/v4/pkg/action): the
+// same client-only dry-run install as NewV3's (DryRunStrategy client, a
+// fresh action.Configuration whose slog logger discards), of the chart
+// converted to Helm 4's model of apiVersion v1/v2 charts
+// (helm.sh/helm/v4/pkg/chart/v2). The charts' values.schema.json files are
+// enforced by Helm 4; hooks are returned apart from the manifest. A Render
+// is safe to call concurrently with others, on the same chart too.
+func NewV4() Engine { return v4Engine{} }
+
+type v4Engine struct{}
+
+func (v4Engine) Major() string { return V4 }
+
+func (v4Engine) Render(ctx context.Context, req Request) (*Result, error) {
+	if req.Chart == nil || req.Chart.Metadata == nil {
+		return nil, errors.New("helm render: no chart")
+	}
+	name := req.Chart.Name()
+	if req.KubeVersion == "" {
+		return nil, fmt.Errorf("helm render of chart %s: no Kubernetes version given (Helm would assume v1.20)", name)
+	}
+	kv, err := v4common.ParseKubeVersion(req.KubeVersion)
+	if err != nil {
+		return nil, fmt.Errorf("helm render of chart %s: Kubernetes version %q: %w", name, req.KubeVersion, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	cfg := v4action.NewConfiguration(v4action.ConfigurationSetLogger(slog.DiscardHandler))
+	install := v4action.NewInstall(cfg)
+	install.DryRunStrategy = v4action.DryRunClient
+	install.Replace = true
+	install.IncludeCRDs = req.IncludeCRDs
+	install.DisableHooks = false
+	install.ReleaseName = req.ReleaseName
+	install.Namespace = req.Namespace
+	install.KubeVersion = kv
+	install.APIVersions = nil // common.DefaultVersionSet
+
+	vals := values.CopyMap(req.Values)
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	r, err := install.RunWithContext(ctx, toV4(req.Chart), vals)
+	if err != nil {
+		return nil, &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}
+	}
+	rel, ok := r.(*v4release.Release)
+	if !ok {
+		return nil, fmt.Errorf("helm render of chart %s: Helm 4 returned a release of type %T", name, r)
+	}
+	res := &Result{Manifest: rel.Manifest}
+	for _, h := range rel.Hooks {
+		ev := make([]string, len(h.Events))
+		for i, e := range h.Events {
+			ev[i] = e.String()
+		}
+		res.Hooks = append(res.Hooks, Hook{Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest, Events: ev, Weight: h.Weight})
+	}
+	return res, nil
+}
+
+// CheckValues is the package's CheckValues with Helm 4's processing of
+// dependencies (conditions, tags, import-values) and coalescing.
+func (v4Engine) CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error) {
+	if ch == nil || ch.Metadata == nil {
+		return nil, errors.New("check values: no chart")
+	}
+	c := toV4(ch)
+	vals = values.CopyMap(vals)
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	if err := v4chartutil.ProcessDependencies(c, vals); err != nil {
+		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
+	}
+	coalesced, err := v4commonutil.CoalesceValues(c, vals)
+	if err != nil {
+		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
+	}
+	return checkTree(v4Tree(c), coalesced)
+}
+
+// v4Tree is the schema tree of a Helm 4 chart whose dependencies were
+// processed.
+func v4Tree(c *v4chart.Chart) schemaTree {
+	t := schemaTree{name: c.Name(), version: c.Metadata.Version, schema: c.Schema}
+	for _, d := range c.Dependencies() {
+		t.deps = append(t.deps, v4Tree(d))
+	}
+	return t
+}
+
+// toV4 converts a chart loaded by Helm 3's loader into Helm 4's model of
+// the same (apiVersion v1 and v2) charts: what an install changes (values,
+// metadata, the list of subcharts) is copied, templates and files are
+// shared, read only. The two models have the same fields; Helm 4 adds
+// modification times, which stay zero (render does not read them).
+func toV4(c *chart.Chart) *v4chart.Chart {
+	out := &v4chart.Chart{
+		Raw:       v4Files(c.Raw),
+		Metadata:  v4Metadata(c.Metadata),
+		Templates: v4Files(c.Templates),
+		Values:    values.CopyMap(c.Values),
+		Schema:    c.Schema,
+		Files:     v4Files(c.Files),
+	}
+	if c.Lock != nil {
+		out.Lock = &v4chart.Lock{Generated: c.Lock.Generated, Digest: c.Lock.Digest, Dependencies: v4Dependencies(c.Lock.Dependencies)}
+	}
+	deps := make([]*v4chart.Chart, 0, len(c.Dependencies()))
+	for _, d := range c.Dependencies() {
+		deps = append(deps, toV4(d))
+	}
+	out.SetDependencies(deps...)
+	return out
+}
+
+func v4Files(fs []*chart.File) []*v4common.File {
+	if fs == nil {
+		return nil
+	}
+	out := make([]*v4common.File, len(fs))
+	for i, f := range fs {
+		if f != nil {
+			out[i] = &v4common.File{Name: f.Name, Data: f.Data}
+		}
+	}
+	return out
+}
+
+func v4Metadata(m *chart.Metadata) *v4chart.Metadata {
+	if m == nil {
+		return nil
+	}
+	out := &v4chart.Metadata{
+		Name:         m.Name,
+		Home:         m.Home,
+		Sources:      slices.Clone(m.Sources),
+		Version:      m.Version,
+		Description:  m.Description,
+		Keywords:     slices.Clone(m.Keywords),
+		Icon:         m.Icon,
+		APIVersion:   m.APIVersion,
+		Condition:    m.Condition,
+		Tags:         m.Tags,
+		AppVersion:   m.AppVersion,
+		Deprecated:   m.Deprecated,
+		Annotations:  maps.Clone(m.Annotations),
+		KubeVersion:  m.KubeVersion,
+		Dependencies: v4Dependencies(m.Dependencies),
+		Type:         m.Type,
+	}
+	for _, mt := range m.Maintainers {
+		if mt == nil {
+			out.Maintainers = append(out.Maintainers, nil)
+			continue
+		}
+		out.Maintainers = append(out.Maintainers, &v4chart.Maintainer{Name: mt.Name, Email: mt.Email, URL: mt.URL})
+	}
+	return out
+}
+
+func v4Dependencies(ds []*chart.Dependency) []*v4chart.Dependency {
+	if ds == nil {
+		return nil
+	}
+	out := make([]*v4chart.Dependency, len(ds))
+	for i, d := range ds {
+		if d == nil {
+			continue
+		}
+		dc := v4chart.Dependency(*d)
+		dc.Tags = slices.Clone(d.Tags)
+		if d.ImportValues != nil {
+			dc.ImportValues = values.Copy(d.ImportValues).([]any)
+		}
+		out[i] = &dc
+	}
+	return out
+}
