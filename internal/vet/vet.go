@@ -63,6 +63,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		c.gatewayVersion(out.Hub)
 		c.classicKubernetes(out.Hub)
 		c.fit(out.Hub)
+		c.placement(out, nil)
 		if err := c.imageContext(out); err != nil {
 			return nil, err
 		}
