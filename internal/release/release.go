@@ -395,3 +395,24 @@ func chartError(err error, source string) error {
 func SecretValues(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
 	return secretValues(ctx, root, out, env, secretsFile, nil, placeholder)
 }
+
+// RenderStub renders a hub-env as Render does (the hub's kustomize layer
+// included) with the chart ch, already loaded, and the placeholder secrets
+// of StubValues instead of any secrets file: the objects vet checks
+// offline. The stream holds fake secrets; it is never written anywhere.
+func RenderStub(ctx context.Context, out *gen.Output, env string, ch *chart.Chart) ([]byte, error) {
+	vals, err := StubValues(out, env)
+	if err != nil {
+		return nil, err
+	}
+	release := Release(out.Hub.Name, env)
+	labels, patches := kustomizeLayer(out.Hub, env)
+	return render.Render(ctx, render.Options{
+		Release:   release,
+		Namespace: release,
+		Chart:     ch,
+		Values:    []map[string]any{vals},
+		Labels:    labels,
+		Patches:   patches,
+	})
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/placement"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -24,11 +25,15 @@ import (
 // It never goes to the network: a hub whose charts are not there is named
 // in a note instead (deciding that reads no package, so that it costs next
 // to nothing), and so is a hub whose charts cannot be loaded.
-func (c *checker) chartValues(selected map[string]bool) {
+//
+// It returns the charts' own pods of each hub-env whose values the charts
+// take (rendered by release.RenderStub), by hub and env, for the placement
+// check; a hub whose charts are not there has none.
+func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]placement.Pod {
 	cache, err := release.NewCache(c.fed.Root, true)
 	if err != nil {
 		c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check values against the charts: %v", err))
-		return
+		return nil
 	}
 	type loaded struct {
 		ch  *chart.Chart
@@ -40,6 +45,7 @@ func (c *checker) chartValues(selected map[string]bool) {
 		ch       *chart.Chart
 		problems []*valueProblem
 		notes    []string
+		pods     map[string][]placement.Pod
 	}
 	var jobs []job
 	var uncached []string
@@ -79,10 +85,13 @@ func (c *checker) chartValues(selected map[string]bool) {
 		go func(j *job) {
 			defer func() { <-sem; wg.Done() }()
 			j.problems, j.notes = checkValues(j.out, j.ch)
+			j.pods, j.notes = chartPods(j.out, j.ch, j.problems, j.notes)
 		}(&jobs[i])
 	}
 	wg.Wait()
+	pods := map[string]map[string][]placement.Pod{}
 	for _, j := range jobs {
+		pods[j.out.Hub.Name] = j.pods
 		for _, p := range j.problems {
 			c.add(c.at("chart-values", j.out.Hub, p.elems, "%s: %s", strings.Join(p.envs, " and "), p.text))
 		}
@@ -91,6 +100,34 @@ func (c *checker) chartValues(selected map[string]bool) {
 	if len(uncached) > 0 {
 		c.r.Notes = append(c.r.Notes, fmt.Sprintf("charts of %s not cached: run pangeo-gen charts pull to check values against them", hubList(uncached)))
 	}
+	return pods
+}
+
+// chartPods renders each env of a hub whose values the charts take (no
+// problem of checkValues names it) and reads the charts' own pods from
+// the objects (placement.ChartPods); an env that does not render is a
+// note.
+func chartPods(out *gen.Output, ch *chart.Chart, problems []*valueProblem, notes []string) (map[string][]placement.Pod, []string) {
+	refused := map[string]bool{}
+	for _, p := range problems {
+		for _, env := range p.envs {
+			refused[env] = true
+		}
+	}
+	pods := map[string][]placement.Pod{}
+	for _, env := range hub.EnvNames {
+		if refused[env] {
+			continue
+		}
+		stream, err := release.RenderStub(context.Background(), out, env, ch)
+		if err == nil {
+			pods[env], err = placement.ChartPods(stream)
+		}
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("cannot check the placement of the %s chart pods of %s: %v", env, out.Hub.Name, err))
+		}
+	}
+	return pods, notes
 }
 
 // valueProblem is a value of a hub that a chart's schema refuses: where

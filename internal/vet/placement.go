@@ -2,6 +2,7 @@ package vet
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -43,6 +44,9 @@ func (c *checker) placement(out *gen.Output, chart map[string][]placement.Pod) {
 		pods = append(pods, chart[env]...)
 		for _, p := range append(placement.Check(nodes, pods), placement.CheckTemplates(cl, nodes, pods)...) {
 			elems, raw := sourceElems(h, env, p)
+			if patch, ok := patchElems(h, env, p.Pod); ok {
+				elems, raw = patch, true
+			}
 			if !raw && !p.Forbidden && (p.Reason == "Insufficient cpu" || p.Reason == "Insufficient memory") {
 				continue // the fit check's
 			}
@@ -176,4 +180,57 @@ func sourceElems(h *hub.Hub, env string, p placement.Problem) ([]string, bool) {
 		}
 	}
 	return append([]string{"values"}, path...), false
+}
+
+// patchElems is the kustomize patch (the env's, else the hub's; the last
+// that applies) that changes the placement of a chart pod named
+// "Kind/name": one that selects the object (a strategic merge patch
+// naming it, or a target whose kind and name match) and sets a node
+// selector, affinity or tolerations. A patched pod's placement is the
+// patch's doing, not the values'.
+func patchElems(h *hub.Hub, env, pod string) ([]string, bool) {
+	kind, name, ok := strings.Cut(pod, "/")
+	if !ok {
+		return nil, false
+	}
+	find := func(patches []hub.Patch, at []string) ([]string, bool) {
+		for i := len(patches) - 1; i >= 0; i-- {
+			if patchSelects(patches[i], kind, name) && placementPatch.MatchString(patches[i].Patch) {
+				return append(append([]string(nil), at...), "patches", fmt.Sprintf("[%d]", i)), true
+			}
+		}
+		return nil, false
+	}
+	if elems, ok := find(h.Environments[env].Kustomize.Patches, []string{"environments", env, "kustomize"}); ok {
+		return elems, true
+	}
+	return find(h.Kustomize.Patches, []string{"kustomize"})
+}
+
+var placementPatch = regexp.MustCompile(`(?i)nodeSelector|affinity|tolerations`)
+
+// patchSelects says whether a patch applies to the object kind/name.
+func patchSelects(p hub.Patch, kind, name string) bool {
+	if t := p.Target; t != nil {
+		if t.Kind != "" && t.Kind != kind {
+			return false
+		}
+		if t.Name != "" {
+			re, err := regexp.Compile("^(?:" + t.Name + ")$")
+			if err != nil || !re.MatchString(name) {
+				return false
+			}
+		}
+		return true
+	}
+	var obj struct {
+		Kind     string `yaml:"kind"`
+		Metadata struct {
+			Name string `yaml:"name"`
+		} `yaml:"metadata"`
+	}
+	if err := yaml.Unmarshal([]byte(p.Patch), &obj); err != nil {
+		return false
+	}
+	return obj.Kind == kind && obj.Metadata.Name == name
 }

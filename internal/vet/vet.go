@@ -1,7 +1,7 @@
 // Package vet checks a federation beyond its schema: the Dask worker
 // image, the dask-gateway client version, plaintext secrets, node pool
-// fit, the values against the charts' schemas (when the charts are
-// vendored or cached) and whether the generated tree is current, on top
+// fit, placement (where every pod can run), the values against the
+// charts' schemas (when the charts are vendored or cached) and whether the generated tree is current, on top
 // of what generating it checks (internal/federation: duplicate domains,
 // raw values that contradict typed ones). Every problem is a
 // finding.Finding with a position and a CUE path.
@@ -63,12 +63,16 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		c.gatewayVersion(out.Hub)
 		c.classicKubernetes(out.Hub)
 		c.fit(out.Hub)
-		c.placement(out, nil)
 		if err := c.imageContext(out); err != nil {
 			return nil, err
 		}
 	}
-	c.chartValues(selected)
+	chartPods := c.chartValues(selected)
+	for _, out := range r.Outputs {
+		if selected[out.Hub.Name] {
+			c.placement(out, chartPods[out.Hub.Name])
+		}
+	}
 	if err := c.secrets(); err != nil {
 		return nil, err
 	}
