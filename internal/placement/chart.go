@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -40,9 +41,11 @@ var chartComponents = map[string]chartComponent{
 // stream (Deployments, StatefulSets and DaemonSets whose component label
 // is one of the jupyterhub chart's hub, proxy, autohttps, user-scheduler
 // and continuous-image-puller or the dask-gateway chart's gateway (the
-// api), controller and traefik), each named Kind/name, with the values its
-// placement comes from. Other objects are skipped.
-func ChartPods(stream []byte) ([]Pod, error) {
+// api), controller and traefik), each named Kind/name with the release
+// name in it written <release> (so that the pods of two envs have one
+// name), with the values its placement comes from. Other objects are
+// skipped.
+func ChartPods(stream []byte, release string) ([]Pod, error) {
 	var pods []Pod
 	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(stream)))
 	for {
@@ -93,7 +96,12 @@ func ChartPods(stream []byte) ([]Pod, error) {
 		if !ok {
 			continue
 		}
-		p := Pod{Name: head.Kind + "/" + head.Metadata.Name, Role: cc.role, Spec: tmpl.Spec, Selector: map[string]Source{}, Affinity: cc.affinity}
+		object := head.Kind + "/" + head.Metadata.Name
+		name := object
+		if release != "" {
+			name = strings.ReplaceAll(object, release, "<release>")
+		}
+		p := Pod{Name: name, Object: object, Role: cc.role, Spec: tmpl.Spec, Selector: map[string]Source{}, Affinity: cc.affinity}
 		for k := range p.Spec.NodeSelector {
 			p.Selector[k] = at(cc.values, "nodeSelector", k)
 		}

@@ -87,6 +87,9 @@ type Pod struct {
 	// Name says which pod it is ("user server", "user server (profile
 	// \"large\")", "Dask worker", "Deployment/hub").
 	Name string
+	// Object is Kind/name of the chart object that makes the pod, empty
+	// for the pods pangeo-gen builds from the values.
+	Object string
 	// Role decides where it must and must not run.
 	Role Role
 	// Spec is the pod as the chart or the spawner builds it: node
@@ -236,9 +239,11 @@ func arch(provider, machineType string) string {
 // Problem is a pod that cannot run on its pool, or can run on a pool it
 // must not use.
 type Problem struct {
-	// Pod is the pod's name, Role its role.
-	Pod  string
-	Role Role
+	// Pod is the pod's name, Role its role, Object the chart object
+	// that makes it (Pod.Object).
+	Pod    string
+	Role   Role
+	Object string
 	// Pool is the node pool, MachineType its machine type.
 	Pool, MachineType string
 	// Reason is why, in the scheduler's words ("node(s) didn't match Pod's
@@ -314,7 +319,7 @@ const (
 // unfit are the reasons the scheduler would not put pod on node.
 func unfit(p *Pod, n Node) []Problem {
 	problem := func(reason string, src Source) Problem {
-		return Problem{Pod: p.Name, Role: p.Role, Pool: n.Pool, MachineType: n.MachineType, Reason: reason, Source: src}
+		return Problem{Pod: p.Name, Role: p.Role, Object: p.Object, Pool: n.Pool, MachineType: n.MachineType, Reason: reason, Source: src}
 	}
 	var out []Problem
 	pod := &corev1.Pod{Spec: p.Spec}
@@ -358,7 +363,7 @@ func (p *Pod) affinitySource(node *corev1.Node) Source {
 // the toleration that lets it past the node's taint or, on an untainted
 // node, its selection that the node matches.
 func allowed(p *Pod, n Node) Problem {
-	pr := Problem{Pod: p.Name, Role: p.Role, Pool: n.Pool, MachineType: n.MachineType, Forbidden: true}
+	pr := Problem{Pod: p.Name, Role: p.Role, Object: p.Object, Pool: n.Pool, MachineType: n.MachineType, Forbidden: true}
 	for _, t := range n.Node.Spec.Taints {
 		if !scheduling(&t) {
 			continue

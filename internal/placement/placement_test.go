@@ -201,7 +201,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: hub}
 `)
-	pods, err := ChartPods(stream)
+	pods, err := ChartPods(stream, "test-staging")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ metadata: {name: hub}
 	for _, p := range Check(Nodes(c), pods) {
 		got = append(got, p.String()+" @ "+p.Source.String())
 	}
-	want := []string{"Deployment/api-test-staging-dask-gateway can run on node pool dask (n2-highmem-4): it tolerates the pool's taint {k8s.dask.org/dedicated: worker} (toleration key (any) Exists); nothing of the core may run on spot nodes @ dask-gateway.gateway.tolerations[0]"}
+	want := []string{"Deployment/api-<release>-dask-gateway can run on node pool dask (n2-highmem-4): it tolerates the pool's taint {k8s.dask.org/dedicated: worker} (toleration key (any) Exists); nothing of the core may run on spot nodes @ dask-gateway.gateway.tolerations[0]"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}

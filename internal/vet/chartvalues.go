@@ -1,9 +1,12 @@
 package vet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"path"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -103,6 +106,14 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 	return pods
 }
 
+// placesPods says whether a kustomize patch may change where a pod runs:
+// it names a node selector, affinity or tolerations, or a pod template (a
+// strategic merge patch of a pod's spec goes through its template, a JSON
+// patch's path names it).
+func placesPods(p hub.Patch) bool {
+	return placementPatch.MatchString(p.Patch) || strings.Contains(p.Patch, "template")
+}
+
 // chartPods renders each env of a hub whose values the charts take (no
 // problem of checkValues names it) and reads the charts' own pods from
 // the objects (placement.ChartPods); an env that does not render is a
@@ -115,13 +126,14 @@ func chartPods(out *gen.Output, ch *chart.Chart, problems []*valueProblem, notes
 		}
 	}
 	pods := map[string][]placement.Pod{}
+	ch = workloads(ch)
 	for _, env := range hub.EnvNames {
 		if refused[env] {
 			continue
 		}
-		stream, err := release.RenderStub(context.Background(), out, env, ch)
+		stream, err := release.RenderStub(context.Background(), out, env, ch, placesPods)
 		if err == nil {
-			pods[env], err = placement.ChartPods(stream)
+			pods[env], err = placement.ChartPods(stream, release.Release(out.Hub.Name, env))
 		}
 		if err != nil {
 			notes = append(notes, fmt.Sprintf("cannot check the placement of the %s chart pods of %s: %v", env, out.Hub.Name, err))
@@ -199,3 +211,54 @@ func hubList(names []string) string {
 	}
 	return fmt.Sprintf("%s and %d more hubs are", strings.Join(names[:show], ", "), len(names)-show)
 }
+
+// workloads is a shallow copy of chart ch (and its dependencies) whose
+// templates are only those that can make a pod: the ones that write a
+// Deployment, StatefulSet or DaemonSet, the helpers (_*.tpl, *.tpl) and
+// every template those include by path (the checksum annotations of the
+// jupyterhub chart's hub and proxy include their ConfigMap and Secret).
+// Rendering it gives the same workloads as the whole chart, for a part
+// of the cost. It has no values.schema.json either: the values it is
+// rendered with are those checkValues found the schemas take. The copy
+// shares everything else with ch, which is not modified.
+func workloads(ch *chart.Chart) *chart.Chart {
+	out := *ch
+	out.Schema = nil
+	keep := map[string]bool{}
+	for _, t := range ch.Templates {
+		base := path.Base(t.Name)
+		if strings.HasPrefix(base, "_") || strings.HasSuffix(base, ".tpl") || workloadKind.Match(t.Data) {
+			keep[t.Name] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, t := range ch.Templates {
+			if keep[t.Name] {
+				continue
+			}
+			// A template is included by its path below templates/.
+			rel := strings.TrimPrefix(t.Name, "templates")
+			for _, k := range ch.Templates {
+				if keep[k.Name] && bytes.Contains(k.Data, []byte(`"`+rel+`"`)) {
+					keep[t.Name], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	out.Templates = nil
+	for _, t := range ch.Templates {
+		if keep[t.Name] {
+			out.Templates = append(out.Templates, t)
+		}
+	}
+	var deps []*chart.Chart
+	for _, d := range ch.Dependencies() {
+		deps = append(deps, workloads(d))
+	}
+	out.SetDependencies(deps...)
+	return &out
+}
+
+var workloadKind = regexp.MustCompile(`(?m)^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$`)

@@ -44,7 +44,7 @@ func (c *checker) placement(out *gen.Output, chart map[string][]placement.Pod) {
 		pods = append(pods, chart[env]...)
 		for _, p := range append(placement.Check(nodes, pods), placement.CheckTemplates(cl, nodes, pods)...) {
 			elems, raw := sourceElems(h, env, p)
-			if patch, ok := patchElems(h, env, p.Pod); ok {
+			if patch, ok := patchElems(h, env, p.Object); ok {
 				elems, raw = patch, true
 			}
 			if !raw && !p.Forbidden && (p.Reason == "Insufficient cpu" || p.Reason == "Insufficient memory") {
@@ -183,7 +183,7 @@ func sourceElems(h *hub.Hub, env string, p placement.Problem) ([]string, bool) {
 }
 
 // patchElems is the kustomize patch (the env's, else the hub's; the last
-// that applies) that changes the placement of a chart pod named
+// that applies) that changes the placement of the pods of chart object
 // "Kind/name": one that selects the object (a strategic merge patch
 // naming it, or a target whose kind and name match) and sets a node
 // selector, affinity or tolerations. A patched pod's placement is the
