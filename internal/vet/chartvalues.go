@@ -214,7 +214,8 @@ func hubList(names []string) string {
 
 // workloads is a shallow copy of chart ch (and its dependencies) whose
 // templates are only those that can make a pod: the ones that write a
-// Deployment, StatefulSet or DaemonSet, the helpers (_*.tpl, *.tpl) and
+// Deployment, StatefulSet or DaemonSet or that name no kind, the helpers
+// (_*.tpl, *.tpl) and
 // every template those include by path (the checksum annotations of the
 // jupyterhub chart's hub and proxy include their ConfigMap and Secret).
 // Rendering it gives the same workloads as the whole chart, for a part
@@ -227,7 +228,10 @@ func workloads(ch *chart.Chart) *chart.Chart {
 	keep := map[string]bool{}
 	for _, t := range ch.Templates {
 		base := path.Base(t.Name)
-		if strings.HasPrefix(base, "_") || strings.HasSuffix(base, ".tpl") || workloadKind.Match(t.Data) {
+		// A template that names no kind of its own (one that includes a
+		// helper writing the object, as the image puller's DaemonSets) is
+		// kept: only those that write other kinds alone go.
+		if strings.HasPrefix(base, "_") || strings.HasSuffix(base, ".tpl") || workloadKind.Match(t.Data) || !anyKind.Match(t.Data) {
 			keep[t.Name] = true
 		}
 	}
@@ -261,4 +265,7 @@ func workloads(ch *chart.Chart) *chart.Chart {
 	return &out
 }
 
-var workloadKind = regexp.MustCompile(`(?m)^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$`)
+var (
+	workloadKind = regexp.MustCompile(`(?m)^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$`)
+	anyKind      = regexp.MustCompile(`(?m)^kind:`)
+)
