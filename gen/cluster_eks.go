@@ -29,6 +29,14 @@ const (
 	nodeTemplateTaintTag = "k8s.io/cluster-autoscaler/node-template/taint/"
 )
 
+// NodeTemplateLabelTag and NodeTemplateTaintTag prefix the node-template
+// tags of a node group (EKSAutoscalerTags): label/<key>: <value> and
+// taint/<key>: <value>:<Effect>.
+const (
+	NodeTemplateLabelTag = nodeTemplateLabelTag
+	NodeTemplateTaintTag = nodeTemplateTaintTag
+)
+
 // eksctlConfig is the part of eksctl's ClusterConfig (eksctl.io/v1alpha5)
 // pangeo-gen writes, fields in the order eksctl's documentation shows them.
 type eksctlConfig struct {

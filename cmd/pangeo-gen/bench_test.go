@@ -157,6 +157,31 @@ func BenchmarkVetChartsVendored(b *testing.B) {
 	}
 }
 
+// BenchmarkVetPlacement is BenchmarkVet with the real jupyterhub and
+// dask-gateway charts vendored, so that the placement check also renders
+// every hub-env and checks the charts' own pods (with the stand-ins, which
+// have no templates, it checks the user and Dask pods only, as
+// BenchmarkVetChartsVendored measures). Skipped without ../shared.
+func BenchmarkVetPlacement(b *testing.B) {
+	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
+		if dir, ok := shareddata.Locate(releasetest.UpstreamDir(name)); !ok {
+			shareddata.Missing(b, dir)
+		}
+	}
+	for _, n := range []int{3, 100} {
+		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+			dir := federationOf(b, n)
+			run(b, "--root", dir, "gen")
+			if err := releasetest.Upstream.WriteVendor(filepath.Join(dir, "vendor", "charts"), "", ""); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				run(b, "--root", dir, "vet")
+			}
+		})
+	}
+}
+
 // BenchmarkVetAndGen is the pre-PR routine the target is set for: a hub
 // was edited (its title, so its README changes), then gen and vet run on
 // the committed tree of n hubs.

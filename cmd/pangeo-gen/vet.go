@@ -17,12 +17,15 @@ func newVet(g *globals) *cobra.Command {
 with file:line:col and CUE path: schema errors, duplicate domains, raw values that
 contradict typed ones, a Dask worker image that differs from the notebook image,
 a dask-gateway client that does not match the chart, plaintext secrets, requests
-that do not fit the node pools, and a deployments/ tree that is not what gen
-would write. Once a hub's charts are vendored or cached (charts pull, charts
+that do not fit the node pools, pods that cannot run on their node pool or can
+run on one they must not (user servers on core or dask, Dask workers off dask,
+core pods on spot nodes), and a deployments/ tree that is not what gen would
+write. Once a hub's charts are vendored or cached (charts pull, charts
 vendor), each of its environments' values is checked against the charts'
-values.schema.json files, offline; a hub whose charts are not gets a note on
-stderr instead, each hub's with the Helm major its helm field chooses (--helm
-v3|v4 for every hub). Exit 1 when there are findings.`,
+values.schema.json files, offline, and the charts' own pods (hub, proxy,
+gateway...) are placed too, each hub's with the Helm major its helm field
+chooses (--helm v3|v4 for every hub); a hub whose charts are not gets a note
+on stderr instead. Exit 1 when there are findings.`,
 		Example: `  pangeo-gen vet
   pangeo-gen vet alpha bravo
   pangeo-gen vet --format json > findings.json`,

@@ -2,6 +2,7 @@ package machines
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"math"
@@ -107,23 +108,50 @@ func (f *fitter) report(path, format string, args ...any) {
 	}
 }
 
-// pool resolves a pool's machine, or reports why it cannot and returns nil.
-func (f *fitter) pool(name string, p hub.NodePool) *capacity {
-	at := "cloud.nodePools." + name
-	m, known := Lookup(f.h.Cloud.Provider, p.MachineType)
+// UnknownMachineError is PoolMachine's error for a machine type the
+// catalog does not know, on a pool that does not give both cpu and memory.
+type UnknownMachineError struct {
+	Provider, MachineType string
+}
+
+func (e *UnknownMachineError) Error() string {
+	return fmt.Sprintf("unknown %s machine type %s", e.Provider, e.MachineType)
+}
+
+// PoolMachine is the machine of a node pool on a provider: the catalog's
+// figures for its machine type, the pool's explicit cpu and memory
+// overriding them. A machine type the catalog does not know, on a pool
+// that does not set both, is an *UnknownMachineError; a memory that is not a
+// quantity is an error too.
+func PoolMachine(provider string, p hub.NodePool) (Machine, error) {
+	m, known := Lookup(provider, p.MachineType)
 	if p.CPU > 0 {
 		m.CPU = p.CPU
 	}
 	if p.Memory != "" {
 		q, err := resource.ParseQuantity(p.Memory)
 		if err != nil {
-			f.report(at+".memory", "pool memory %q is not a quantity: %v", p.Memory, err)
-			return nil
+			return Machine{}, fmt.Errorf("pool memory %q is not a quantity: %w", p.Memory, err)
 		}
 		m.Memory = q.Value()
 	}
 	if !known && (p.CPU <= 0 || p.Memory == "") {
-		f.report(at+".machineType", "unknown %s machine type %s: set cpu and memory on the pool", f.h.Cloud.Provider, p.MachineType)
+		return Machine{}, &UnknownMachineError{Provider: provider, MachineType: p.MachineType}
+	}
+	return m, nil
+}
+
+// pool resolves a pool's machine, or reports why it cannot and returns nil.
+func (f *fitter) pool(name string, p hub.NodePool) *capacity {
+	at := "cloud.nodePools." + name
+	m, err := PoolMachine(f.h.Cloud.Provider, p)
+	var unknown *UnknownMachineError
+	switch {
+	case errors.As(err, &unknown):
+		f.report(at+".machineType", "%v: set cpu and memory on the pool", err)
+		return nil
+	case err != nil:
+		f.report(at+".memory", "%v", err)
 		return nil
 	}
 	c := &capacity{pool: name, machine: p.MachineType, m: m}

@@ -494,3 +494,50 @@ func chartError(err error, source string) error {
 func SecretValues(ctx context.Context, root string, out *gen.Output, env, secretsFile string, placeholder bool) (map[string]any, error) {
 	return secretValues(ctx, root, out, env, secretsFile, nil, placeholder)
 }
+
+// RenderStub renders a hub-env's objects for checks that read them
+// offline (vet's placement check): the chart ch, already loaded, with the
+// placeholder secrets of StubValues instead of any secrets file, and the
+// hub's kustomize patches applied as Render applies them when keep says
+// so of one of them. Only then does it run kustomize: the labels and the
+// namespace Render adds change no object's spec, and without patches the
+// stream is Helm's manifest (kustomize's pass over it costs as much as
+// Helm's render). engine is the hub's Helm major (release.Engine). The
+// stream holds fake secrets; it is never written
+// anywhere.
+func RenderStub(ctx context.Context, engine helmengine.Engine, out *gen.Output, env string, ch *chart.Chart, keep func(hub.Patch) bool) ([]byte, error) {
+	vals, err := StubValues(out, env)
+	if err != nil {
+		return nil, err
+	}
+	release := Release(out.Hub.Name, env)
+	labels, patches := kustomizeLayer(out.Hub, env)
+	kept := false
+	for _, ps := range [][]hub.Patch{out.Hub.Kustomize.Patches, out.Hub.Environments[env].Kustomize.Patches} {
+		for _, p := range ps {
+			kept = kept || keep(p)
+		}
+	}
+	if !kept {
+		res, err := engine.Render(ctx, helmengine.Request{
+			Chart:       ch,
+			ReleaseName: release,
+			Namespace:   release,
+			Values:      vals,
+			KubeVersion: render.DefaultKubeVersion,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return []byte(res.Manifest), nil
+	}
+	return render.Render(ctx, render.Options{
+		Release:   release,
+		Namespace: release,
+		Chart:     ch,
+		Values:    []map[string]any{vals},
+		Labels:    labels,
+		Patches:   patches,
+		Engine:    engine,
+	})
+}

@@ -1,9 +1,12 @@
 package vet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"path"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -14,6 +17,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/placement"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -24,11 +28,15 @@ import (
 // It never goes to the network: a hub whose charts are not there is named
 // in a note instead (deciding that reads no package, so that it costs next
 // to nothing), and so is a hub whose charts cannot be loaded.
-func (c *checker) chartValues(selected map[string]bool) {
+//
+// It returns the charts' own pods of each hub-env whose values the charts
+// take (rendered by release.RenderStub), by hub and env, for the placement
+// check; a hub whose charts are not there has none.
+func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]placement.Pod {
 	cache, err := release.NewCache(c.fed.Root, true)
 	if err != nil {
 		c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check values against the charts: %v", err))
-		return
+		return nil
 	}
 	type loaded struct {
 		ch  *chart.Chart
@@ -41,6 +49,7 @@ func (c *checker) chartValues(selected map[string]bool) {
 		engine   helmengine.Engine
 		problems []*valueProblem
 		notes    []string
+		pods     map[string][]placement.Pod
 	}
 	var jobs []job
 	var uncached []string
@@ -85,10 +94,13 @@ func (c *checker) chartValues(selected map[string]bool) {
 		go func(j *job) {
 			defer func() { <-sem; wg.Done() }()
 			j.problems, j.notes = checkValues(j.out, j.ch, j.engine)
+			j.pods, j.notes = chartPods(j.out, j.ch, j.engine, j.problems, j.notes)
 		}(&jobs[i])
 	}
 	wg.Wait()
+	pods := map[string]map[string][]placement.Pod{}
 	for _, j := range jobs {
+		pods[j.out.Hub.Name] = j.pods
 		for _, p := range j.problems {
 			c.add(c.at("chart-values", j.out.Hub, p.elems, "%s: %s", strings.Join(p.envs, " and "), p.text))
 		}
@@ -97,6 +109,43 @@ func (c *checker) chartValues(selected map[string]bool) {
 	if len(uncached) > 0 {
 		c.r.Notes = append(c.r.Notes, fmt.Sprintf("charts of %s not cached: run pangeo-gen charts pull to check values against them", hubList(uncached)))
 	}
+	return pods
+}
+
+// placesPods says whether a kustomize patch may change where a pod runs:
+// it names a node selector, affinity or tolerations, or a pod template (a
+// strategic merge patch of a pod's spec goes through its template, a JSON
+// patch's path names it).
+func placesPods(p hub.Patch) bool {
+	return placementPatch.MatchString(p.Patch) || strings.Contains(p.Patch, "template")
+}
+
+// chartPods renders each env of a hub whose values the charts take (no
+// problem of checkValues names it) and reads the charts' own pods from
+// the objects (placement.ChartPods); an env that does not render is a
+// note.
+func chartPods(out *gen.Output, ch *chart.Chart, engine helmengine.Engine, problems []*valueProblem, notes []string) (map[string][]placement.Pod, []string) {
+	refused := map[string]bool{}
+	for _, p := range problems {
+		for _, env := range p.envs {
+			refused[env] = true
+		}
+	}
+	pods := map[string][]placement.Pod{}
+	ch = workloads(ch)
+	for _, env := range hub.EnvNames {
+		if refused[env] {
+			continue
+		}
+		stream, err := release.RenderStub(context.Background(), engine, out, env, ch, placesPods)
+		if err == nil {
+			pods[env], err = placement.ChartPods(stream, release.Release(out.Hub.Name, env))
+		}
+		if err != nil {
+			notes = append(notes, fmt.Sprintf("cannot check the placement of the %s chart pods of %s: %v", env, out.Hub.Name, err))
+		}
+	}
+	return pods, notes
 }
 
 // valueProblem is a value of a hub that a chart's schema refuses: where
@@ -169,3 +218,61 @@ func hubList(names []string) string {
 	}
 	return fmt.Sprintf("%s and %d more hubs are", strings.Join(names[:show], ", "), len(names)-show)
 }
+
+// workloads is a shallow copy of chart ch (and its dependencies) whose
+// templates are only those that can make a pod: the ones that write a
+// Deployment, StatefulSet or DaemonSet or that name no kind, the helpers
+// (_*.tpl, *.tpl) and
+// every template those include by path (the checksum annotations of the
+// jupyterhub chart's hub and proxy include their ConfigMap and Secret).
+// Rendering it gives the same workloads as the whole chart, for a part
+// of the cost. It has no values.schema.json either: the values it is
+// rendered with are those checkValues found the schemas take. The copy
+// shares everything else with ch, which is not modified.
+func workloads(ch *chart.Chart) *chart.Chart {
+	out := *ch
+	out.Schema = nil
+	keep := map[string]bool{}
+	for _, t := range ch.Templates {
+		base := path.Base(t.Name)
+		// A template that names no kind of its own (one that includes a
+		// helper writing the object, as the image puller's DaemonSets) is
+		// kept: only those that write other kinds alone go.
+		if strings.HasPrefix(base, "_") || strings.HasSuffix(base, ".tpl") || workloadKind.Match(t.Data) || !anyKind.Match(t.Data) {
+			keep[t.Name] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, t := range ch.Templates {
+			if keep[t.Name] {
+				continue
+			}
+			// A template is included by its path below templates/.
+			rel := strings.TrimPrefix(t.Name, "templates")
+			for _, k := range ch.Templates {
+				if keep[k.Name] && bytes.Contains(k.Data, []byte(`"`+rel+`"`)) {
+					keep[t.Name], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	out.Templates = nil
+	for _, t := range ch.Templates {
+		if keep[t.Name] {
+			out.Templates = append(out.Templates, t)
+		}
+	}
+	var deps []*chart.Chart
+	for _, d := range ch.Dependencies() {
+		deps = append(deps, workloads(d))
+	}
+	out.SetDependencies(deps...)
+	return &out
+}
+
+var (
+	workloadKind = regexp.MustCompile(`(?m)^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$`)
+	anyKind      = regexp.MustCompile(`(?m)^kind:`)
+)

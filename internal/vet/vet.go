@@ -1,7 +1,9 @@
 // Package vet checks a federation beyond its schema: the Dask worker
 // image, the dask-gateway client version, plaintext secrets, node pool
-// fit, a cluster-autoscaler release for an EKS cluster's Kubernetes minor, the values against the charts' schemas (when the charts are
-// vendored or cached) and whether the generated tree is current, on top
+// fit, placement (where every pod can run), a cluster-autoscaler release
+// for an EKS cluster's Kubernetes minor, the values against the charts'
+// schemas (when the charts are vendored or cached) and whether the
+// generated tree is current, on top
 // of what generating it checks (internal/federation: duplicate domains,
 // raw values that contradict typed ones). Every problem is a
 // finding.Finding with a position and a CUE path.
@@ -82,7 +84,12 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 			return nil, err
 		}
 	}
-	c.chartValues(selected)
+	chartPods := c.chartValues(selected)
+	for _, out := range r.Outputs {
+		if selected[out.Hub.Name] {
+			c.placement(out, chartPods[out.Hub.Name])
+		}
+	}
 	if err := c.secrets(); err != nil {
 		return nil, err
 	}

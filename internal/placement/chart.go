@@ -1,0 +1,116 @@
+package placement
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// chartComponent is one of the charts' own workloads: its role and the
+// values it takes its placement from.
+type chartComponent struct {
+	role Role
+	// values is the component's own values (nodeSelector, tolerations,
+	// affinity below it).
+	values Source
+	// affinity is where its node affinity comes from.
+	affinity Source
+}
+
+// chartComponents are the charts' workloads by their component label
+// (jupyterhub: component; dask-gateway: app.kubernetes.io/component).
+var chartComponents = map[string]chartComponent{
+	"hub":                     {Core, Source{"jupyterhub", "hub"}, Source{"jupyterhub", "scheduling", "corePods", "nodeAffinity", "matchNodePurpose"}},
+	"proxy":                   {Core, Source{"jupyterhub", "proxy", "chp"}, Source{"jupyterhub", "scheduling", "corePods", "nodeAffinity", "matchNodePurpose"}},
+	"autohttps":               {Core, Source{"jupyterhub", "proxy", "traefik"}, Source{"jupyterhub", "scheduling", "corePods", "nodeAffinity", "matchNodePurpose"}},
+	"user-scheduler":          {Core, Source{"jupyterhub", "scheduling", "userScheduler"}, Source{"jupyterhub", "scheduling", "corePods", "nodeAffinity", "matchNodePurpose"}},
+	"continuous-image-puller": {ImagePuller, Source{"jupyterhub", "prePuller"}, Source{"jupyterhub", "scheduling", "userPods", "nodeAffinity", "matchNodePurpose"}},
+	"gateway":                 {Core, Source{"dask-gateway", "gateway"}, Source{"dask-gateway", "gateway", "affinity"}},
+	"controller":              {Core, Source{"dask-gateway", "controller"}, Source{"dask-gateway", "controller", "affinity"}},
+	"traefik":                 {Core, Source{"dask-gateway", "traefik"}, Source{"dask-gateway", "traefik", "affinity"}},
+}
+
+// ChartPods are the pods of the charts' own workloads in a rendered YAML
+// stream (Deployments, StatefulSets and DaemonSets whose component label
+// is one of the jupyterhub chart's hub, proxy, autohttps, user-scheduler
+// and continuous-image-puller or the dask-gateway chart's gateway (the
+// api), controller and traefik), each named Kind/name with the release
+// name in it written <release> (so that the pods of two envs have one
+// name), with the values its placement comes from. Other objects are
+// skipped.
+func ChartPods(stream []byte, release string) ([]Pod, error) {
+	var pods []Pod
+	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(stream)))
+	for {
+		doc, err := reader.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read rendered objects: %w", err)
+		}
+		var head struct {
+			Kind     string `json:"kind"`
+			Metadata struct {
+				Name string `json:"name"`
+			} `json:"metadata"`
+		}
+		if err := yaml.Unmarshal(doc, &head); err != nil {
+			return nil, fmt.Errorf("read rendered objects: %w", err)
+		}
+		var tmpl corev1.PodTemplateSpec
+		switch head.Kind {
+		case "Deployment":
+			var d appsv1.Deployment
+			if err := yaml.Unmarshal(doc, &d); err != nil {
+				return nil, fmt.Errorf("Deployment/%s: %w", head.Metadata.Name, err)
+			}
+			tmpl = d.Spec.Template
+		case "StatefulSet":
+			var s appsv1.StatefulSet
+			if err := yaml.Unmarshal(doc, &s); err != nil {
+				return nil, fmt.Errorf("StatefulSet/%s: %w", head.Metadata.Name, err)
+			}
+			tmpl = s.Spec.Template
+		case "DaemonSet":
+			var s appsv1.DaemonSet
+			if err := yaml.Unmarshal(doc, &s); err != nil {
+				return nil, fmt.Errorf("DaemonSet/%s: %w", head.Metadata.Name, err)
+			}
+			tmpl = s.Spec.Template
+		default:
+			continue
+		}
+		component := tmpl.Labels["component"]
+		if c := tmpl.Labels["app.kubernetes.io/component"]; c != "" {
+			component = c
+		}
+		cc, ok := chartComponents[component]
+		if !ok {
+			continue
+		}
+		object := head.Kind + "/" + head.Metadata.Name
+		name := object
+		if release != "" {
+			name = strings.ReplaceAll(object, release, "<release>")
+		}
+		p := Pod{Name: name, Object: object, Role: cc.role, Spec: tmpl.Spec, Selector: map[string]Source{}, Affinity: cc.affinity}
+		for k := range p.Spec.NodeSelector {
+			p.Selector[k] = at(cc.values, "nodeSelector", k)
+		}
+		p.TolerationList = at(cc.values, "tolerations")
+		for i := range p.Spec.Tolerations {
+			p.Tolerations = append(p.Tolerations, indexed(p.TolerationList, i))
+		}
+		p.Resources = at(cc.values, "resources")
+		pods = append(pods, p)
+	}
+	return pods, nil
+}

@@ -1,0 +1,103 @@
+package vet
+
+import (
+	"context"
+	"fmt"
+	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
+	"reflect"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/chart/loader"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/placement"
+	"github.com/pangeo-data/pangeo-gen/internal/release"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
+)
+
+// TestWorkloadsChart: the workloads-only copy of the real charts renders
+// the same chart pods as the whole chart (through kustomize, as render
+// does), for every hub-env of the repository, and leaves the chart alone.
+func TestWorkloadsChart(t *testing.T) {
+	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
+		shareddata.Path(t, releasetest.UpstreamDir(name))
+	}
+	root, err := load.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, err := load.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := releasetest.Upstream.WriteUmbrella(dir, root); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := loader.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	templates := len(ch.Templates)
+	w := workloads(ch)
+	if len(ch.Templates) != templates || ch.Schema == nil && w.Schema != nil {
+		t.Fatal("workloads changed the chart")
+	}
+	kept := len(w.Dependencies()[0].Templates) + len(w.Dependencies()[1].Templates)
+	all := len(ch.Dependencies()[0].Templates) + len(ch.Dependencies()[1].Templates)
+	if kept >= all {
+		t.Errorf("workloads kept %d of %d templates", kept, all)
+	}
+	always := func(hub.Patch) bool { return true }
+	never := func(hub.Patch) bool { return false }
+	for _, h := range fed.Hubs {
+		out, err := gen.GenerateHub(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, env := range hub.EnvNames {
+			rel := release.Release(h.Name, env)
+			full, err := release.RenderStub(context.Background(), helmengine.NewV3(), out, env, ch, always)
+			if err != nil {
+				t.Fatal(err)
+			}
+			part, err := release.RenderStub(context.Background(), helmengine.NewV3(), out, env, w, never)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := placement.ChartPods(full, rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := placement.ChartPods(part, rel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// hub, proxy, autohttps, user-scheduler, the image puller, and
+			// the gateway's api, controller and traefik.
+			if n := map[string]int{hub.BackendGateway: 8, hub.BackendKubernetes: 5}[h.Dask.Backend]; len(want) != n {
+				t.Errorf("%s: %d chart pods, want %d", rel, len(want), n)
+			}
+			if g, w := placementOf(got), placementOf(want); !reflect.DeepEqual(g, w) {
+				t.Errorf("%s: workloads chart pods differ:\n got %v\nwant %v", rel, g, w)
+			}
+		}
+	}
+}
+
+// placementOf is what decides where pods run, by pod name.
+func placementOf(pods []placement.Pod) map[string]string {
+	out := map[string]string{}
+	for _, p := range pods {
+		s := p.Spec
+		var req []string
+		for _, c := range s.Containers {
+			req = append(req, fmt.Sprint(c.Resources.Requests))
+		}
+		out[p.Name] = fmt.Sprintf("%s sel=%v aff=%v tol=%v req=%v src=%v %v %v", p.Role, s.NodeSelector, s.Affinity, s.Tolerations, req, p.Selector, p.Affinity, p.Tolerations)
+	}
+	return out
+}
