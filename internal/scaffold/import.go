@@ -14,6 +14,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/oldhub"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -94,7 +95,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 	if err := e.CheckFree(o.Name); err != nil {
 		return nil, err
 	}
-	old, err := openOldFolder(o.Dir)
+	old, err := oldhub.Open(o.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +124,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 type importer struct {
 	e   *Env
 	o   ImportOptions
-	old *oldFolder
+	old *oldhub.Folder
 	res *ImportResult
 
 	hubploy map[string]any
@@ -139,19 +140,19 @@ func (im *importer) loss(file, key, why string) {
 }
 
 // readYAML reads and decodes rel, a YAML file of the old hub that must
-// hold a map (see decodeMap); reader says who reads it. ok is false when
+// hold a map (see oldhub.DecodeMap); reader says who reads it. ok is false when
 // there is no such file. A file that is refused (a link leaving the
 // folder, not a regular file, too large) or is not YAML is an error: the
-// hub cannot be imported without it. What decodeMap drops is a loss.
+// hub cannot be imported without it. What oldhub.DecodeMap drops is a loss.
 func (im *importer) readYAML(rel, reader string) (map[string]any, bool, error) {
-	data, ok, refused := im.old.read(rel)
+	data, ok, refused := im.old.Read(rel)
 	if !ok {
 		return nil, false, nil
 	}
 	if refused != "" {
-		return nil, true, im.old.refusedError(rel, refused)
+		return nil, true, im.old.RefusedError(rel, refused)
 	}
-	m, dropped, err := decodeMap(data, reader)
+	m, dropped, err := oldhub.DecodeMap(data, reader)
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: %w", path.Join(filepath.ToSlash(im.o.Dir), rel), err)
 	}
@@ -179,7 +180,7 @@ func (im *importer) read() error {
 	}
 	im.hubploy = hp
 	// The secrets are never read: their names are recorded.
-	if entries, ok, _ := im.old.readDir("secrets"); ok {
+	if entries, ok, _ := im.old.ReadDir("secrets"); ok {
 		for _, d := range entries {
 			im.secrets = appendUnique(im.secrets, "secrets/"+d.Name())
 		}
@@ -231,7 +232,7 @@ func (im *importer) read() error {
 						vals = inner
 					case nil:
 					default:
-						im.loss("config/"+env+".yaml", k, yamlKind(inner)+", not a map of values: not imported")
+						im.loss("config/"+env+".yaml", k, oldhub.YAMLKind(inner)+", not a map of values: not imported")
 					}
 					continue
 				}
@@ -551,7 +552,7 @@ func (im *importer) image() error {
 	}
 	const binder = "image/binder"
 	config := map[string][]byte{}
-	entries, _, refused := im.old.readDir(binder)
+	entries, _, refused := im.old.ReadDir(binder)
 	if refused != "" {
 		im.loss(binder, "", refused+": not read")
 	}
@@ -561,7 +562,7 @@ func (im *importer) image() error {
 			im.loss(rel, "", "a folder: not converted")
 			continue
 		}
-		data, _, refused := im.old.read(rel)
+		data, _, refused := im.old.Read(rel)
 		if refused != "" {
 			im.loss(rel, "", refused+": not read")
 			continue
@@ -636,7 +637,7 @@ var nthreads = regexp.MustCompile(`^[0-9]+$`)
 // the image's Dask configuration itself).
 func (im *importer) daskConfig(data []byte) error {
 	const file = "image/binder/dask_config.yaml"
-	m, dropped, err := decodeMap(data, "dask reads only one")
+	m, dropped, err := oldhub.DecodeMap(data, "dask reads only one")
 	if err != nil {
 		im.loss(file, "", "not YAML: "+err.Error())
 		return nil
