@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -407,6 +408,17 @@ func valTyped(h *hub.Hub, img ImageRef) (map[string]any, error) {
 	default:
 		return nil, fmt.Errorf("dask: unknown backend %q", h.Dask.Backend)
 	}
+	if st := h.Storage; st.Type == "nfs" && st.Claim != "" {
+		if h.Chart.Name != hub.GeneratedChart {
+			return nil, fmt.Errorf("storage.claim: the claim is made by the generated %s chart, and the hub deploys %s", hub.GeneratedChart, h.Chart.Name)
+		}
+		top["homeDirectories"] = map[string]any{"nfs": map[string]any{
+			"enabled":    true,
+			"claimName":  st.Claim,
+			"serverIP":   st.Server,
+			"serverPath": path.Clean(st.Path),
+		}}
+	}
 	return values.NormalizeMap(top), nil
 }
 
@@ -559,8 +571,12 @@ func valStorage(s hub.Storage, su map[string]any) error {
 		"name": "home",
 		"nfs":  map[string]any{"server": s.Server, "path": export},
 	}}
-	homeMount := map[string]any{"name": "home", "mountPath": valHomeMountPath, "subPath": "{username}"}
-	mounts := []any{homeMount}
+	subPath := cmp.Or(s.SubPath, "{username}")
+	homeMount := map[string]any{"name": "home", "mountPath": valHomeMountPath, "subPath": subPath}
+	var mounts []any
+	if s.Claim == "" {
+		mounts = append(mounts, homeMount)
+	}
 	if sh := s.Shared; sh != nil {
 		mountPath := sh.MountPath
 		if mountPath == "" {
@@ -583,10 +599,27 @@ func valStorage(s hub.Storage, su map[string]any) error {
 		}
 		mounts = append(mounts, m)
 	}
-	su["storage"] = map[string]any{
-		"type":              "none",
-		"extraVolumes":      volumes,
-		"extraVolumeMounts": mounts,
+	switch {
+	case s.Claim == "":
+		su["storage"] = map[string]any{
+			"type":              "none",
+			"extraVolumes":      volumes,
+			"extraVolumeMounts": mounts,
+		}
+	default:
+		st := map[string]any{
+			"type":   "static",
+			"static": map[string]any{"pvcName": s.Claim, "subPath": subPath},
+		}
+		// The generated chart's claim (ChartFiles) is the home volume,
+		// which the jupyterhub chart's static storage names "home".
+		if len(volumes) > 1 {
+			st["extraVolumes"] = volumes[1:]
+		}
+		if len(mounts) > 0 {
+			st["extraVolumeMounts"] = mounts
+		}
+		su["storage"] = st
 	}
 	// NFS folders are created owned by root: hand the user's to jovyan.
 	su["initContainers"] = []any{map[string]any{

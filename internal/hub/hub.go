@@ -110,6 +110,10 @@ type Storage struct {
 	Server string        `json:"server,omitempty"`
 	Path   string        `json:"path,omitempty"`
 	Shared *SharedFolder `json:"shared,omitempty"`
+	// SubPath is each user's folder in the NFS export; Claim the
+	// PersistentVolumeClaim the generated chart makes for it ("": none).
+	SubPath string `json:"subPath,omitempty"`
+	Claim   string `json:"claim,omitempty"`
 }
 
 // SharedFolder is an NFS folder mounted into every server (schema

@@ -464,6 +464,18 @@ type NFSStorage struct {
 	// path is the export holding the home folders.
 	Path string `json:"path"`
 
+	// subPath is each user's folder in the export ({username} is the
+	// user's name): "{username}", or deeper, "home/ocean.pangeo.io/{username}".
+	SubPath string `json:"subPath"`
+
+	// claim, when set, names a PersistentVolumeClaim (with the
+	// PersistentVolume of the export it binds) that the generated chart
+	// creates in the hub's namespace, as the old pangeo chart's
+	// homeDirectories.nfs did, and user servers mount it (the jupyterhub
+	// chart's static storage). Unset, the export is mounted as an NFS
+	// volume of each server. Only hubs on the generated chart.
+	Claim string `json:"claim,omitempty"`
+
 	// shared mounts a folder of the export into every server.
 	Shared *SharedFolder `json:"shared,omitempty"`
 }
