@@ -65,6 +65,10 @@ type ImportResult struct {
 	// of the file (Data never holds them): not losses, each to be moved
 	// into the hub's secrets files.
 	Secrets []Secret
+	// Normalized are the old values the file holds in another form that
+	// is not the same data (a pinned image, an unused key), by file and key:
+	// not losses, each with why it changes nothing that matters.
+	Normalized []Loss
 	// Wrapper is the umbrella chart key the values were nested under
 	// ("pangeo", "daskhub"), "" when there was none.
 	Wrapper string
@@ -108,6 +112,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	sortLosses(im.res.Losses)
+	sortLosses(im.res.Normalized)
 	sortSecrets(im.res.Secrets)
 	slices.SortStableFunc(im.res.Upgrades, func(a, b Upgrade) int {
 		if c := strings.Compare(a.File, b.File); c != 0 {
@@ -129,10 +134,12 @@ type importer struct {
 
 	hubploy map[string]any
 	// raw are the values kept raw, by "common", "staging", "prod".
-	raw     map[string]map[string]any
-	body    *object
-	envs    map[string]*object
-	secrets []string
+	raw map[string]map[string]any
+	// homeDirs are the old umbrella chart's homeDirectories, by file.
+	homeDirs map[string]any
+	body     *object
+	envs     map[string]*object
+	secrets  []string
 }
 
 func (im *importer) loss(file, key, why string) {
@@ -219,6 +226,7 @@ func (im *importer) read() error {
 	}
 	im.res.Wrapper = wrapper
 	im.raw = map[string]map[string]any{}
+	im.homeDirs = map[string]any{}
 	for _, env := range importEnvs {
 		m := files[env]
 		vals := map[string]any{}
@@ -236,6 +244,12 @@ func (im *importer) read() error {
 					}
 					continue
 				}
+				if k == "homeDirectories" {
+					// The old umbrella chart's NFS homes: lifted to
+					// storage (liftStorage), or lost there.
+					im.homeDirs[env] = m[k]
+					continue
+				}
 				im.loss("config/"+env+".yaml", k, fmt.Sprintf("outside the %s: wrapper (a value of the old umbrella chart itself): the daskhub layout has no place for it", wrapper))
 			}
 		}
@@ -245,6 +259,10 @@ func (im *importer) read() error {
 		im.leaveOutSecrets(env, vals)
 		im.raw[env] = vals
 		im.res.Original[env] = values.CopyMap(vals)
+		if hd, ok := im.homeDirs[env]; ok {
+			// The old umbrella chart's own values: gen's chart takes them.
+			im.res.Original[env]["homeDirectories"] = values.Copy(hd)
+		}
 	}
 	return nil
 }
@@ -341,6 +359,7 @@ func (im *importer) build() error {
 	}
 
 	im.liftNotebook(body, im.raw["common"], false)
+	im.liftStorage()
 	im.pruneLifted(contact)
 	return nil
 }

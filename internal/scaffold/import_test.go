@@ -36,8 +36,6 @@ func TestImportRoundTrip(t *testing.T) {
 		losses    []string
 	}{
 		{"2019-08/deployments/ocean", "ocean", []string{
-			"config/common.yaml: homeDirectories",
-			"config/common.yaml: pangeo.jupyterhub.singleuser.storage.type",
 			"image/binder/dask_config.yaml: distributed.admin.tick.limit",
 			"image/binder/dask_config.yaml: distributed.logging.bokeh",
 			"image/binder/dask_config.yaml: kubernetes.worker-template.spec.containers[0].args",
@@ -46,8 +44,6 @@ func TestImportRoundTrip(t *testing.T) {
 		}},
 		{"2024-02/deployments/gcp-uscentral1b", "gcp-uscentral1b", []string{
 			"config/common.yaml: daskhub.dask-gateway.gateway.backend.worker.extraPodConfig.tolerations",
-			"config/common.yaml: daskhub.jupyterhub.singleuser.storage.type",
-			"config/common.yaml: homeDirectories",
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -102,10 +98,11 @@ func TestImportRoundTrip(t *testing.T) {
 			// lost reports whether a values path is a reported loss.
 			lost := func(file string, path []string) bool {
 				key := strings.Join(path, ".")
-				if res.Wrapper != "" {
+				// The old umbrella chart's own homeDirectories are outside the wrapper.
+				if res.Wrapper != "" && path[0] != "homeDirectories" {
 					key = res.Wrapper + "." + key
 				}
-				for _, l := range res.Losses {
+				for _, l := range slices.Concat(res.Losses, res.Normalized) {
 					if l.File == file && (key == l.Key || strings.HasPrefix(key, l.Key+".")) {
 						return true
 					}
