@@ -319,6 +319,10 @@ func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string,
 			continue
 		}
 		if inTyped {
+			if u, ok := valTolerationUnion(k, tv, rv); ok {
+				dst[k] = u
+				continue
+			}
 			if !values.Equal(tv, rv) {
 				cs.add(&ConflictError{Env: scope.env, Path: p, Typed: tv, Raw: rv, TypedEnv: scope.typedEnv})
 			}
@@ -330,6 +334,46 @@ func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string,
 		}
 		dst[k] = values.Copy(rv)
 	}
+}
+
+// valTolerationUnion merges a raw list of tolerations into the typed one
+// as a set: the typed tolerations, then each raw one they do not hold.
+// Tolerations only ever allow more nodes, so two lists never contradict
+// each other; ok is false when k is not a tolerations key (tolerations,
+// extraTolerations) or a list is not one of tolerations (maps).
+func valTolerationUnion(k string, typed, raw any) (any, bool) {
+	if k != "tolerations" && k != "extraTolerations" {
+		return nil, false
+	}
+	tl, ok1 := typed.([]any)
+	rl, ok2 := raw.([]any)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	for _, x := range slices.Concat(tl, rl) {
+		if _, ok := x.(map[string]any); !ok {
+			return nil, false
+		}
+	}
+	out := values.Copy(tl).([]any)
+	for _, r := range rl {
+		if !slices.ContainsFunc(out, func(t any) bool { return values.Equal(t, r) }) {
+			out = append(out, values.Copy(r))
+		}
+	}
+	return out, true
+}
+
+// Keeps reports whether the generated value have keeps the old value was
+// of key (the last element of its path), as Values merges raw values:
+// equal, or for tolerations a list holding each of the old ones (a raw
+// list of tolerations joins the typed one as a set). Import's round trip
+// checks use it.
+func Keeps(key string, have, was any) bool {
+	if u, ok := valTolerationUnion(key, have, was); ok {
+		return values.Equal(values.Normalize(u), values.Normalize(have))
+	}
+	return values.Equal(values.Normalize(have), values.Normalize(was))
 }
 
 // valEnvTyped are the typed values of environment env that the hub-level

@@ -624,6 +624,19 @@ func TestValuesConflicts(t *testing.T) {
 			`environments.prod.values.jupyterhub.singleuser.cpu.limit: raw value 8 contradicts the typed value 2`,
 		},
 	}, {
+		name:   "raw tolerations join the typed ones as a set",
+		hubRaw: `{"dask-gateway":{"gateway":{"backend":{"worker":{"extraPodConfig":{"tolerations":[{"key":"cloud.google.com/gke-preemptible","operator":"Equal","value":"true","effect":"NoSchedule"},{"key":"k8s.dask.org/dedicated","operator":"Equal","value":"worker","effect":"NoSchedule"}]}}}}}}`,
+		wantEnv: map[string]string{
+			"prod": `{"dask-gateway":{"gateway":{"backend":{"worker":{"extraPodConfig":{"tolerations":[` +
+				`{"effect":"NoSchedule","key":"k8s.dask.org/dedicated","operator":"Equal","value":"worker"},` +
+				`{"effect":"NoSchedule","key":"cloud.google.com/gke-spot","operator":"Equal","value":"true"},` +
+				`{"effect":"NoSchedule","key":"cloud.google.com/gke-preemptible","operator":"Equal","value":"true"}]}}}}}}`,
+		},
+	}, {
+		name:   "a tolerations key that is not a list of tolerations still conflicts",
+		hubRaw: `{"dask-gateway":{"gateway":{"backend":{"worker":{"extraPodConfig":{"tolerations":["x"]}}}}}}`,
+		want:   []string{`values."dask-gateway".gateway.backend.worker.extraPodConfig.tolerations: raw value ["x"] contradicts the typed value [{"effect":"NoSchedule","key":"k8s.dask.org/dedicated","operator":"Equal","value":"worker"},{"effect":"NoSchedule","key":"cloud.google.com/gke-spot","operator":"Equal","value":"true"}]`},
+	}, {
 		name:   "equal raw values are fine, 2 equals 2.0",
 		hubRaw: `{"jupyterhub":{"singleuser":{"startTimeout":600.0,"cpu":{"guarantee":1.0}},"cull":{"enabled":true}}}`,
 		envRaw: map[string]string{"prod": `{"jupyterhub":{"proxy":{"https":{"enabled":true,"hosts":["ocean.pangeo.io"]}}}}`},
