@@ -506,18 +506,30 @@ type KubernetesDask struct {
 	Backend string `json:"backend"`
 
 	Worker struct {
-		// cores requested (and limited) per worker.
+		// cores requested (and limited, unless coresLimit) per worker.
 		Cores float64 `json:"cores"`
+
+		// coresLimit lets a worker burst above its request (cores) up to it.
+		CoresLimit *float64 `json:"coresLimit,omitempty"`
 
 		// memory per worker.
 		Memory string `json:"memory"`
 
 		// threads per worker process.
 		Threads int `json:"threads"`
+
+		// args are more dask-worker arguments, after pangeo-gen's own
+		// (--nthreads, --memory-limit, --death-timeout).
+		Args []string `json:"args"`
 	} `json:"worker"`
 
 	// maxWorkers caps the workers of one cluster.
 	MaxWorkers int `json:"maxWorkers"`
+
+	// config is more Dask configuration (distributed.admin.tick.limit,
+	// logging...), merged into what gen writes to the image's
+	// .dask/config.yaml; a key gen writes must keep gen's value.
+	Config map[string]any `json:"config"`
 }
 
 // #Range bounds a user's choice.

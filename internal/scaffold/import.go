@@ -670,6 +670,7 @@ func (im *importer) daskConfig(data []byte) error {
 		"labextension.factory.class":  "KubeCluster",
 	}
 	tmpl, hasTmpl := values.Get(m, "kubernetes", "worker-template")
+	extra := map[string]any{}
 	var leaves func(prefix string, v any)
 	leaves = func(prefix string, v any) {
 		switch x := v.(type) {
@@ -693,10 +694,15 @@ func (im *importer) daskConfig(data []byte) error {
 				return
 			}
 		}
-		im.loss(file, prefix, fmt.Sprintf("%s: not represented (pangeo-gen writes the image's Dask configuration)", showJSON(v)))
+		// The hub's own Dask configuration: dask.config, merged into
+		// what gen writes.
+		values.Set(extra, strings.Split(prefix, "."), v)
 	}
 	leaves("", m)
 	if !hasTmpl {
+		if len(extra) > 0 {
+			im.loss(file, "", "Dask configuration without a kubernetes.worker-template: dask.config is the kubernetes backend's")
+		}
 		return nil
 	}
 	worker := &object{}
@@ -731,8 +737,10 @@ func (im *importer) daskConfig(data []byte) error {
 	}
 	if c, ok := num(reqCPU); ok && c > 0 {
 		worker.set("cores", reqCPU)
-		if lc, ok := num(limCPU); ok && lc != c {
-			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s differs from requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
+		if lc, ok := num(limCPU); ok && lc > c {
+			worker.set("coresLimit", limCPU)
+		} else if ok && lc != c {
+			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s is below requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
 		}
 	} else if c, ok := num(limCPU); ok && c > 0 {
 		worker.set("cores", limCPU)
@@ -766,11 +774,24 @@ func (im *importer) daskConfig(data []byte) error {
 			if i == 0 && a == "dask-worker" {
 				continue
 			}
+			// gen's own: --memory-limit of the memory (dask reads G and GB
+			// alike), --death-timeout 60.
+			if i+1 < len(args) {
+				next := fmt.Sprint(args[i+1])
+				if a == "--death-timeout" && next == "60" || a == "--memory-limit" && strings.TrimSuffix(next, "B") == fmt.Sprint(mem) {
+					i++
+					continue
+				}
+			}
 			rest = append(rest, a)
 		}
 	}
 	if len(rest) > 0 {
-		im.loss(file, ckey+".args", fmt.Sprintf("%s: not represented (pangeo-gen writes the worker command)", strings.Join(rest, " ")))
+		if im.e.valid("#KubernetesDask.worker.args", rest) {
+			worker.set("args", rest)
+		} else {
+			im.loss(file, ckey+".args", fmt.Sprintf("%s: not arguments dask.worker.args takes", strings.Join(rest, " ")))
+		}
 	}
 	for _, k := range sortedKeys(container) {
 		if k == "args" || k == "resources" || k == "image" || k == "name" {
@@ -780,6 +801,9 @@ func (im *importer) daskConfig(data []byte) error {
 	}
 	if spec, ok := c0.(map[string]any); ok {
 		for _, k := range sortedKeys(spec) {
+			if k == "restartPolicy" && spec[k] == "Never" {
+				continue // gen's own
+			}
 			if k != "containers" {
 				im.loss(file, tkey+".spec."+k, fmt.Sprintf("%s: not represented (pangeo-gen writes the worker template)", showJSON(spec[k])))
 			}
@@ -789,6 +813,9 @@ func (im *importer) daskConfig(data []byte) error {
 	d.set("backend", "kubernetes")
 	if len(worker.fields) > 0 {
 		d.set("worker", worker)
+	}
+	if len(extra) > 0 {
+		d.set("config", dataObject(extra)).doc = []string{"The old dask_config.yaml's other keys."}
 	}
 	df := im.body.set("dask", d)
 	df.section = true
