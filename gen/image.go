@@ -589,6 +589,15 @@ func startScript(h *hub.Hub) ([]byte, error) {
 			w("export %s=%s\n", k, shellQuote(h.Image.Start[k]))
 		}
 	}
+	if len(h.Image.StartCommands) > 0 {
+		w("\n# The hub's start commands (image.startCommands).\n")
+		for _, c := range h.Image.StartCommands {
+			if r, ok := ControlChar(c, true); ok {
+				return nil, fmt.Errorf("image.startCommands: %q holds the control character %U: shell code may hold tabs and newlines, no other control character", c, r)
+			}
+			w("%s\n", c)
+		}
+	}
 	w("\nexec \"$@\"\n")
 	return b.Bytes(), nil
 }

@@ -404,6 +404,11 @@ type BuiltImage struct {
 	// server (binder/start).
 	Start map[string]string `json:"start"`
 
+	// startCommands are shell commands binder/start runs after exporting
+	// start, before the container's command (exec "$@"); a command that
+	// fails does not stop the start.
+	StartCommands []string `json:"startCommands"`
+
 	// workspace is the default JupyterLab workspace (JSON).
 	Workspace map[string]any/* CUE top */ `json:"workspace,omitempty"`
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
@@ -600,7 +601,23 @@ func (im *importer) image() error {
 			return err
 		}
 	}
-	s := &imageSpec{notes: map[string][]string{}, binder: "image/binder"}
+	s := &imageSpec{notes: map[string][]string{}, binder: "image/binder", files: map[string]string{}}
+	// The binder folder's other text files (a README, a notebook) are
+	// kept as image files, at the top of the image folder: binder/ is
+	// gen's. repo2docker's own configuration files stay a loss: it would
+	// run them.
+	for _, name := range sortedKeys(config) {
+		if slices.Contains(rootConfigFiles, name) || name == workspaceName {
+			continue
+		}
+		data := config[name]
+		if len(data) > MaxFileSize || !utf8.Valid(data) || !e.valid("#BuiltImage.files", map[string]string{name: string(data)}) {
+			continue
+		}
+		delete(config, name)
+		s.files[name] = string(data)
+		im.res.Normalized = append(im.res.Normalized, Loss{"image/binder/" + name, "", "kept as image.files." + name + ": at the top of the image folder (binder/ holds what gen generates)"})
+	}
 	e.convertConfig(s, config)
 	for _, field := range sortedKeys(s.notes) {
 		for _, n := range s.notes[field] {
@@ -641,6 +658,19 @@ func (im *importer) image() error {
 			st.set(k, s.start[k])
 		}
 		img.set("start", st)
+	}
+	if len(s.startCommands) > 0 {
+		img.set("startCommands", s.startCommands)
+	}
+	if len(s.files) > 0 {
+		files := &object{}
+		for _, rel := range sortedKeys(s.files) {
+			files.set(rel, s.files[rel])
+		}
+		img.set("files", files)
+	}
+	if s.workspace != nil {
+		img.set("workspace", dataObject(s.workspace))
 	}
 	if len(s.read) > 0 {
 		f.doc = append(f.doc, wrap("From "+strings.Join(s.read, ", ")+".", 72)...)
