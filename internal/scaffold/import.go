@@ -561,12 +561,31 @@ func (im *importer) image() error {
 	f := im.body.set("image", img)
 	f.section = true
 	repo := getString(im.hubploy, "images", "image_name")
+	from := "images.image_name"
+	if repo == "" {
+		// Newer hubploy: images.images, a list of {name, path}.
+		if l, ok := values.Lookup(im.hubploy, "images", "images").([]any); ok && len(l) > 0 {
+			repo, _ = values.Lookup(l[0], "name").(string)
+			from = "images.images[0].name"
+			for i := 1; i < len(l); i++ {
+				im.loss("hubploy.yaml", fmt.Sprintf("images.images[%d]", i), showJSON(l[i])+": a second image: the hub has one image (its profiles run it)")
+			}
+		}
+	}
+	ref := repo
 	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
 		repo = repo[:i]
 	}
+	// A hub without an image folder whose image has a tag used that image
+	// as it is: prebuilt.
+	if _, ok, _ := im.old.ReadDir("image"); !ok && ref != repo && e.valid("#ImageRef", ref) {
+		img.set("prebuilt", ref)
+		f.doc = append(f.doc, "prebuilt is hubploy.yaml's "+from+" (the old hub had no image folder).")
+		return nil
+	}
 	if repo != "" && e.valid("#Repository", repo) {
 		img.set("repository", repo)
-		f.doc = append(f.doc, "repository is hubploy.yaml's images.image_name.")
+		f.doc = append(f.doc, "repository is hubploy.yaml's "+from+".")
 	} else {
 		img.set("repository", "registry.example.org/pangeo/"+im.o.Name+"-notebook").line = "TODO(operator): the registry repository the image is pushed to"
 	}
