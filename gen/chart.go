@@ -31,9 +31,10 @@ const UmbrellaVersion = "0.1.0"
 // ChartFiles returns the umbrella chart pangeo-gen generates for the hubs
 // deployed with it (chart.name "pangeo-deploy"), as pangeo-cloud-federation
 // kept its own pangeo-deploy chart: deployments/chart/ with Chart.yaml
-// pinning jupyterhub and dask-gateway, values.yaml, and the ServiceAccount
+// pinning jupyterhub and dask-gateway, values.yaml, the ServiceAccount
 // and RBAC that the kubernetes Dask backend's notebooks use to create
-// worker pods. The daskhub glue (gateway service registration, gateway auth
+// worker pods, and the NFS home folders' PersistentVolume and claim
+// (storage.claim, values homeDirectories.nfs). The daskhub glue (gateway service registration, gateway auth
 // through JupyterHub, traefik service type) is in each hub's values. Hubs
 // sharing the chart must pin the same dependency versions. nil when no hub
 // uses the generated chart.
