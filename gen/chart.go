@@ -31,9 +31,10 @@ const UmbrellaVersion = "0.1.0"
 // ChartFiles returns the umbrella chart pangeo-gen generates for the hubs
 // deployed with it (chart.name "pangeo-deploy"), as pangeo-cloud-federation
 // kept its own pangeo-deploy chart: deployments/chart/ with Chart.yaml
-// pinning jupyterhub and dask-gateway, values.yaml, and the ServiceAccount
+// pinning jupyterhub and dask-gateway, values.yaml, the ServiceAccount
 // and RBAC that the kubernetes Dask backend's notebooks use to create
-// worker pods. The daskhub glue (gateway service registration, gateway auth
+// worker pods, and the NFS home folders' PersistentVolume and claim
+// (storage.claim, values homeDirectories.nfs). The daskhub glue (gateway service registration, gateway auth
 // through JupyterHub, traefik service type) is in each hub's values. Hubs
 // sharing the chart must pin the same dependency versions. nil when no hub
 // uses the generated chart.
@@ -82,6 +83,7 @@ func ChartFiles(hubs []*hub.Hub) ([]File, error) {
 		"rbac":            map[string]any{"enabled": true},
 		"dask-kubernetes": map[string]any{"enabled": false},
 		"dask-gateway":    map[string]any{"enabled": true},
+		"homeDirectories": map[string]any{"nfs": map[string]any{"enabled": false}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s/values.yaml: %w", GeneratedChartDir, err)
@@ -90,9 +92,53 @@ func ChartFiles(hubs []*hub.Hub) ([]File, error) {
 	return []File{
 		{Path: path.Join(GeneratedChartDir, "Chart.yaml"), Mode: 0o644, Data: chartYAML},
 		{Path: path.Join(GeneratedChartDir, "templates", "dask-kubernetes.yaml"), Mode: 0o644, Data: []byte(rbac)},
+		{Path: path.Join(GeneratedChartDir, "templates", "home-nfs.yaml"), Mode: 0o644, Data: []byte(HashHeader(owner) + homeNFS)},
 		{Path: path.Join(GeneratedChartDir, "values.yaml"), Mode: 0o644, Data: values},
 	}, nil
 }
+
+// homeNFS is the home folders' NFS export as a PersistentVolume and the
+// claim user servers mount (storage.claim; the old pangeo chart's
+// homeDirectories.nfs). The volume is cluster-wide: its name carries the
+// release's namespace, so staging and prod on one cluster each have theirs.
+const homeNFS = `{{- with .Values.homeDirectories.nfs }}
+{{- if .enabled }}
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: {{ printf "%s-%s" $.Release.Namespace .claimName }}
+  labels:
+    app.kubernetes.io/managed-by: {{ $.Release.Service }}
+    app.kubernetes.io/instance: {{ $.Release.Name }}
+spec:
+  capacity:
+    storage: 1Mi
+  accessModes:
+    - ReadWriteMany
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: ""
+  nfs:
+    server: {{ .serverIP | quote }}
+    path: {{ .serverPath | quote }}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: {{ .claimName }}
+  labels:
+    app.kubernetes.io/managed-by: {{ $.Release.Service }}
+    app.kubernetes.io/instance: {{ $.Release.Name }}
+spec:
+  accessModes:
+    - ReadWriteMany
+  storageClassName: ""
+  volumeName: {{ printf "%s-%s" $.Release.Namespace .claimName }}
+  resources:
+    requests:
+      storage: 1Mi
+{{- end }}
+{{- end }}
+`
 
 // daskKubernetesRBAC lets a notebook of the kubernetes Dask backend create
 // its scheduler and worker pods (classic dask-kubernetes), in the release's

@@ -3,6 +3,7 @@ package gen
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -11,7 +12,10 @@ import (
 	"strconv"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // The image folder of a built image, relative to deployments/<hub>/image/.
@@ -381,10 +385,39 @@ func daskConfig(h *hub.Hub) ([]byte, error) {
 		kc.Count.Max = k.MaxWorkers
 		c.Kubernetes = kc
 		c.LabExtension.Factory = labExtensionFactory{Module: "dask_kubernetes", Class: "KubeCluster", Args: []any{}, Kwargs: map[string]any{}}
+		if len(k.Config) > 0 {
+			return daskConfigWith(h, c, k.Config)
+		}
 	default:
 		return nil, fmt.Errorf("unknown dask backend %q", h.Dask.Backend)
 	}
 	return YAML(h, c)
+}
+
+// daskConfigWith is the Dask configuration c with the hub's own
+// configuration (dask.config) merged in: it may add keys, never change
+// one gen writes.
+func daskConfigWith(h *hub.Hub, c daskConfigDoc, raw map[string]any) ([]byte, error) {
+	b, err := yaml.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	var typed map[string]any
+	if err := yaml.Unmarshal(b, &typed); err != nil {
+		return nil, err
+	}
+	typed = values.NormalizeMap(typed)
+	out := values.CopyMap(typed)
+	var cs valConflicts
+	valMergeRaw(out, values.NormalizeMap(raw), typed, valRawScope{}, nil, &cs)
+	if len(cs.list) > 0 {
+		var msgs []string
+		for _, e := range cs.sorted(nil) {
+			msgs = append(msgs, fmt.Sprintf("dask.config.%s: %s contradicts what gen writes, %s", strings.Join(e.Path, "."), valJSON(e.Raw), valJSON(e.Typed)))
+		}
+		return nil, errors.New(strings.Join(msgs, "; "))
+	}
+	return YAML(h, out)
 }
 
 // workerTemplate is the pod of one Dask worker: the notebook's own image
@@ -396,6 +429,10 @@ func workerTemplate(h *hub.Hub, k *hub.KubernetesDask) map[string]any {
 		threads = 1
 	}
 	res := map[string]any{"cpu": cpu, "memory": k.Worker.Memory}
+	limits := res
+	if l := k.Worker.CoresLimit; l != nil && *l != k.Worker.Cores {
+		limits = map[string]any{"cpu": formatNumber(*l), "memory": k.Worker.Memory}
+	}
 	p := Placement(h, "dask")
 	tolerations := Tolerations(p.Taints)
 	spec := map[string]any{
@@ -403,13 +440,13 @@ func workerTemplate(h *hub.Hub, k *hub.KubernetesDask) map[string]any {
 		"containers": []map[string]any{{
 			"name":  "dask-worker",
 			"image": jupyterImageSpecVar,
-			"args": []string{
+			"args": append([]string{
 				"dask-worker",
 				"--nthreads", strconv.Itoa(threads),
 				"--memory-limit", k.Worker.Memory,
 				"--death-timeout", "60",
-			},
-			"resources": map[string]any{"requests": res, "limits": res},
+			}, k.Worker.Args...),
+			"resources": map[string]any{"requests": res, "limits": limits},
 		}},
 		"nodeSelector": p.Labels,
 	}
@@ -550,6 +587,15 @@ func startScript(h *hub.Hub) ([]byte, error) {
 		w("\n# The hub's start variables (image.start).\n")
 		for _, k := range keys {
 			w("export %s=%s\n", k, shellQuote(h.Image.Start[k]))
+		}
+	}
+	if len(h.Image.StartCommands) > 0 {
+		w("\n# The hub's start commands (image.startCommands).\n")
+		for _, c := range h.Image.StartCommands {
+			if r, ok := ControlChar(c, true); ok {
+				return nil, fmt.Errorf("image.startCommands: %q holds the control character %U: shell code may hold tabs and newlines, no other control character", c, r)
+			}
+			w("%s\n", c)
 		}
 	}
 	w("\nexec \"$@\"\n")

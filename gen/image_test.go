@@ -1002,3 +1002,56 @@ func TestRealHubs(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDaskConfigKubernetesExtra: a CPU limit above the request, more
+// worker arguments, and the hub's own Dask configuration merged in; a
+// configuration key that changes one gen writes is refused.
+func TestDaskConfigKubernetesExtra(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		config map[string]any
+		err    string
+	}{
+		{"added keys", map[string]any{"distributed": map[string]any{"admin": map[string]any{"tick": map[string]any{"limit": "5s"}}, "logging": map[string]any{"bokeh": "critical"}}}, ""},
+		{"a key gen writes", map[string]any{"kubernetes": map[string]any{"count": map[string]any{"max": 3}}}, "dask.config.kubernetes.count.max: 3 contradicts what gen writes, 100"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := fxAWS()
+			limit := 16.0
+			h.Dask.Kubernetes.Worker.CoresLimit = &limit
+			h.Dask.Kubernetes.Worker.Args = []string{"--no-dashboard"}
+			h.Dask.Kubernetes.Config = tc.config
+			data, err := daskConfig(h)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var cfg map[string]any
+			if err := yaml.Unmarshal(data, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			if got := values.Lookup(cfg, "distributed", "admin", "tick", "limit"); got != "5s" {
+				t.Errorf("distributed.admin.tick.limit = %v", got)
+			}
+			if got := values.Lookup(cfg, "distributed", "dashboard", "link"); got != daskDashboardLink {
+				t.Errorf("dashboard link = %v, gen's is kept", got)
+			}
+			c := values.Lookup(cfg, "kubernetes", "worker-template", "spec", "containers").([]any)[0]
+			if got := values.Lookup(c, "resources", "limits", "cpu"); got != "16" {
+				t.Errorf("limits.cpu = %v", got)
+			}
+			if got := values.Lookup(c, "resources", "requests", "cpu"); got != "2" {
+				t.Errorf("requests.cpu = %v", got)
+			}
+			args := values.Lookup(c, "args").([]any)
+			if args[len(args)-1] != "--no-dashboard" {
+				t.Errorf("args %v do not end with the hub's", args)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -318,6 +319,10 @@ func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string,
 			continue
 		}
 		if inTyped {
+			if u, ok := valTolerationUnion(k, tv, rv); ok {
+				dst[k] = u
+				continue
+			}
 			if !values.Equal(tv, rv) {
 				cs.add(&ConflictError{Env: scope.env, Path: p, Typed: tv, Raw: rv, TypedEnv: scope.typedEnv})
 			}
@@ -329,6 +334,46 @@ func valMergeRaw(dst, raw, typed map[string]any, scope valRawScope, at []string,
 		}
 		dst[k] = values.Copy(rv)
 	}
+}
+
+// valTolerationUnion merges a raw list of tolerations into the typed one
+// as a set: the typed tolerations, then each raw one they do not hold.
+// Tolerations only ever allow more nodes, so two lists never contradict
+// each other; ok is false when k is not a tolerations key (tolerations,
+// extraTolerations) or a list is not one of tolerations (maps).
+func valTolerationUnion(k string, typed, raw any) (any, bool) {
+	if k != "tolerations" && k != "extraTolerations" {
+		return nil, false
+	}
+	tl, ok1 := typed.([]any)
+	rl, ok2 := raw.([]any)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	for _, x := range slices.Concat(tl, rl) {
+		if _, ok := x.(map[string]any); !ok {
+			return nil, false
+		}
+	}
+	out := values.Copy(tl).([]any)
+	for _, r := range rl {
+		if !slices.ContainsFunc(out, func(t any) bool { return values.Equal(t, r) }) {
+			out = append(out, values.Copy(r))
+		}
+	}
+	return out, true
+}
+
+// Keeps reports whether the generated value have keeps the old value was
+// of key (the last element of its path), as Values merges raw values:
+// equal, or for tolerations a list holding each of the old ones (a raw
+// list of tolerations joins the typed one as a set). Import's round trip
+// checks use it.
+func Keeps(key string, have, was any) bool {
+	if u, ok := valTolerationUnion(key, have, was); ok {
+		return values.Equal(values.Normalize(u), values.Normalize(have))
+	}
+	return values.Equal(values.Normalize(have), values.Normalize(was))
 }
 
 // valEnvTyped are the typed values of environment env that the hub-level
@@ -406,6 +451,17 @@ func valTyped(h *hub.Hub, img ImageRef) (map[string]any, error) {
 		top["dask-kubernetes"] = map[string]any{"enabled": true}
 	default:
 		return nil, fmt.Errorf("dask: unknown backend %q", h.Dask.Backend)
+	}
+	if st := h.Storage; st.Type == "nfs" && st.Claim != "" {
+		if h.Chart.Name != hub.GeneratedChart {
+			return nil, fmt.Errorf("storage.claim: the claim is made by the generated %s chart, and the hub deploys %s", hub.GeneratedChart, h.Chart.Name)
+		}
+		top["homeDirectories"] = map[string]any{"nfs": map[string]any{
+			"enabled":    true,
+			"claimName":  st.Claim,
+			"serverIP":   st.Server,
+			"serverPath": path.Clean(st.Path),
+		}}
 	}
 	return values.NormalizeMap(top), nil
 }
@@ -559,8 +615,12 @@ func valStorage(s hub.Storage, su map[string]any) error {
 		"name": "home",
 		"nfs":  map[string]any{"server": s.Server, "path": export},
 	}}
-	homeMount := map[string]any{"name": "home", "mountPath": valHomeMountPath, "subPath": "{username}"}
-	mounts := []any{homeMount}
+	subPath := cmp.Or(s.SubPath, "{username}")
+	homeMount := map[string]any{"name": "home", "mountPath": valHomeMountPath, "subPath": subPath}
+	var mounts []any
+	if s.Claim == "" {
+		mounts = append(mounts, homeMount)
+	}
 	if sh := s.Shared; sh != nil {
 		mountPath := sh.MountPath
 		if mountPath == "" {
@@ -583,10 +643,27 @@ func valStorage(s hub.Storage, su map[string]any) error {
 		}
 		mounts = append(mounts, m)
 	}
-	su["storage"] = map[string]any{
-		"type":              "none",
-		"extraVolumes":      volumes,
-		"extraVolumeMounts": mounts,
+	switch {
+	case s.Claim == "":
+		su["storage"] = map[string]any{
+			"type":              "none",
+			"extraVolumes":      volumes,
+			"extraVolumeMounts": mounts,
+		}
+	default:
+		st := map[string]any{
+			"type":   "static",
+			"static": map[string]any{"pvcName": s.Claim, "subPath": subPath},
+		}
+		// The generated chart's claim (ChartFiles) is the home volume,
+		// which the jupyterhub chart's static storage names "home".
+		if len(volumes) > 1 {
+			st["extraVolumes"] = volumes[1:]
+		}
+		if len(mounts) > 0 {
+			st["extraVolumeMounts"] = mounts
+		}
+		su["storage"] = st
 	}
 	// NFS folders are created owned by root: hand the user's to jovyan.
 	su["initContainers"] = []any{map[string]any{

@@ -624,6 +624,19 @@ func TestValuesConflicts(t *testing.T) {
 			`environments.prod.values.jupyterhub.singleuser.cpu.limit: raw value 8 contradicts the typed value 2`,
 		},
 	}, {
+		name:   "raw tolerations join the typed ones as a set",
+		hubRaw: `{"dask-gateway":{"gateway":{"backend":{"worker":{"extraPodConfig":{"tolerations":[{"key":"cloud.google.com/gke-preemptible","operator":"Equal","value":"true","effect":"NoSchedule"},{"key":"k8s.dask.org/dedicated","operator":"Equal","value":"worker","effect":"NoSchedule"}]}}}}}}`,
+		wantEnv: map[string]string{
+			"prod": `{"dask-gateway":{"gateway":{"backend":{"worker":{"extraPodConfig":{"tolerations":[` +
+				`{"effect":"NoSchedule","key":"k8s.dask.org/dedicated","operator":"Equal","value":"worker"},` +
+				`{"effect":"NoSchedule","key":"cloud.google.com/gke-spot","operator":"Equal","value":"true"},` +
+				`{"effect":"NoSchedule","key":"cloud.google.com/gke-preemptible","operator":"Equal","value":"true"}]}}}}}}`,
+		},
+	}, {
+		name:   "a tolerations key that is not a list of tolerations still conflicts",
+		hubRaw: `{"dask-gateway":{"gateway":{"backend":{"worker":{"extraPodConfig":{"tolerations":["x"]}}}}}}`,
+		want:   []string{`values."dask-gateway".gateway.backend.worker.extraPodConfig.tolerations: raw value ["x"] contradicts the typed value [{"effect":"NoSchedule","key":"k8s.dask.org/dedicated","operator":"Equal","value":"worker"},{"effect":"NoSchedule","key":"cloud.google.com/gke-spot","operator":"Equal","value":"true"}]`},
+	}, {
 		name:   "equal raw values are fine, 2 equals 2.0",
 		hubRaw: `{"jupyterhub":{"singleuser":{"startTimeout":600.0,"cpu":{"guarantee":1.0}},"cull":{"enabled":true}}}`,
 		envRaw: map[string]string{"prod": `{"jupyterhub":{"proxy":{"https":{"enabled":true,"hosts":["ocean.pangeo.io"]}}}}`},
@@ -1073,4 +1086,61 @@ func TestValuesDigestImage(t *testing.T) {
 		t.Errorf("option handler's default image is not %s:\n%s", ref, handler)
 	}
 	ValidateAgainstUpstream(t, vs.Merged("prod"))
+}
+
+// TestValuesNFSClaim: storage.claim mounts the generated chart's claim
+// (static storage, the user's sub path) and gives the chart its export; a
+// shared folder outside the export stays an NFS volume of its own.
+func TestValuesNFSClaim(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(h *hub.Hub)
+		storage map[string]any
+		initSub string
+		err     string
+	}{
+		{"claim", func(h *hub.Hub) { h.Storage.Shared = nil }, map[string]any{
+			"type": "static", "static": map[string]any{"pvcName": "home-nfs", "subPath": "home/ocean.pangeo.io/{username}"}}, "home/ocean.pangeo.io/{username}", ""},
+		{"claim and a shared folder outside the export", nil, map[string]any{
+			"type": "static", "static": map[string]any{"pvcName": "home-nfs", "subPath": "home/ocean.pangeo.io/{username}"},
+			"extraVolumes":      []any{map[string]any{"name": "shared", "nfs": map[string]any{"server": "10.126.142.50", "path": "/shared"}}},
+			"extraVolumeMounts": []any{map[string]any{"name": "shared", "mountPath": "/home/jovyan/shared", "readOnly": true}},
+		}, "home/ocean.pangeo.io/{username}", ""},
+		{"a pulled chart makes no claim", func(h *hub.Hub) { h.Chart.Name = "daskhub" }, nil, "", "storage.claim: the claim is made by the generated"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := valuesTestGCP()
+			h.Storage.Claim = "home-nfs"
+			h.Storage.SubPath = "home/ocean.pangeo.io/{username}"
+			h.Storage.Path = "/homes/"
+			if tt.edit != nil {
+				tt.edit(h)
+			}
+			vs, err := Values(h, valuesTestImage)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, _ := values.Get(vs.Common, "jupyterhub", "singleuser", "storage")
+			if !reflect.DeepEqual(st, tt.storage) {
+				t.Errorf("storage %s, want %s", valJSON(st), valJSON(tt.storage))
+			}
+			sub, _ := values.Get(vs.Common, "jupyterhub", "singleuser", "initContainers")
+			if l, _ := sub.([]any); len(l) != 1 || values.Lookup(l[0], "volumeMounts") == nil ||
+				!reflect.DeepEqual(values.Lookup(l[0].(map[string]any)["volumeMounts"].([]any)[0], "subPath"), tt.initSub) {
+				t.Errorf("init container %s, want the home mount at %s", valJSON(sub), tt.initSub)
+			}
+			nfs, _ := values.Get(vs.Common, "homeDirectories", "nfs")
+			want := map[string]any{"enabled": true, "claimName": "home-nfs", "serverIP": "10.126.142.50", "serverPath": "/homes"}
+			if !reflect.DeepEqual(nfs, want) {
+				t.Errorf("homeDirectories.nfs %s, want %s", valJSON(nfs), valJSON(want))
+			}
+		})
+	}
 }

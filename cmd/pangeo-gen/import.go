@@ -109,6 +109,9 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	for _, u := range res.Upgrades {
 		fmt.Fprintf(g.stderr, "upgrade: %s\n", u)
 	}
+	for _, n := range res.Normalized {
+		fmt.Fprintf(g.stderr, "normalized: %s\n", n)
+	}
 	for _, s := range res.Secrets {
 		fmt.Fprintf(g.stderr, "secret: %s\n", s)
 	}

@@ -80,15 +80,16 @@ type Cloud struct {
 // (TestUnionsCoverVariants).
 type Image struct {
 	// Prebuilt is set when the image is used as is; nothing else is.
-	Prebuilt   string            `json:"prebuilt,omitempty"`
-	Repository string            `json:"repository,omitempty"`
-	Base       string            `json:"base,omitempty"`
-	Conda      Conda             `json:"conda"`
-	Apt        []string          `json:"apt"`
-	PostBuild  []string          `json:"postBuild"`
-	Start      map[string]string `json:"start"`
-	Workspace  map[string]any    `json:"workspace,omitempty"`
-	Files      map[string]string `json:"files"`
+	Prebuilt      string            `json:"prebuilt,omitempty"`
+	Repository    string            `json:"repository,omitempty"`
+	Base          string            `json:"base,omitempty"`
+	Conda         Conda             `json:"conda"`
+	Apt           []string          `json:"apt"`
+	PostBuild     []string          `json:"postBuild"`
+	Start         map[string]string `json:"start"`
+	StartCommands []string          `json:"startCommands,omitempty"`
+	Workspace     map[string]any    `json:"workspace,omitempty"`
+	Files         map[string]string `json:"files"`
 }
 
 // Built reports whether the image is built from deployments/<hub>/image/.
@@ -114,6 +115,10 @@ type Storage struct {
 	Server string        `json:"server,omitempty"`
 	Path   string        `json:"path,omitempty"`
 	Shared *SharedFolder `json:"shared,omitempty"`
+	// SubPath is each user's folder in the NFS export; Claim the
+	// PersistentVolumeClaim the generated chart makes for it ("": none).
+	SubPath string `json:"subPath,omitempty"`
+	Claim   string `json:"claim,omitempty"`
 }
 
 // SharedFolder is an NFS folder mounted into every server (schema

@@ -419,6 +419,11 @@ type BuiltImage struct {
 	// server (binder/start).
 	Start map[string]string `json:"start"`
 
+	// startCommands are shell commands binder/start runs after exporting
+	// start, before the container's command (exec "$@"); a command that
+	// fails does not stop the start.
+	StartCommands []string `json:"startCommands"`
+
 	// workspace is the default JupyterLab workspace (JSON).
 	Workspace map[string]any/* CUE top */ `json:"workspace,omitempty"`
 
@@ -479,6 +484,18 @@ type NFSStorage struct {
 	// path is the export holding the home folders.
 	Path string `json:"path"`
 
+	// subPath is each user's folder in the export ({username} is the
+	// user's name): "{username}", or deeper, "home/ocean.pangeo.io/{username}".
+	SubPath string `json:"subPath"`
+
+	// claim, when set, names a PersistentVolumeClaim (with the
+	// PersistentVolume of the export it binds) that the generated chart
+	// creates in the hub's namespace, as the old pangeo chart's
+	// homeDirectories.nfs did, and user servers mount it (the jupyterhub
+	// chart's static storage). Unset, the export is mounted as an NFS
+	// volume of each server. Only hubs on the generated chart.
+	Claim string `json:"claim,omitempty"`
+
 	// shared mounts a folder of the export into every server.
 	Shared *SharedFolder `json:"shared,omitempty"`
 }
@@ -509,18 +526,30 @@ type KubernetesDask struct {
 	Backend string `json:"backend"`
 
 	Worker struct {
-		// cores requested (and limited) per worker.
+		// cores requested (and limited, unless coresLimit) per worker.
 		Cores float64 `json:"cores"`
+
+		// coresLimit lets a worker burst above its request (cores) up to it.
+		CoresLimit *float64 `json:"coresLimit,omitempty"`
 
 		// memory per worker.
 		Memory string `json:"memory"`
 
 		// threads per worker process.
 		Threads int `json:"threads"`
+
+		// args are more dask-worker arguments, after pangeo-gen's own
+		// (--nthreads, --memory-limit, --death-timeout).
+		Args []string `json:"args"`
 	} `json:"worker"`
 
 	// maxWorkers caps the workers of one cluster.
 	MaxWorkers int `json:"maxWorkers"`
+
+	// config is more Dask configuration (distributed.admin.tick.limit,
+	// logging...), merged into what gen writes to the image's
+	// .dask/config.yaml; a key gen writes must keep gen's value.
+	Config map[string]any `json:"config"`
 }
 
 // #Range bounds a user's choice.

@@ -48,10 +48,8 @@ func ConvertEnvironment(data []byte, validSpec, validVar validator) (conda Conda
 	for _, d := range env.Dependencies {
 		switch d := d.(type) {
 		case string:
-			// channel::spec is the spec when the channel is searched anyway.
-			if ch, rest, ok := strings.Cut(strings.TrimSpace(d), "::"); ok && (slices.Contains(conda.Channels, ch) || len(conda.Channels) == 0 && ch == "conda-forge") {
-				d = rest
-			}
+			// channel::spec stays: it takes the package from that channel
+			// whatever the channels' order.
 			spec, ok := condaSpec(d, validSpec)
 			if !ok {
 				notes = append(notes, fmt.Sprintf("environment.yml: dependency %q not converted (not a conda match spec the schema takes)", d))

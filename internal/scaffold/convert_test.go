@@ -9,7 +9,7 @@ import (
 // The schema's patterns, for the converters' validators (the tests of New
 // use the schema itself).
 var (
-	specRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*(\s*(==?|>=|<=|>|<|!=|~=)\s*[^\s]+)?$`)
+	specRE = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9_.-]+)*::)?[A-Za-z0-9][A-Za-z0-9_.-]*(\s*(==?|>=|<=|>|<|!=|~=)\s*[^\s]+)?$`)
 	varRE  = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 	aptRE  = regexp.MustCompile(`^[a-z0-9][a-z0-9.+-]+(=[^\s]+)?$`)
 )
@@ -55,11 +55,11 @@ dependencies:
 `,
 			want: Conda{
 				Channels:     []string{"conda-forge", "bioconda"},
-				Dependencies: []string{"netcdf4=1.6.5", "hdf5=1.14.3", "zarr", "samtools=1.19", "python=3.11"},
+				Dependencies: []string{"netcdf4=1.6.5", "hdf5=1.14.3", "conda-forge::zarr", "bioconda::samtools=1.19", "python=3.11"},
 			},
 		},
 		{
-			name: "what is not converted is a note",
+			name: "what is not converted is a note; a spec keeps its channel",
 			yml: `dependencies:
   - defaults::numpy
   - "numpy[version='>=1.2']"
@@ -73,9 +73,9 @@ variables:
   DATA_DIR: /data
   lower: x
 `,
-			want:      Conda{Dependencies: nil},
+			want:      Conda{Dependencies: []string{"defaults::numpy"}},
 			wantStart: map[string]string{"DATA_DIR": "/data"},
-			notes:     7,
+			notes:     6,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,10 @@ type imageSpec struct {
 	apt       []string
 	postBuild []string
 	start     map[string]string
+	// startCommands are the start script's commands other than exports.
+	startCommands []string
+	// workspace is jupyterlab-workspace.json, decoded.
+	workspace map[string]any
 	files     map[string]string
 	// readme is the README's path among files ("" when there is none).
 	readme string
@@ -249,20 +253,32 @@ func (e *Env) convertConfig(s *imageSpec, config map[string][]byte) {
 				}
 				s.start[k] = start[k]
 			}
-			// image.start holds variables only: the start script's other
-			// commands are kept in postBuild as comments to act on.
-			for _, l := range rest {
-				s.postBuild = append(s.postBuild, "# TODO(operator): "+where("start")+" ran this before every start; not converted: "+l)
-			}
-			if len(rest) > 0 {
-				s.note("postBuild", fmt.Sprintf("%s: %d command(s) other than exports are kept as comments at the end of postBuild", where("start"), len(rest)))
+			// The start script's other commands run as they did, after
+			// the exports and before the container's command.
+			if e.valid("#BuiltImage.startCommands", rest) {
+				s.startCommands = append(s.startCommands, rest...)
+			} else if len(rest) > 0 {
+				s.note("start", fmt.Sprintf("%s: %d command(s) other than exports not converted (not shell lines image.startCommands takes)", where("start"), len(rest)))
 			}
 		}
 	}
+	if data, ok := config[workspaceName]; ok {
+		delete(config, workspaceName)
+		var ws map[string]any
+		if err := json.Unmarshal(data, &ws); err != nil || ws == nil {
+			s.note("", where(workspaceName)+": not a JSON object: not converted")
+		} else {
+			s.read = append(s.read, where(workspaceName))
+			s.workspace = ws
+		}
+	}
 	for _, name := range sortedKeys(config) {
-		s.note("", where(name)+": not converted (pangeo-gen reads "+strings.Join(binderFiles, ", ")+")")
+		s.note("", where(name)+": not converted (pangeo-gen reads "+strings.Join(append(slices.Clone(binderFiles), workspaceName), ", ")+")")
 	}
 }
+
+// workspaceName is the JupyterLab workspace file of a binder folder.
+const workspaceName = "jupyterlab-workspace.json"
 
 // imageFrom fills the hub's image section from the repository: every field
 // the templates do not fix to another value; a field they fix is left out
@@ -370,6 +386,12 @@ func (e *Env) imageFrom(hf *hubFile, base cue.Value, o Options, res *Result) err
 		doc(img.set("start", start), "start")
 	} else {
 		general = append(general, s.notes["start"]...)
+	}
+	if len(s.startCommands) > 0 {
+		doc(put(img, []string{"startCommands"}, s.startCommands, cfgFile("start")), "start")
+	}
+	if s.workspace != nil {
+		img.set("workspace", dataObject(s.workspace))
 	}
 	files := &object{}
 	for _, rel := range sortedKeys(s.files) {

@@ -11,9 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/oldhub"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -64,6 +66,10 @@ type ImportResult struct {
 	// of the file (Data never holds them): not losses, each to be moved
 	// into the hub's secrets files.
 	Secrets []Secret
+	// Normalized are the old values the file holds in another form that
+	// is not the same data (a pinned image, an unused key), by file and key:
+	// not losses, each with why it changes nothing that matters.
+	Normalized []Loss
 	// Wrapper is the umbrella chart key the values were nested under
 	// ("pangeo", "daskhub"), "" when there was none.
 	Wrapper string
@@ -94,7 +100,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 	if err := e.CheckFree(o.Name); err != nil {
 		return nil, err
 	}
-	old, err := openOldFolder(o.Dir)
+	old, err := oldhub.Open(o.Dir)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +113,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	sortLosses(im.res.Losses)
+	sortLosses(im.res.Normalized)
 	sortSecrets(im.res.Secrets)
 	slices.SortStableFunc(im.res.Upgrades, func(a, b Upgrade) int {
 		if c := strings.Compare(a.File, b.File); c != 0 {
@@ -123,15 +130,17 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 type importer struct {
 	e   *Env
 	o   ImportOptions
-	old *oldFolder
+	old *oldhub.Folder
 	res *ImportResult
 
 	hubploy map[string]any
 	// raw are the values kept raw, by "common", "staging", "prod".
-	raw     map[string]map[string]any
-	body    *object
-	envs    map[string]*object
-	secrets []string
+	raw map[string]map[string]any
+	// homeDirs are the old umbrella chart's homeDirectories, by file.
+	homeDirs map[string]any
+	body     *object
+	envs     map[string]*object
+	secrets  []string
 }
 
 func (im *importer) loss(file, key, why string) {
@@ -139,19 +148,19 @@ func (im *importer) loss(file, key, why string) {
 }
 
 // readYAML reads and decodes rel, a YAML file of the old hub that must
-// hold a map (see decodeMap); reader says who reads it. ok is false when
+// hold a map (see oldhub.DecodeMap); reader says who reads it. ok is false when
 // there is no such file. A file that is refused (a link leaving the
 // folder, not a regular file, too large) or is not YAML is an error: the
-// hub cannot be imported without it. What decodeMap drops is a loss.
+// hub cannot be imported without it. What oldhub.DecodeMap drops is a loss.
 func (im *importer) readYAML(rel, reader string) (map[string]any, bool, error) {
-	data, ok, refused := im.old.read(rel)
+	data, ok, refused := im.old.Read(rel)
 	if !ok {
 		return nil, false, nil
 	}
 	if refused != "" {
-		return nil, true, im.old.refusedError(rel, refused)
+		return nil, true, im.old.RefusedError(rel, refused)
 	}
-	m, dropped, err := decodeMap(data, reader)
+	m, dropped, err := oldhub.DecodeMap(data, reader)
 	if err != nil {
 		return nil, true, fmt.Errorf("%s: %w", path.Join(filepath.ToSlash(im.o.Dir), rel), err)
 	}
@@ -179,7 +188,7 @@ func (im *importer) read() error {
 	}
 	im.hubploy = hp
 	// The secrets are never read: their names are recorded.
-	if entries, ok, _ := im.old.readDir("secrets"); ok {
+	if entries, ok, _ := im.old.ReadDir("secrets"); ok {
 		for _, d := range entries {
 			im.secrets = appendUnique(im.secrets, "secrets/"+d.Name())
 		}
@@ -218,6 +227,7 @@ func (im *importer) read() error {
 	}
 	im.res.Wrapper = wrapper
 	im.raw = map[string]map[string]any{}
+	im.homeDirs = map[string]any{}
 	for _, env := range importEnvs {
 		m := files[env]
 		vals := map[string]any{}
@@ -231,8 +241,14 @@ func (im *importer) read() error {
 						vals = inner
 					case nil:
 					default:
-						im.loss("config/"+env+".yaml", k, yamlKind(inner)+", not a map of values: not imported")
+						im.loss("config/"+env+".yaml", k, oldhub.YAMLKind(inner)+", not a map of values: not imported")
 					}
+					continue
+				}
+				if k == "homeDirectories" {
+					// The old umbrella chart's NFS homes: lifted to
+					// storage (liftStorage), or lost there.
+					im.homeDirs[env] = m[k]
 					continue
 				}
 				im.loss("config/"+env+".yaml", k, fmt.Sprintf("outside the %s: wrapper (a value of the old umbrella chart itself): the daskhub layout has no place for it", wrapper))
@@ -244,6 +260,10 @@ func (im *importer) read() error {
 		im.leaveOutSecrets(env, vals)
 		im.raw[env] = vals
 		im.res.Original[env] = values.CopyMap(vals)
+		if hd, ok := im.homeDirs[env]; ok {
+			// The old umbrella chart's own values: gen's chart takes them.
+			im.res.Original[env]["homeDirectories"] = values.Copy(hd)
+		}
 	}
 	return nil
 }
@@ -340,6 +360,7 @@ func (im *importer) build() error {
 	}
 
 	im.liftNotebook(body, im.raw["common"], false)
+	im.liftStorage()
 	im.pruneLifted(contact)
 	return nil
 }
@@ -540,18 +561,37 @@ func (im *importer) image() error {
 	f := im.body.set("image", img)
 	f.section = true
 	repo := getString(im.hubploy, "images", "image_name")
+	from := "images.image_name"
+	if repo == "" {
+		// Newer hubploy: images.images, a list of {name, path}.
+		if l, ok := values.Lookup(im.hubploy, "images", "images").([]any); ok && len(l) > 0 {
+			repo, _ = values.Lookup(l[0], "name").(string)
+			from = "images.images[0].name"
+			for i := 1; i < len(l); i++ {
+				im.loss("hubploy.yaml", fmt.Sprintf("images.images[%d]", i), showJSON(l[i])+": a second image: the hub has one image (its profiles run it)")
+			}
+		}
+	}
+	ref := repo
 	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
 		repo = repo[:i]
 	}
+	// A hub without an image folder whose image has a tag used that image
+	// as it is: prebuilt.
+	if _, ok, _ := im.old.ReadDir("image"); !ok && ref != repo && e.valid("#ImageRef", ref) {
+		img.set("prebuilt", ref)
+		f.doc = append(f.doc, "prebuilt is hubploy.yaml's "+from+" (the old hub had no image folder).")
+		return nil
+	}
 	if repo != "" && e.valid("#Repository", repo) {
 		img.set("repository", repo)
-		f.doc = append(f.doc, "repository is hubploy.yaml's images.image_name.")
+		f.doc = append(f.doc, "repository is hubploy.yaml's "+from+".")
 	} else {
 		img.set("repository", "registry.example.org/pangeo/"+im.o.Name+"-notebook").line = "TODO(operator): the registry repository the image is pushed to"
 	}
 	const binder = "image/binder"
 	config := map[string][]byte{}
-	entries, _, refused := im.old.readDir(binder)
+	entries, _, refused := im.old.ReadDir(binder)
 	if refused != "" {
 		im.loss(binder, "", refused+": not read")
 	}
@@ -561,7 +601,7 @@ func (im *importer) image() error {
 			im.loss(rel, "", "a folder: not converted")
 			continue
 		}
-		data, _, refused := im.old.read(rel)
+		data, _, refused := im.old.Read(rel)
 		if refused != "" {
 			im.loss(rel, "", refused+": not read")
 			continue
@@ -580,7 +620,23 @@ func (im *importer) image() error {
 			return err
 		}
 	}
-	s := &imageSpec{notes: map[string][]string{}, binder: "image/binder"}
+	s := &imageSpec{notes: map[string][]string{}, binder: "image/binder", files: map[string]string{}}
+	// The binder folder's other text files (a README, a notebook) are
+	// kept as image files, at the top of the image folder: binder/ is
+	// gen's. repo2docker's own configuration files stay a loss: it would
+	// run them.
+	for _, name := range sortedKeys(config) {
+		if slices.Contains(rootConfigFiles, name) || name == workspaceName {
+			continue
+		}
+		data := config[name]
+		if len(data) > MaxFileSize || !utf8.Valid(data) || !e.valid("#BuiltImage.files", map[string]string{name: string(data)}) {
+			continue
+		}
+		delete(config, name)
+		s.files[name] = string(data)
+		im.res.Normalized = append(im.res.Normalized, Loss{"image/binder/" + name, "", "kept as image.files." + name + ": at the top of the image folder (binder/ holds what gen generates)"})
+	}
 	e.convertConfig(s, config)
 	for _, field := range sortedKeys(s.notes) {
 		for _, n := range s.notes[field] {
@@ -622,6 +678,19 @@ func (im *importer) image() error {
 		}
 		img.set("start", st)
 	}
+	if len(s.startCommands) > 0 {
+		img.set("startCommands", s.startCommands)
+	}
+	if len(s.files) > 0 {
+		files := &object{}
+		for _, rel := range sortedKeys(s.files) {
+			files.set(rel, s.files[rel])
+		}
+		img.set("files", files)
+	}
+	if s.workspace != nil {
+		img.set("workspace", dataObject(s.workspace))
+	}
 	if len(s.read) > 0 {
 		f.doc = append(f.doc, wrap("From "+strings.Join(s.read, ", ")+".", 72)...)
 	}
@@ -636,7 +705,7 @@ var nthreads = regexp.MustCompile(`^[0-9]+$`)
 // the image's Dask configuration itself).
 func (im *importer) daskConfig(data []byte) error {
 	const file = "image/binder/dask_config.yaml"
-	m, dropped, err := decodeMap(data, "dask reads only one")
+	m, dropped, err := oldhub.DecodeMap(data, "dask reads only one")
 	if err != nil {
 		im.loss(file, "", "not YAML: "+err.Error())
 		return nil
@@ -650,6 +719,7 @@ func (im *importer) daskConfig(data []byte) error {
 		"labextension.factory.class":  "KubeCluster",
 	}
 	tmpl, hasTmpl := values.Get(m, "kubernetes", "worker-template")
+	extra := map[string]any{}
 	var leaves func(prefix string, v any)
 	leaves = func(prefix string, v any) {
 		switch x := v.(type) {
@@ -673,10 +743,15 @@ func (im *importer) daskConfig(data []byte) error {
 				return
 			}
 		}
-		im.loss(file, prefix, fmt.Sprintf("%s: not represented (pangeo-gen writes the image's Dask configuration)", showJSON(v)))
+		// The hub's own Dask configuration: dask.config, merged into
+		// what gen writes.
+		values.Set(extra, strings.Split(prefix, "."), v)
 	}
 	leaves("", m)
 	if !hasTmpl {
+		if len(extra) > 0 {
+			im.loss(file, "", "Dask configuration without a kubernetes.worker-template: dask.config is the kubernetes backend's")
+		}
 		return nil
 	}
 	worker := &object{}
@@ -711,8 +786,10 @@ func (im *importer) daskConfig(data []byte) error {
 	}
 	if c, ok := num(reqCPU); ok && c > 0 {
 		worker.set("cores", reqCPU)
-		if lc, ok := num(limCPU); ok && lc != c {
-			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s differs from requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
+		if lc, ok := num(limCPU); ok && lc > c {
+			worker.set("coresLimit", limCPU)
+		} else if ok && lc != c {
+			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s is below requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
 		}
 	} else if c, ok := num(limCPU); ok && c > 0 {
 		worker.set("cores", limCPU)
@@ -746,11 +823,24 @@ func (im *importer) daskConfig(data []byte) error {
 			if i == 0 && a == "dask-worker" {
 				continue
 			}
+			// gen's own: --memory-limit of the memory (dask reads G and GB
+			// alike), --death-timeout 60.
+			if i+1 < len(args) {
+				next := fmt.Sprint(args[i+1])
+				if a == "--death-timeout" && next == "60" || a == "--memory-limit" && strings.TrimSuffix(next, "B") == fmt.Sprint(mem) {
+					i++
+					continue
+				}
+			}
 			rest = append(rest, a)
 		}
 	}
 	if len(rest) > 0 {
-		im.loss(file, ckey+".args", fmt.Sprintf("%s: not represented (pangeo-gen writes the worker command)", strings.Join(rest, " ")))
+		if im.e.valid("#KubernetesDask.worker.args", rest) {
+			worker.set("args", rest)
+		} else {
+			im.loss(file, ckey+".args", fmt.Sprintf("%s: not arguments dask.worker.args takes", strings.Join(rest, " ")))
+		}
 	}
 	for _, k := range sortedKeys(container) {
 		if k == "args" || k == "resources" || k == "image" || k == "name" {
@@ -760,6 +850,9 @@ func (im *importer) daskConfig(data []byte) error {
 	}
 	if spec, ok := c0.(map[string]any); ok {
 		for _, k := range sortedKeys(spec) {
+			if k == "restartPolicy" && spec[k] == "Never" {
+				continue // gen's own
+			}
 			if k != "containers" {
 				im.loss(file, tkey+".spec."+k, fmt.Sprintf("%s: not represented (pangeo-gen writes the worker template)", showJSON(spec[k])))
 			}
@@ -769,6 +862,9 @@ func (im *importer) daskConfig(data []byte) error {
 	d.set("backend", "kubernetes")
 	if len(worker.fields) > 0 {
 		d.set("worker", worker)
+	}
+	if len(extra) > 0 {
+		d.set("config", dataObject(extra)).doc = []string{"The old dask_config.yaml's other keys."}
 	}
 	df := im.body.set("dask", d)
 	df.section = true

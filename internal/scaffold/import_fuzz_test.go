@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/pangeo-data/pangeo-gen/internal/oldhub"
 )
 
 // fuzzCanary is what the file outside the old hub's folder holds: import
@@ -59,7 +61,7 @@ func oldHubFromArchive(dir, outside string, data []byte) {
 		case "fifo":
 			// Mkfifo takes a path: only beneath dir's real path.
 			p, err := filepath.EvalSymlinks(filepath.Join(dir, filepath.Dir(rel)))
-			if err == nil && within(realDir, p) {
+			if err == nil && oldhub.Within(realDir, p) {
 				syscall.Mkfifo(filepath.Join(p, filepath.Base(rel)), 0o644)
 			}
 		default:
@@ -132,7 +134,7 @@ func FuzzImportRead(f *testing.F) {
 		}
 		oldHubFromArchive(dir, outside, data)
 
-		old, err := openOldFolder(dir)
+		old, err := oldhub.Open(dir)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,148 +1,52 @@
 package scaffold
 
 import (
-	"fmt"
 	"strings"
 
+	"github.com/pangeo-data/pangeo-gen/internal/upgrade"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Upgrade is a key of the old values translated to its successor in the
-// current jupyterhub chart (import --upgrade).
+// current jupyterhub chart (import --upgrade), or dropped because it has
+// no effect there.
 type Upgrade struct {
 	// File is relative to the old hub's folder (config/common.yaml).
 	File string
 	// Old is the key path as the old file wrote it (with the wrapper); New
-	// is the path it became, in the daskhub layout.
+	// is the path it became, in the daskhub layout ("" when dropped).
 	Old, New string
+	// Chart is the jupyterhub chart version that made the change.
+	Chart string
+	// Dropped says why a key without successor is left out, losing nothing.
+	Dropped string
 }
 
-func (u Upgrade) String() string { return u.File + ": " + u.Old + " -> " + u.New }
-
-// authAliases are oauthenticator's entry point names of its classes.
-var authAliases = map[string]string{
-	"oauthenticator.generic.GenericOAuthenticator": "generic-oauth",
-	"oauthenticator.GenericOAuthenticator":         "generic-oauth",
-	"oauthenticator.github.GitHubOAuthenticator":   "github",
-	"oauthenticator.GitHubOAuthenticator":          "github",
+func (u Upgrade) String() string {
+	if u.Dropped != "" {
+		return u.File + ": " + u.Old + ": dropped (" + u.Dropped + ")"
+	}
+	return u.File + ": " + u.Old + " -> " + u.New
 }
 
 // upgradeValues translates, in place, the keys of one file's unwrapped
-// values that the jupyterhub chart renamed or removed since z2jh 0.x/1.x
-// (changelogs of 2.0 to 4.x): the top-level auth: section becomes
-// hub.config (JupyterHub.authenticator_class, the authenticator class's
-// section, Authenticator.admin_users and allowed_users), and
-// singleuser.cloudMetadata.enabled becomes the inverse blockWithIptables.
+// values that the jupyterhub chart renamed or removed since (the table of
+// internal/upgrade): each is an Upgrade, and what cannot be translated a
+// loss.
 func (im *importer) upgradeValues(file string, vals map[string]any) {
 	jh, ok := vals["jupyterhub"].(map[string]any)
 	if !ok {
 		return
 	}
-	up := func(old, new string) {
-		if !strings.HasPrefix(new, "(") {
-			new = "jupyterhub." + new
-		}
-		im.res.Upgrades = append(im.res.Upgrades, Upgrade{File: file, Old: im.keyOf(strings.Split("jupyterhub."+old, ".")), New: new})
-	}
-	set := func(v any, path ...string) { values.Set(jh, path, v) }
-
-	// singleuser.cloudMetadata.enabled: true let the pods reach the
-	// metadata server; 0.9 replaced it by blockWithIptables.
-	if v, ok := values.Get(jh, "singleuser", "cloudMetadata", "enabled"); ok {
-		if b, ok := v.(bool); ok {
-			values.Delete(jh, []string{"singleuser", "cloudMetadata", "enabled"})
-			set(!b, "singleuser", "cloudMetadata", "blockWithIptables")
-			up("singleuser.cloudMetadata.enabled", "singleuser.cloudMetadata.blockWithIptables")
-		}
-	}
-
-	auth, ok := jh["auth"].(map[string]any)
-	if !ok {
-		return
-	}
-	delete(jh, "auth")
-	typ, _ := auth["type"].(string)
-	// githubKeys are the chart's old auth.github keys and oauthenticator's.
-	githubKeys := map[string]string{
-		"clientId": "client_id", "clientSecret": "client_secret", "callbackUrl": "oauth_callback_url",
-		"orgWhitelist": "allowed_organizations", "allowedOrganizations": "allowed_organizations", "scopes": "scope",
-	}
-	for _, k := range sortedKeys(auth) {
-		v := auth[k]
+	for _, c := range upgrade.JupyterHub(jh) {
+		old := im.keyOf(append([]string{"jupyterhub"}, c.Old...))
 		switch {
-		case k == "type":
-			class := typ
-			if typ == "custom" {
-				if c, ok := values.Get(auth, "custom", "className"); ok {
-					class = fmt.Sprint(c)
-				}
-			}
-			// oauthenticator's entry point names, as gen writes them.
-			if a, ok := authAliases[class]; ok {
-				class = a
-			}
-			set(class, "hub", "config", "JupyterHub", "authenticator_class")
-			up("auth.type", "hub.config.JupyterHub.authenticator_class")
-		case k == "custom" && typ == "custom":
-			cm, _ := v.(map[string]any)
-			class, _ := cm["className"].(string)
-			section := class[strings.LastIndex(class, ".")+1:]
-			if section == "" {
-				im.loss(file, im.keyOf([]string{"jupyterhub", "auth", "custom"}), "no className: no hub.config section to move it to")
-				continue
-			}
-			cfg, _ := cm["config"].(map[string]any)
-			for _, ck := range sortedKeys(cfg) {
-				nk := ck
-				if ck == "username_key" && strings.HasSuffix(section, "OAuthenticator") {
-					nk = "username_claim" // oauthenticator 16
-				}
-				set(cfg[ck], "hub", "config", section, nk)
-				up("auth.custom.config."+ck, "hub.config."+section+"."+nk)
-			}
-			for _, ck := range sortedKeys(cm) {
-				if ck != "className" && ck != "config" {
-					im.loss(file, im.keyOf([]string{"jupyterhub", "auth", "custom", ck}), "removed from the jupyterhub chart, no successor")
-				}
-			}
-		case k == "github" && typ == "github":
-			gm, _ := v.(map[string]any)
-			for _, gk := range sortedKeys(gm) {
-				nk, ok := githubKeys[gk]
-				if !ok {
-					nk = gk
-				}
-				set(gm[gk], "hub", "config", "GitHubOAuthenticator", nk)
-				up("auth.github."+gk, "hub.config.GitHubOAuthenticator."+nk)
-			}
-		case k == "admin":
-			am, _ := v.(map[string]any)
-			for _, ak := range sortedKeys(am) {
-				switch ak {
-				case "users":
-					set(am[ak], "hub", "config", "Authenticator", "admin_users")
-					up("auth.admin.users", "hub.config.Authenticator.admin_users")
-				case "access":
-					if b, ok := am[ak].(bool); ok && b {
-						// admin access to the users' servers, the chart's old
-						// default: JupyterHub 2+ gives it to admins by role.
-						up("auth.admin.access", "(dropped: JupyterHub 2+ admins have access by their role)")
-						continue
-					}
-					im.loss(file, im.keyOf([]string{"jupyterhub", "auth", "admin", ak}), showJSON(am[ak])+": removed from the jupyterhub chart (admins have the admin role), no successor")
-				default:
-					im.loss(file, im.keyOf([]string{"jupyterhub", "auth", "admin", ak}), "removed from the jupyterhub chart, no successor")
-				}
-			}
-		case k == "whitelist" || k == "allowedUsers":
-			users, ok := values.Get(auth, k, "users")
-			if !ok {
-				users = v
-			}
-			set(users, "hub", "config", "Authenticator", "allowed_users")
-			up("auth."+k, "hub.config.Authenticator.allowed_users")
+		case c.Lost != "":
+			im.loss(file, old, c.Lost)
+		case c.Dropped != "":
+			im.res.Upgrades = append(im.res.Upgrades, Upgrade{File: file, Old: old, Chart: c.Chart, Dropped: c.Dropped})
 		default:
-			im.loss(file, im.keyOf([]string{"jupyterhub", "auth", k}), "removed from the jupyterhub chart, no successor")
+			im.res.Upgrades = append(im.res.Upgrades, Upgrade{File: file, Old: old, New: "jupyterhub." + strings.Join(c.New, "."), Chart: c.Chart})
 		}
 	}
 }

@@ -1,4 +1,8 @@
-package scaffold
+// Package oldhub reads a hand-kept hubploy hub's folder for import, only
+// beneath it: every file through input's bounded reader inside an os.Root,
+// a link followed while it stays inside, anything else refused with the
+// reason. It decodes its YAML files into plain maps.
+package oldhub
 
 import (
 	"bytes"
@@ -19,30 +23,32 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
-// oldFolder is the old hub's folder, read only through input.ReadIn beneath
+// Folder is the old hub's folder, read only through input.ReadIn beneath
 // it: a link is followed while it stays inside; one that leaves the
 // folder, anything that is not a regular file (a FIFO, a device, a socket)
 // and a file over input's size limit are refused, never read.
-type oldFolder struct {
+type Folder struct {
 	// dir is the folder as the user named it (messages say it).
 	dir  string
 	root *os.Root
 }
 
-func openOldFolder(dir string) (*oldFolder, error) {
+// Open opens the old hub's folder dir.
+func Open(dir string) (*Folder, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("open the old hub's folder: %w", err)
 	}
-	return &oldFolder{dir: dir, root: root}, nil
+	return &Folder{dir: dir, root: root}, nil
 }
 
-func (o *oldFolder) Close() error { return o.root.Close() }
+// Close closes the folder.
+func (o *Folder) Close() error { return o.root.Close() }
 
-// read reads rel (slash-separated): ok is false when nothing is there; a
+// Read reads rel (slash-separated): ok is false when nothing is there; a
 // file that is there but refused or unreadable comes back as refused, the
 // reason, which names neither the file nor its content.
-func (o *oldFolder) read(rel string) (data []byte, ok bool, refused string) {
+func (o *Folder) Read(rel string) (data []byte, ok bool, refused string) {
 	name := filepath.FromSlash(rel)
 	if _, err := o.root.Lstat(name); errors.Is(err, fs.ErrNotExist) {
 		return nil, false, ""
@@ -54,9 +60,9 @@ func (o *oldFolder) read(rel string) (data []byte, ok bool, refused string) {
 	return data, true, ""
 }
 
-// readDir lists the folder rel beneath the old hub's folder, sorted by
+// ReadDir lists the folder rel beneath the old hub's folder, sorted by
 // name; ok is false when nothing is there.
-func (o *oldFolder) readDir(rel string) (entries []fs.DirEntry, ok bool, refused string) {
+func (o *Folder) ReadDir(rel string) (entries []fs.DirEntry, ok bool, refused string) {
 	name := filepath.FromSlash(rel)
 	if _, err := o.root.Lstat(name); errors.Is(err, fs.ErrNotExist) {
 		return nil, false, ""
@@ -85,7 +91,7 @@ func (o *oldFolder) readDir(rel string) (entries []fs.DirEntry, ok bool, refused
 // why says why rel was refused: not a regular file, over the size limit,
 // a link that leaves the folder (with where it leads), a broken link, an
 // absolute link (os.Root follows relative links only).
-func (o *oldFolder) why(rel string, err error) string {
+func (o *Folder) why(rel string, err error) string {
 	var tooLarge *input.TooLargeError
 	switch {
 	case errors.As(err, &tooLarge):
@@ -103,7 +109,7 @@ func (o *oldFolder) why(rel string, err error) string {
 	switch {
 	case terr != nil && errors.Is(terr, fs.ErrNotExist):
 		return "a broken link"
-	case terr == nil && berr == nil && !within(base, target):
+	case terr == nil && berr == nil && !Within(base, target):
 		return fmt.Sprintf("a link to %s, outside %s", target, o.dir)
 	case terr == nil && errors.Is(err, fs.ErrNotExist):
 		return "a broken link"
@@ -113,20 +119,20 @@ func (o *oldFolder) why(rel string, err error) string {
 	return "cannot be read: " + err.Error()
 }
 
-// within reports whether target is dir or beneath it (both resolved).
-func within(dir, target string) bool {
+// Within reports whether target is dir or beneath it (both resolved).
+func Within(dir, target string) bool {
 	rel, err := filepath.Rel(dir, target)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-// refusedError is an essential file of the old hub (hubploy.yaml, a
+// RefusedError is an essential file of the old hub (hubploy.yaml, a
 // values file) that import refused to read.
-func (o *oldFolder) refusedError(rel, refused string) error {
+func (o *Folder) RefusedError(rel, refused string) error {
 	return fmt.Errorf("%s: %s: refused, nothing written (import reads only regular files inside the old hub's folder: copy the file into the folder in place of the link)", path.Join(filepath.ToSlash(o.dir), rel), refused)
 }
 
-// yamlKind names the kind of a decoded YAML value for a message.
-func yamlKind(v any) string {
+// YAMLKind names the kind of a decoded YAML value for a message.
+func YAMLKind(v any) string {
 	switch v.(type) {
 	case []any:
 		return "a list"
@@ -140,13 +146,19 @@ func yamlKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// decodeMap decodes a YAML file that must hold one map: its first
+// Dropped is a part of a YAML file DecodeMap did not decode: Key is ""
+// for the whole file, else "document N".
+type Dropped struct {
+	Key, Why string
+}
+
+// DecodeMap decodes a YAML file that must hold one map: its first
 // document, plain (see plain). A first document that is not a map (a
 // list, a scalar) and every further document that is not empty are
 // returned as dropped, each with its key ("" for the whole file) and why;
 // one says who reads the file (Helm for a values file, hubploy, repo2docker)
 // in the message about further documents. An empty file is an empty map.
-func decodeMap(data []byte, reader string) (m map[string]any, dropped []Loss, err error) {
+func DecodeMap(data []byte, reader string) (m map[string]any, dropped []Dropped, err error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	m = map[string]any{}
 	for n := 1; ; n++ {
@@ -162,12 +174,12 @@ func decodeMap(data []byte, reader string) (m map[string]any, dropped []Loss, er
 		switch {
 		case v == nil:
 		case n > 1:
-			dropped = append(dropped, Loss{Key: fmt.Sprintf("document %d", n), Why: "a further YAML document (" + reader + "): not imported"})
+			dropped = append(dropped, Dropped{Key: fmt.Sprintf("document %d", n), Why: "a further YAML document (" + reader + "): not imported"})
 		default:
 			if mm, ok := v.(map[string]any); ok {
 				m = mm
 			} else {
-				dropped = append(dropped, Loss{Why: "the top level is " + yamlKind(v) + ", not a map of values: not imported"})
+				dropped = append(dropped, Dropped{Why: "the top level is " + YAMLKind(v) + ", not a map of values: not imported"})
 			}
 		}
 	}

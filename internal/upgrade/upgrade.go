@@ -1,0 +1,272 @@
+// Package upgrade is the one table of the jupyterhub chart's values keys
+// that were renamed, moved or removed between the chart eras Pangeo hubs
+// were written for (z2jh 0.8 to 4.x), each with the chart version that made
+// the change, and its application to one values tree (import --upgrade).
+package upgrade
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/pangeo-data/pangeo-gen/internal/values"
+)
+
+// Rule is one key of the jupyterhub chart's values that moved.
+type Rule struct {
+	// Old is the key path (dotted) under jupyterhub: as old values wrote it.
+	Old string
+	// New is where it went (dotted); "" when the key has no effect any more.
+	New string
+	// Chart is the jupyterhub chart version that made the change.
+	Chart string
+	// Invert is for a boolean whose successor means the opposite.
+	Invert bool
+	// Merge moves each key of the old map into the map New (a key New
+	// already has is a conflict, left where it was).
+	Merge bool
+	// Why says, for a key without successor, why dropping it loses nothing.
+	Why string
+}
+
+// Table is every renamed, moved or removed key upgrade translates, in the
+// order they are applied. The sources: the chart's NOTES.txt (4.4.0) for
+// cloudMetadata, rbac and hub.fsGid; the z2jh changelog for the others.
+var Table = []Rule{
+	{Old: "hub.extraConfigMap", New: "custom", Chart: "0.8.0", Merge: true},
+	{Old: "hub.imagePullSecret", New: "imagePullSecret", Chart: "0.10.0"},
+	{Old: "singleuser.imagePullSecret", New: "imagePullSecret", Chart: "0.10.0"},
+	{Old: "proxy.nodeSelector", New: "proxy.chp.nodeSelector", Chart: "0.10.0"},
+	{Old: "singleuser.cloudMetadata.enabled", New: "singleuser.cloudMetadata.blockWithIptables", Chart: "1.0.0", Invert: true},
+	{Old: "rbac.enabled", New: "rbac.create", Chart: "2.0.0"},
+	{Old: "hub.fsGid", New: "hub.podSecurityContext.fsGroup", Chart: "2.0.0"},
+	{Old: "hub.uid", New: "hub.containerSecurityContext.runAsUser", Chart: "2.0.0"},
+}
+
+// Auth is the chart version that replaced the top-level auth: section by
+// hub.config (JupyterHub's own traitlets); AuthRoles the one whose
+// JupyterHub (2) gives admins access to the users' servers by their role.
+const (
+	Auth      = "1.0.0"
+	AuthRoles = "2.0.0"
+)
+
+// Change is one translated key of a values tree.
+type Change struct {
+	// Old is the key path under jupyterhub, as the old values wrote it.
+	Old []string
+	// New is where it went under jupyterhub; nil when dropped or lost.
+	New []string
+	// Chart is the chart version that made the change.
+	Chart string
+	// Dropped says why a key without successor is left out with no loss.
+	Dropped string
+	// Lost says why a key could not be translated (a loss of the import).
+	Lost string
+}
+
+func (c Change) String() string {
+	old := strings.Join(c.Old, ".")
+	switch {
+	case c.Lost != "":
+		return old + ": " + c.Lost
+	case c.Dropped != "":
+		return old + ": dropped (" + c.Dropped + ")"
+	}
+	return old + " -> " + strings.Join(c.New, ".")
+}
+
+// authAliases are oauthenticator's entry point names of its classes.
+var authAliases = map[string]string{
+	"oauthenticator.generic.GenericOAuthenticator": "generic-oauth",
+	"oauthenticator.GenericOAuthenticator":         "generic-oauth",
+	"oauthenticator.github.GitHubOAuthenticator":   "github",
+	"oauthenticator.GitHubOAuthenticator":          "github",
+}
+
+// githubKeys are the chart's old auth.github keys and oauthenticator's.
+var githubKeys = map[string]string{
+	"clientId": "client_id", "clientSecret": "client_secret", "callbackUrl": "oauth_callback_url",
+	"orgWhitelist": "allowed_organizations", "allowedOrganizations": "allowed_organizations", "scopes": "scope",
+}
+
+// JupyterHub translates, in place, the jupyterhub chart's values jh (one
+// file's, unwrapped): every Table rule, then the old top-level auth:
+// section into hub.config (JupyterHub.authenticator_class, the
+// authenticator class's section, Authenticator.admin_users and
+// allowed_users). It returns the changes in the order made.
+func JupyterHub(jh map[string]any) []Change {
+	var out []Change
+	for _, r := range Table {
+		out = append(out, apply(jh, r)...)
+	}
+	return append(out, auth(jh)...)
+}
+
+func apply(jh map[string]any, r Rule) []Change {
+	old, new := strings.Split(r.Old, "."), strings.Split(r.New, ".")
+	v, ok := values.Get(jh, old...)
+	if !ok {
+		return nil
+	}
+	ch := Change{Old: old, New: new, Chart: r.Chart}
+	switch {
+	case r.New == "":
+		remove(jh, old)
+		return []Change{{Old: old, Chart: r.Chart, Dropped: fmt.Sprintf("no effect in chart %s: %s", r.Chart, r.Why)}}
+	case r.Invert:
+		b, ok := v.(bool)
+		if !ok {
+			return []Change{{Old: old, Chart: r.Chart, Lost: fmt.Sprintf("not a boolean: chart %s replaced it by %s, the opposite", r.Chart, r.New)}}
+		}
+		v = !b
+	case r.Merge:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return []Change{{Old: old, Chart: r.Chart, Lost: fmt.Sprintf("not a map: chart %s moved its keys to %s", r.Chart, r.New)}}
+		}
+		var out []Change
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			to := append(slices.Clone(new), k)
+			if _, taken := values.Get(jh, to...); taken {
+				out = append(out, Change{Old: append(slices.Clone(old), k), Chart: r.Chart, Lost: fmt.Sprintf("chart %s moved it to %s, which the values set too", r.Chart, strings.Join(to, "."))})
+				continue
+			}
+			values.Set(jh, to, m[k])
+			delete(m, k)
+			out = append(out, Change{Old: append(slices.Clone(old), k), New: to, Chart: r.Chart})
+		}
+		if len(m) == 0 {
+			remove(jh, old)
+		}
+		return out
+	}
+	if _, taken := values.Get(jh, new...); taken {
+		return []Change{{Old: old, Chart: r.Chart, Lost: fmt.Sprintf("chart %s moved it to %s, which the values set too", r.Chart, r.New)}}
+	}
+	remove(jh, old)
+	values.Set(jh, new, v)
+	return []Change{ch}
+}
+
+// auth translates the top-level auth: section.
+func auth(jh map[string]any) []Change {
+	auth, ok := jh["auth"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	delete(jh, "auth")
+	var out []Change
+	up := func(old, new string) {
+		out = append(out, Change{Old: strings.Split("auth."+old, "."), New: strings.Split(new, "."), Chart: Auth})
+	}
+	lost := func(why string, old ...string) {
+		out = append(out, Change{Old: append([]string{"auth"}, old...), Chart: Auth, Lost: why})
+	}
+	set := func(v any, path ...string) { values.Set(jh, path, v) }
+	typ, _ := auth["type"].(string)
+	for _, k := range slices.Sorted(maps.Keys(auth)) {
+		v := auth[k]
+		switch {
+		case k == "type":
+			class := typ
+			if typ == "custom" {
+				if c, ok := values.Get(auth, "custom", "className"); ok {
+					class = fmt.Sprint(c)
+				}
+			}
+			// oauthenticator's entry point names, as gen writes them.
+			if a, ok := authAliases[class]; ok {
+				class = a
+			}
+			set(class, "hub", "config", "JupyterHub", "authenticator_class")
+			up("type", "hub.config.JupyterHub.authenticator_class")
+		case k == "custom" && typ == "custom":
+			cm, _ := v.(map[string]any)
+			class, _ := cm["className"].(string)
+			section := class[strings.LastIndex(class, ".")+1:]
+			if section == "" {
+				lost("no className: no hub.config section to move it to", "custom")
+				continue
+			}
+			cfg, _ := cm["config"].(map[string]any)
+			for _, ck := range slices.Sorted(maps.Keys(cfg)) {
+				nk := ck
+				if ck == "username_key" && strings.HasSuffix(section, "OAuthenticator") {
+					nk = "username_claim" // oauthenticator 16
+				}
+				set(cfg[ck], "hub", "config", section, nk)
+				up("custom.config."+ck, "hub.config."+section+"."+nk)
+			}
+			for _, ck := range slices.Sorted(maps.Keys(cm)) {
+				if ck != "className" && ck != "config" {
+					lost("removed from the jupyterhub chart ("+Auth+"), no successor", "custom", ck)
+				}
+			}
+		case k == "github" && typ == "github":
+			gm, _ := v.(map[string]any)
+			for _, gk := range slices.Sorted(maps.Keys(gm)) {
+				nk, ok := githubKeys[gk]
+				if !ok {
+					nk = gk
+				}
+				set(gm[gk], "hub", "config", "GitHubOAuthenticator", nk)
+				up("github."+gk, "hub.config.GitHubOAuthenticator."+nk)
+			}
+		case k == "admin":
+			am, _ := v.(map[string]any)
+			for _, ak := range slices.Sorted(maps.Keys(am)) {
+				switch ak {
+				case "users":
+					set(am[ak], "hub", "config", "Authenticator", "admin_users")
+					up("admin.users", "hub.config.Authenticator.admin_users")
+				case "access":
+					if b, ok := am[ak].(bool); ok && b {
+						// admin access to the users' servers, the chart's old
+						// default: JupyterHub 2+ gives it to admins by role.
+						out = append(out, Change{Old: []string{"auth", "admin", "access"}, Chart: AuthRoles,
+							Dropped: "no effect in chart " + AuthRoles + ": JupyterHub 2+ admins have access by their role"})
+						continue
+					}
+					lost(showJSON(am[ak])+": removed from the jupyterhub chart ("+AuthRoles+": admins have the admin role), no successor", "admin", ak)
+				default:
+					lost("removed from the jupyterhub chart ("+Auth+"), no successor", "admin", ak)
+				}
+			}
+		case k == "whitelist" || k == "allowedUsers":
+			users, ok := values.Get(auth, k, "users")
+			if !ok {
+				users = v
+			}
+			set(users, "hub", "config", "Authenticator", "allowed_users")
+			up(k, "hub.config.Authenticator.allowed_users")
+		default:
+			lost("removed from the jupyterhub chart ("+Auth+"), no successor", k)
+		}
+	}
+	return out
+}
+
+func showJSON(x any) string {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Sprint(x)
+	}
+	return string(b)
+}
+
+// remove deletes path from m, and the maps it leaves empty.
+func remove(m map[string]any, path []string) {
+	values.Delete(m, path)
+	for i := len(path) - 1; i > 0; i-- {
+		if p, ok := values.Get(m, path[:i]...); ok {
+			if pm, ok := p.(map[string]any); ok && len(pm) == 0 {
+				values.Delete(m, path[:i])
+				continue
+			}
+		}
+		return
+	}
+}
