@@ -43,8 +43,14 @@ func StubHeader(h *hub.Hub) string {
 
 // The placeholders of the stubs: each says how to make the value.
 const (
-	placeholderRandom = Placeholder + ": openssl rand -hex 32"
-	placeholderShared = Placeholder + ": openssl rand -hex 32, the same value in jupyterhub.hub.services.dask-gateway.apiToken and dask-gateway.gateway.auth.jupyterhub.apiToken"
+	// StubRandom is the stub value of a random token.
+	StubRandom = Placeholder + ": openssl rand -hex 32"
+	// StubShared is the stub value of the dask-gateway API token, which
+	// the hub and the gateway must share.
+	StubShared = Placeholder + ": openssl rand -hex 32, the same value in jupyterhub.hub.services.dask-gateway.apiToken and dask-gateway.gateway.auth.jupyterhub.apiToken"
+
+	placeholderRandom = StubRandom
+	placeholderShared = StubShared
 )
 
 // SecretFiles returns the secret stubs of a hub (Stub: true, written only
