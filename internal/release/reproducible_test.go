@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
@@ -113,4 +117,49 @@ func firstDiff(a, b []byte) string {
 	end := min(len(a), i+200)
 	endB := min(len(b), i+200)
 	return strings.Join([]string{string(a[start:end]), "----", string(b[start:endB])}, "\n")
+}
+
+// TestGeneratedSecrets: over the charts' defaults, bravo's stub leaves the
+// daskhub chart's dask-gateway service token to chance and nothing of the
+// generated umbrella's; without the chart, only the values count.
+func TestGeneratedSecrets(t *testing.T) {
+	f := federation(t)
+	out, err := gen.GenerateHub(f.Hub("bravo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := StubValues(out, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		dir  string
+		want string
+	}{
+		{"daskhub", daskhubUmbrella(t), "jupyterhub.hub.services.dask-gateway.apiToken"},
+		{"pangeo-deploy", upstreamUmbrella(t, f), ""},
+		{"no chart", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ch *chart.Chart
+			if tc.dir != "" {
+				if ch, err = loader.Load(tc.dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, g := range GeneratedSecrets(ch, vals) {
+				got = append(got, g.String())
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("GeneratedSecrets = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Without the stub's secrets, the three of every hub are the chart's
+	// to make up (bravo declares no service).
+	if got := GeneratedSecrets(nil, out.Values.Merged("staging")); len(got) != 3 {
+		t.Errorf("without secrets: %v, want the proxy token, cookie secret and CryptKeeper key", got)
+	}
 }

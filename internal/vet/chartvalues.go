@@ -67,6 +67,7 @@ func (c *checker) chartValues(selected map[string]bool) {
 			c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check the values of %s against its charts: %v", h.Name, l.err))
 		default:
 			jobs = append(jobs, job{out: out, ch: l.ch})
+			c.charts[h.Name] = l.ch
 		}
 	}
 	// Helm's coalescing copies the values over and over: check the hubs

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
+
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/federation"
 	"github.com/pangeo-data/pangeo-gen/internal/finding"
@@ -54,7 +56,7 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		return nil, err
 	}
 	r.Shared = shared
-	c := &checker{fed: fed, r: r}
+	c := &checker{fed: fed, r: r, charts: map[string]*chart.Chart{}}
 	for _, out := range r.Outputs {
 		if !selected[out.Hub.Name] {
 			continue
@@ -68,6 +70,11 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 		}
 	}
 	c.chartValues(selected)
+	for _, out := range r.Outputs {
+		if selected[out.Hub.Name] {
+			c.secretsCoverage(out, c.charts[out.Hub.Name])
+		}
+	}
 	if err := c.secrets(); err != nil {
 		return nil, err
 	}
@@ -87,6 +94,8 @@ func Run(fed *load.Federation, names []string) (*Result, error) {
 type checker struct {
 	fed *load.Federation
 	r   *Result
+	// charts are the hubs' charts that chartValues loaded, by hub.
+	charts map[string]*chart.Chart
 }
 
 func (c *checker) add(f *finding.Finding) { c.r.Findings = append(c.r.Findings, f) }
