@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sync"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -55,5 +56,39 @@ func TestLoadPackageOnce(t *testing.T) {
 	// Without a digest (never so from get), nothing is kept.
 	if _, err := loadPackage(filepath.Join(t.TempDir(), "missing.tgz"), ""); err == nil {
 		t.Error("a missing package without a digest loaded")
+	}
+}
+
+// TestLoadPackageConcurrent: loads of one package side by side, each
+// changing its chart, race with nothing (go test -race).
+func TestLoadPackageConcurrent(t *testing.T) {
+	p := chartstest.Build(t, "dask-gateway", "", "")
+	path := filepath.Join(t.TempDir(), p.File())
+	if err := os.WriteFile(path, p.Data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	digest := p.Digest + "-TestLoadPackageConcurrent"
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ch, err := loadPackage(path, digest)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ch.Values["changed"] = true
+			ch.Metadata.Version = "0.0.0"
+			ch.AddDependency(&chart.Chart{Metadata: &chart.Metadata{Name: "x"}})
+		}()
+	}
+	wg.Wait()
+	ch, err := loadPackage(path, digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.Values["changed"] != nil || ch.Metadata.Version == "0.0.0" || len(ch.Dependencies()) != 0 {
+		t.Error("a load sees another's changes")
 	}
 }
