@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -14,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	vals "github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Placeholder is the marker every stub value carries ("CHANGEME: openssl
@@ -43,8 +46,14 @@ func StubHeader(h *hub.Hub) string {
 
 // The placeholders of the stubs: each says how to make the value.
 const (
-	placeholderRandom = Placeholder + ": openssl rand -hex 32"
-	placeholderShared = Placeholder + ": openssl rand -hex 32, the same value in jupyterhub.hub.services.dask-gateway.apiToken and dask-gateway.gateway.auth.jupyterhub.apiToken"
+	// StubRandom is the stub value of a random token.
+	StubRandom = Placeholder + ": openssl rand -hex 32"
+	// StubShared is the stub value of the dask-gateway API token, which
+	// the hub and the gateway must share.
+	StubShared = Placeholder + ": openssl rand -hex 32, the same value in jupyterhub.hub.services.dask-gateway.apiToken and dask-gateway.gateway.auth.jupyterhub.apiToken"
+
+	placeholderRandom = StubRandom
+	placeholderShared = StubShared
 )
 
 // SecretFiles returns the secret stubs of a hub (Stub: true, written only
@@ -52,8 +61,11 @@ const (
 //
 //   - secrets/staging.yaml and secrets/prod.yaml: Helm values holding every
 //     secret the charts need (proxy secret token, cookie secret, CryptKeeper
-//     key, the authenticator's OAuth client id and secret, and for the
-//     gateway backend the dask-gateway API token, in both places);
+//     key, the authenticator's OAuth client id and secret, for the
+//     gateway backend the dask-gateway API token, in both places, and the
+//     API token of every other service the raw values declare in
+//     jupyterhub.hub.services without one, which the jupyterhub chart would
+//     otherwise make up at random on every render);
 //   - the provider's credential file hubploy uses (CredentialFile): a GCP
 //     service-account key, an AWS credentials file (none for an AWS hub with
 //     a roleArn) or an Azure service principal (appId, tenant, password);
@@ -128,10 +140,29 @@ func envSecretsStub(h *hub.Hub, env string) ([]byte, error) {
 			"hub":   hubValues,
 		},
 	}
+	services := map[string]any{}
 	if h.Dask.Backend == hub.BackendGateway {
-		hubValues["services"] = map[string]any{
-			"dask-gateway": map[string]any{"apiToken": placeholderShared},
+		services["dask-gateway"] = map[string]any{"apiToken": placeholderShared}
+	}
+	// Every other service the raw values declare without a token: the
+	// jupyterhub chart would make one up at random on every render.
+	raw := vals.Apply(h.Values, h.Environments[env].Values)
+	declared, _ := vals.Lookup(raw, "jupyterhub", "hub", "services").(map[string]any)
+	for _, name := range slices.Sorted(maps.Keys(declared)) {
+		svc, ok := declared[name].(map[string]any)
+		if !ok || services[name] != nil || hasToken(svc) {
+			continue
 		}
+		stub := placeholderRandom
+		if name == "dask-gateway" {
+			stub = placeholderShared
+		}
+		services[name] = map[string]any{"apiToken": stub}
+	}
+	if len(services) > 0 {
+		hubValues["services"] = services
+	}
+	if h.Dask.Backend == hub.BackendGateway {
 		values["dask-gateway"] = map[string]any{
 			"gateway": map[string]any{
 				"auth": map[string]any{
@@ -146,6 +177,17 @@ func envSecretsStub(h *hub.Hub, env string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// hasToken reports whether a jupyterhub service sets its API token
+// (apiToken or api_token, not empty).
+func hasToken(svc map[string]any) bool {
+	for _, k := range []string{"apiToken", "api_token"} {
+		if v, ok := svc[k]; ok && v != nil && v != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // gcloudServiceKey is a Google Cloud service-account key, fields in the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
@@ -124,6 +125,46 @@ func TestEnvSecretsStub(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestEnvSecretsStubServices: a service the raw values declare without a
+// token gets a slot in the stub (the jupyterhub chart would make its token
+// up at random), in the env that declares it; one with a token, or
+// deleted by the env, does not.
+func TestEnvSecretsStubServices(t *testing.T) {
+	h := fxAWS() // the kubernetes backend: no dask-gateway service of its own
+	h.Values = map[string]any{"jupyterhub": map[string]any{"hub": map[string]any{"services": map[string]any{
+		"mlflow":  map[string]any{"url": "http://mlflow"},
+		"tokened": map[string]any{"apiToken": "set-elsewhere"},
+		"gone":    map[string]any{"url": "http://gone"},
+	}}}}
+	prod := h.Environments["prod"]
+	prod.Values = map[string]any{"jupyterhub": map[string]any{"hub": map[string]any{"services": map[string]any{
+		"gone": nil, "dask-gateway": map[string]any{"display": false},
+	}}}}
+	h.Environments["prod"] = prod
+	files := fxSecretFiles(t, h)
+	for env, want := range map[string][]string{"staging": {"gone", "mlflow"}, "prod": {"dask-gateway", "mlflow"}} {
+		var v map[string]any
+		if err := yaml.Unmarshal(files["secrets/"+env+".yaml"].Data, &v); err != nil {
+			t.Fatal(err)
+		}
+		services, _ := values.Lookup(v, "jupyterhub", "hub", "services").(map[string]any)
+		got := slices.Sorted(maps.Keys(services))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: stub services %v, want %v", env, got, want)
+		}
+		for _, name := range got {
+			tok, _ := values.Lookup(services, name, "apiToken").(string)
+			wantStub := StubRandom
+			if name == "dask-gateway" {
+				wantStub = StubShared
+			}
+			if tok != wantStub {
+				t.Errorf("%s: %s.apiToken = %q, want %q", env, name, tok, wantStub)
+			}
+		}
 	}
 }
 

@@ -90,7 +90,7 @@ func (c *Cache) loadSource(ctx context.Context, source string, ref Ref, o getOpt
 	if err != nil {
 		return nil, "", nil, err
 	}
-	ch, err = loader.LoadFile(path)
+	ch, err = loadPackage(path, digest)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("%s: %s: %w", ref, path, err)
 	}
@@ -216,7 +216,7 @@ func (c *Cache) fetchDep(ctx context.Context, ch *chart.Chart, d *chart.Dependen
 	if err != nil {
 		return nil, "", nil, err
 	}
-	sub, err := loader.LoadFile(path)
+	sub, err := loadPackage(path, digest)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("%s: %s: %w", ref, path, err)
 	}

@@ -178,6 +178,13 @@ func Render(ctx context.Context, r Request) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.PlaceholderSecrets {
+		// Placeholders for what the chart would make up at random too
+		// (say the daskhub chart's dask-gateway service token on a
+		// kubernetes-backend hub), so that the output is the same on
+		// every run.
+		values = secrets.Cover(values, GeneratedSecrets(ch, values), h.Name, r.Env)
+	}
 	release := Release(h.Name, r.Env)
 	labels, patches := kustomizeLayer(h, r.Env)
 	y, err := render.Render(ctx, render.Options{
@@ -541,3 +548,36 @@ func RenderStub(ctx context.Context, engine helmengine.Engine, out *gen.Output, 
 		Engine:    engine,
 	})
 }
+
+// GeneratedSecrets is what the jupyterhub chart in ch (ch itself, or its
+// dependency jupyterhub) would make up at random for vals, the user values
+// of ch (secrets.Missing, over the defaults of the jupyterhub chart and of
+// ch). ch nil is an umbrella whose defaults are not known (its charts not
+// cached): the values alone, in the daskhub layout. None when ch holds no
+// jupyterhub chart.
+func GeneratedSecrets(ch *chart.Chart, vals map[string]any) []secrets.Generated {
+	if ch == nil {
+		return secrets.Missing([]string{jupyterhubChart}, vals)
+	}
+	if ch.Name() == jupyterhubChart {
+		return secrets.Missing(nil, values.Merge(ch.Values, vals))
+	}
+	key := jupyterhubChart
+	if ch.Metadata != nil {
+		for _, d := range ch.Metadata.Dependencies {
+			if d != nil && d.Name == jupyterhubChart && d.Alias != "" {
+				key = d.Alias
+			}
+		}
+	}
+	for _, sub := range ch.Dependencies() {
+		if sub.Name() == jupyterhubChart {
+			defaults := values.Merge(map[string]any{key: sub.Values}, ch.Values)
+			return secrets.Missing([]string{key}, values.Merge(defaults, vals))
+		}
+	}
+	return nil
+}
+
+// jupyterhubChart is the name of the jupyterhub chart.
+const jupyterhubChart = "jupyterhub"

@@ -365,3 +365,21 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRenderUpstream renders one gateway hub-env (alpha-staging, with
+// its patches: krusty) and one kubernetes-backend hub-env (bravo-staging,
+// none: the filters) with the real charts, from the test umbrella's folder.
+func BenchmarkRenderUpstream(b *testing.B) {
+	f := federation(b)
+	chart := upstreamUmbrella(b, f)
+	for _, name := range []string{"alpha", "bravo"} {
+		r := request(b, f, chart, name, "staging")
+		b.Run(name+"-staging", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Render(context.Background(), r); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

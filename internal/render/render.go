@@ -14,14 +14,17 @@
 //     them, and a Job cannot be updated in place (the next apply with a
 //     changed spec fails on immutable fields), so applying them would break
 //     every later deploy.
-//  3. kustomize (krusty, on an in-memory file system) applies the patches,
-//     sets the namespace of every namespaced object (and of the
-//     ServiceAccount subjects named "default" of role bindings), and adds
-//     the labels to every object's metadata only: never to selectors or pod
-//     templates, since a changed Deployment selector is an immutable-field
-//     error on the next apply to a live hub.
-//  4. A Namespace object is added (unless Options.NamespaceExists), and the
-//     objects are ordered: the Namespace first, then CRDs, then the rest in Helm's install order
+//  3. kustomize applies the patches, sets the namespace of every
+//     namespaced object (and of the ServiceAccount subjects named "default"
+//     of role bindings), and adds the labels to every object's metadata
+//     only: never to selectors or pod templates, since a changed Deployment
+//     selector is an immutable-field error on the next apply to a live hub.
+//     With patches that is krusty on an in-memory file system; without,
+//     kustomize's namespace and labels filters on the objects themselves
+//     (transform), which give krusty's bytes without its set-up and second
+//     parse.
+//  4. A Namespace object is added (unless Options.NamespaceExists), and
+//     the objects are ordered: the Namespace first, then CRDs, then the rest in Helm's install order
 //     (releaseutil.InstallOrder; kinds it does not know last, by kind), by
 //     name within a kind.
 //
@@ -99,6 +102,10 @@ type Options struct {
 	// (kube-system): no Namespace object is rendered for it, so that
 	// applying the stream never takes ownership of it.
 	NamespaceExists bool
+
+	// krusty runs krusty even without patches (for the test that holds
+	// transform to krusty's output).
+	krusty bool
 }
 
 // Patch is a kustomize patch: a strategic merge patch or a JSON 6902 patch.
@@ -164,10 +171,16 @@ func Render(ctx context.Context, o Options) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	all := objs
 	if !o.NamespaceExists {
-		objs = append([]*object{namespaceObject(o.Namespace)}, objs...)
+		all = append([]*object{namespaceObject(o.Namespace)}, objs...)
 	}
-	out, err := kustomize(objs, o.Namespace, labels, o.Patches)
+	var out []*kustomized
+	if len(o.Patches) > 0 || o.krusty || needsKrusty(all) {
+		out, err = kustomize(all, o.Namespace, labels, o.Patches)
+	} else {
+		out, err = transform(all, o.Namespace, labels)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("render %s: kustomize: %w", o.Release, err)
 	}
@@ -415,18 +428,7 @@ func kustomize(objs []*object, namespace string, labels map[string]string, patch
 	var out []*kustomized
 	for _, r := range m.Resources() {
 		if r.GetKind() == "CustomResourceDefinition" {
-			// CRDs are shared by every hub and env on a cluster: they carry
-			// only the part-of label, so that one hub's apply does not
-			// relabel them and deleting a hub by its labels never deletes
-			// them (and with them every hub's custom resources).
-			crdLabels := crdOriginalLabels[r.GetName()]
-			if crdLabels == nil {
-				crdLabels = map[string]string{}
-			}
-			if v, ok := labels[PartOfLabel]; ok {
-				crdLabels[PartOfLabel] = v
-			}
-			if err := r.SetLabels(crdLabels); err != nil {
+			if err := r.SetLabels(crdLabels(crdOriginalLabels[r.GetName()], labels)); err != nil {
 				return nil, fmt.Errorf("%s: %w", r.CurId(), err)
 			}
 		}

@@ -701,6 +701,32 @@ func BenchmarkKustomize(b *testing.B) {
 	}
 }
 
+// BenchmarkTransform is BenchmarkKustomize's work with kustomize's
+// filters, as render does it without patches.
+func BenchmarkTransform(b *testing.B) {
+	c := loadChart(b)
+	res, err := helmengine.NewV3().Render(context.Background(), helmengine.Request{
+		Chart: c, ReleaseName: "alpha-staging", Namespace: "alpha-staging",
+		Values: secretValues(), KubeVersion: DefaultKubeVersion, IncludeCRDs: true,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	labels := map[string]string{PartOfLabel: PartOfValue}
+	for b.Loop() {
+		objs, err := splitManifest(res.Manifest)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := prepare(objs, "alpha-staging"); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := transform(append([]*object{namespaceObject("alpha-staging")}, objs...), "alpha-staging", labels); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func TestSplitManifest(t *testing.T) {
 	manifest := `---
 # Source: c/templates/empty.yaml

@@ -82,6 +82,7 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 				continue
 			}
 			jobs = append(jobs, job{out: out, ch: l.ch, engine: engine})
+			c.charts[h.Name] = l.ch
 		}
 	}
 	// Helm's coalescing copies the values over and over: check the hubs

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 
+	"helm.sh/helm/v3/pkg/chart"
+
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/federation"
 	"github.com/pangeo-data/pangeo-gen/internal/finding"
@@ -70,7 +72,7 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 		return nil, err
 	}
 	r.Shared = shared
-	c := &checker{fed: fed, r: r, helm: opts.Helm}
+	c := &checker{fed: fed, r: r, helm: opts.Helm, charts: map[string]*chart.Chart{}}
 	for _, out := range r.Outputs {
 		if !selected[out.Hub.Name] {
 			continue
@@ -88,6 +90,7 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 	for _, out := range r.Outputs {
 		if selected[out.Hub.Name] {
 			c.placement(out, chartPods[out.Hub.Name])
+			c.secretsCoverage(out, c.charts[out.Hub.Name])
 		}
 	}
 	if err := c.secrets(); err != nil {
@@ -110,6 +113,8 @@ type checker struct {
 	fed  *load.Federation
 	r    *Result
 	helm string // Options.Helm
+	// charts are the hubs' charts that chartValues loaded, by hub.
+	charts map[string]*chart.Chart
 }
 
 func (c *checker) add(f *finding.Finding) { c.r.Findings = append(c.r.Findings, f) }

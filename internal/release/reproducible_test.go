@@ -1,0 +1,165 @@
+package release
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+
+	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/secrets"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
+)
+
+// daskhubUmbrella writes the real daskhub umbrella chart (Chart.yaml and
+// values.yaml of ../shared/upstream/daskhub) with the real jupyterhub and
+// dask-gateway charts in its charts/, and returns its folder.
+func daskhubUmbrella(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "daskhub")
+	for _, f := range []string{"Chart.yaml", "values.yaml"} {
+		data, err := os.ReadFile(shareddata.Path(t, "upstream/daskhub/"+f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
+		shareddata.Path(t, releasetest.UpstreamDir(name))
+		if err := releasetest.Upstream.WriteChart(filepath.Join(dir, "charts", name), name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestRenderReproducible renders every hub-env twice with placeholder
+// secrets and the real charts, on the generated umbrella and on the
+// daskhub chart (which declares the dask-gateway service whatever the
+// hub's Dask backend, so that the jupyterhub chart would make up its token
+// at random for bravo): the bytes are the same.
+func TestRenderReproducible(t *testing.T) {
+	f := federation(t)
+	for _, c := range []struct{ name, dir string }{
+		{"pangeo-deploy", upstreamUmbrella(t, f)},
+		{"daskhub", daskhubUmbrella(t)},
+	} {
+		for _, h := range f.Hubs {
+			for _, env := range hub.EnvNames {
+				t.Run(c.name+"/"+h.Name+"-"+env, func(t *testing.T) {
+					r := request(t, f, c.dir, h.Name, env)
+					a, err := Render(context.Background(), r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, err := Render(context.Background(), r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(a, b) {
+						t.Errorf("two renders differ at:\n%s", firstDiff(a, b))
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestRenderCoversGenerated: on the daskhub chart, bravo's hub Secret
+// holds the dask-gateway service token as a placeholder.
+func TestRenderCoversGenerated(t *testing.T) {
+	f := federation(t)
+	y, err := Render(context.Background(), request(t, f, daskhubUmbrella(t), "bravo", "staging"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range objects(t, y) {
+		if o.Kind != "Secret" || o.Metadata.Name != "hub" {
+			continue
+		}
+		token, ok := o.Data["hub.services.dask-gateway.apiToken"]
+		if !ok {
+			t.Fatal("Secret/hub has no hub.services.dask-gateway.apiToken")
+		}
+		dec, err := base64.StdEncoding.DecodeString(token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !secrets.IsPlaceholder(string(dec)) {
+			t.Errorf("hub.services.dask-gateway.apiToken is %q, not a placeholder", dec)
+		}
+		return
+	}
+	t.Fatal("no Secret/hub")
+}
+
+// firstDiff shows the lines of a around the first byte where a and b
+// differ.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	start := bytes.LastIndexByte(a[:i], '\n') + 1
+	end := min(len(a), i+200)
+	endB := min(len(b), i+200)
+	return strings.Join([]string{string(a[start:end]), "----", string(b[start:endB])}, "\n")
+}
+
+// TestGeneratedSecrets: over the charts' defaults, bravo's stub leaves the
+// daskhub chart's dask-gateway service token to chance and nothing of the
+// generated umbrella's; without the chart, only the values count.
+func TestGeneratedSecrets(t *testing.T) {
+	f := federation(t)
+	out, err := gen.GenerateHub(f.Hub("bravo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals, err := StubValues(out, "staging")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		dir  string
+		want string
+	}{
+		{"daskhub", daskhubUmbrella(t), "jupyterhub.hub.services.dask-gateway.apiToken"},
+		{"pangeo-deploy", upstreamUmbrella(t, f), ""},
+		{"no chart", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ch *chart.Chart
+			if tc.dir != "" {
+				if ch, err = loader.Load(tc.dir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, g := range GeneratedSecrets(ch, vals) {
+				got = append(got, g.String())
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("GeneratedSecrets = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// Without the stub's secrets, the three of every hub are the chart's
+	// to make up (bravo declares no service).
+	if got := GeneratedSecrets(nil, out.Values.Merged("staging")); len(got) != 3 {
+		t.Errorf("without secrets: %v, want the proxy token, cookie secret and CryptKeeper key", got)
+	}
+}

@@ -1,0 +1,243 @@
+package render
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	yamlv2 "go.yaml.in/yaml/v2"
+	"sigs.k8s.io/kustomize/api/filters/labels"
+	"sigs.k8s.io/kustomize/api/filters/namespace"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/resid"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// namespaceFieldSpecs are the fields kustomize's namespace transformer sets
+// besides metadata.namespace (its default configuration, the
+// "namespace:" field specs of api/internal/konfig/builtinpluginconsts):
+// the name of a Namespace object, an APIService's service and a CRD's
+// conversion webhook service.
+var namespaceFieldSpecs = types.FsSlice{
+	{Gvk: resid.Gvk{Kind: "Namespace"}, Path: "metadata/name", CreateIfNotPresent: true},
+	{Gvk: resid.Gvk{Group: "apiregistration.k8s.io", Kind: "APIService"}, Path: "spec/service/namespace", CreateIfNotPresent: true},
+	{Gvk: resid.Gvk{Group: "apiextensions.k8s.io", Kind: "CustomResourceDefinition"}, Path: "spec/conversion/webhook/clientConfig/service/namespace"},
+}
+
+// labelFieldSpecs are where a kustomization's labels without
+// includeSelectors or includeTemplates go: the metadata only.
+var labelFieldSpecs = types.FsSlice{{Path: "metadata/labels", CreateIfNotPresent: true}}
+
+// transform does what krusty does for a kustomization with the namespace
+// and the labels and no patches, with kustomize's own filters on the
+// objects as they are (no krusty, no in-memory file system, no second
+// parse): the annotations as krusty leaves them, the namespace filter as
+// the NamespaceTransformer runs it
+// (service account subjects named "default" included), then the labels
+// filter on the metadata, the CRDs' labels (crdLabels), then what krusty's
+// name reference transformer does when no name changes (subjectNamespaces).
+// Objects whose references that transformer would treat otherwise
+// (webhook configurations, APIServices, CRDs with a conversion webhook)
+// go through krusty instead (needsKrusty). The output is
+// byte for byte krusty's (TestTransformIsKrusty).
+func transform(objs []*object, ns string, lbls map[string]string) ([]*kustomized, error) {
+	nsFilter := namespace.Filter{Namespace: ns, FsSlice: namespaceFieldSpecs, SetRoleBindingSubjects: namespace.DefaultSubjectsOnly}
+	labelFilter := labels.Filter{Labels: lbls, FsSlice: labelFieldSpecs}
+	serviceAccounts := map[string]bool{}
+	for _, ob := range objs {
+		if isServiceAccount(ob.node) {
+			serviceAccounts[ob.node.GetName()] = true
+		}
+	}
+	out := make([]*kustomized, 0, len(objs))
+	for _, ob := range objs {
+		n := ob.node
+		// krusty's namespace transformer records each object's previous id
+		// in build annotations and removes them at the end, which rewrites
+		// the annotations as a map of strings and drops them when empty
+		// (a chart's "annotations:" with nothing under it).
+		if err := n.SetAnnotations(n.GetAnnotations()); err != nil {
+			return nil, fmt.Errorf("%s: %w", ob, err)
+		}
+		if _, err := nsFilter.Filter([]*kyaml.RNode{n}); err != nil {
+			return nil, fmt.Errorf("%s: %w", ob, err)
+		}
+		if n.GetKind() == "CustomResourceDefinition" {
+			if err := n.SetLabels(crdLabels(n.GetLabels(), lbls)); err != nil {
+				return nil, fmt.Errorf("%s: %w", ob, err)
+			}
+		} else if _, err := labelFilter.Filter([]*kyaml.RNode{n}); err != nil {
+			return nil, fmt.Errorf("%s: %w", ob, err)
+		}
+		if err := subjectNamespaces(n, ns, serviceAccounts); err != nil {
+			return nil, fmt.Errorf("%s: %w", ob, err)
+		}
+		y, err := asYAML(n)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ob, err)
+		}
+		id := resid.NewResIdWithNamespace(resid.GvkFromNode(n), n.GetName(), n.GetNamespace())
+		out = append(out, &kustomized{id: id, namespace: id.Namespace, yaml: y})
+	}
+	return out, nil
+}
+
+// crdLabels are the labels of a CRD: its own and the part-of label alone.
+// CRDs are shared by every hub and env on a cluster, so that one hub's
+// apply must not relabel them, and deleting a hub by its labels must never
+// delete them (and with them every hub's custom resources).
+func crdLabels(own, lbls map[string]string) map[string]string {
+	if own == nil {
+		own = map[string]string{}
+	}
+	if v, ok := lbls[PartOfLabel]; ok {
+		own[PartOfLabel] = v
+	}
+	return own
+}
+
+// asYAML is an object as krusty writes it (resource.Resource.AsYAML: the
+// object as JSON, the JSON as YAML with sigs.k8s.io/yaml's JSONToYAML),
+// without the JSON when it can: the decoded object is turned into what
+// go-yaml v2 would decode from its JSON (jsonValue) and encoded by go-yaml
+// v2, as JSONToYAML does. An object holding anything but maps, lists,
+// strings, booleans, integers and floats (a timestamp, which decoding the
+// node itself reads otherwise than decoding its text) takes krusty's way.
+// Same bytes (TestAsYAMLIsKrusty), without three of the five passes over
+// the text.
+func asYAML(n *kyaml.RNode) ([]byte, error) {
+	m := map[string]any{}
+	if err := n.YNode().Decode(&m); err != nil {
+		return nil, err
+	}
+	v, err := jsonValue(m)
+	if errors.Is(err, errNotPlain) {
+		j, err := n.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		return yaml.JSONToYAML(j)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return yamlv2.Marshal(v)
+}
+
+// errNotPlain: a value jsonValue leaves to the JSON round trip.
+var errNotPlain = errors.New("not a plain value")
+
+// jsonValue is v, a decoded YAML value, as go-yaml v2 decodes the JSON
+// that encoding/json makes of it: maps, lists, UTF-8 strings, booleans
+// and integers as they are (JSON writes integers as digits, which v2
+// decodes to an int), a float through its JSON (which JSON writes in its
+// own way, and v2 may read back as an int); anything else is errNotPlain.
+func jsonValue(v any) (any, error) {
+	switch v := v.(type) {
+	case nil, bool, int:
+		return v, nil
+	case string:
+		if !utf8.ValidString(v) {
+			return nil, errNotPlain
+		}
+		return v, nil
+	case int64:
+		return int(v), nil
+	case float64:
+		j, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		var out any
+		if err := yamlv2.Unmarshal(j, &out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			c, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = c
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			c, err := jsonValue(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = c
+		}
+		return out, nil
+	}
+	return nil, errNotPlain
+}
+
+// isServiceAccount reports whether n is a core v1 ServiceAccount.
+func isServiceAccount(n *kyaml.RNode) bool {
+	return n.GetApiVersion() == "v1" && n.GetKind() == "ServiceAccount"
+}
+
+// subjectNamespaces does what kustomize's name reference transformer does
+// to the subjects of a RoleBinding or ClusterRoleBinding when no name
+// changes: a subject naming a ServiceAccount of the release (whatever the
+// subject's kind, as kustomize matches by name) whose namespace is unset,
+// "default" (the effective namespace of the account before the namespace
+// was set) or the release's gets the account's namespace, ns. A subject in
+// another namespace is left alone.
+func subjectNamespaces(n *kyaml.RNode, ns string, serviceAccounts map[string]bool) error {
+	if g, _ := resid.ParseGroupVersion(n.GetApiVersion()); g != "rbac.authorization.k8s.io" {
+		return nil
+	}
+	if k := n.GetKind(); k != "RoleBinding" && k != "ClusterRoleBinding" {
+		return nil
+	}
+	subjects, err := n.Pipe(kyaml.Lookup("subjects"))
+	if err != nil || subjects == nil || subjects.YNode().Kind != kyaml.SequenceNode {
+		return err
+	}
+	return subjects.VisitElements(func(s *kyaml.RNode) error {
+		if s.YNode().Kind != kyaml.MappingNode {
+			return nil
+		}
+		name, err := s.Pipe(kyaml.FieldMatcher{Name: "name"})
+		if err != nil || name == nil || !serviceAccounts[name.YNode().Value] {
+			return err
+		}
+		if cur, err := s.Pipe(kyaml.FieldMatcher{Name: "namespace"}); err != nil {
+			return err
+		} else if cur != nil {
+			if v := cur.YNode().Value; v != "default" && v != ns {
+				return nil
+			}
+		}
+		if err := s.PipeE(kyaml.FieldSetter{Name: "name", StringValue: name.YNode().Value}); err != nil {
+			return err
+		}
+		return s.PipeE(kyaml.FieldSetter{Name: "namespace", StringValue: ns})
+	})
+}
+
+// needsKrusty reports whether an object holds a reference that kustomize's
+// name reference transformer would rewrite otherwise than
+// subjectNamespaces does: a service of a webhook configuration, an
+// APIService or a CRD's conversion webhook.
+func needsKrusty(objs []*object) bool {
+	for _, ob := range objs {
+		switch ob.node.GetKind() {
+		case "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService":
+			return true
+		case "CustomResourceDefinition":
+			if w, _ := ob.node.Pipe(kyaml.Lookup("spec", "conversion", "webhook")); w != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
