@@ -33,8 +33,11 @@ import (
 // Pinned versions of what the configs run. Bump them here (and run
 // `pangeo-gen gen`): the configs never float.
 const (
-	DefaultGoImage     = "cimg/go:1.26"
-	DefaultHelmVersion = "v3.18.4"
+	DefaultGoImage = "cimg/go:1.26"
+	// DefaultHelmVersion is the helm CLI that deploys the hubs on Helm 3:
+	// the release of the helm.sh/helm/v3 module pangeo-gen renders with
+	// (TestHelmCLIsAreTheModules), the last v3 feature release.
+	DefaultHelmVersion = "v3.22.0"
 	// DefaultHelm4Version is the helm CLI that deploys the hubs on Helm 4
 	// (helm: "v4"): the release of the helm.sh/helm/v4 module pangeo-gen
 	// renders with, so that CI deploys what render shows.
