@@ -82,10 +82,8 @@ Helm is the major the hub's helm field chooses (v3 unless it says v4);
 				if findings != nil {
 					return g.report(fed.Root, "text", findings)
 				}
-				if output != "" {
-					if _, err := release.CheckOutput(fed.Root, output, force); err != nil {
-						return err
-					}
+				if err := refuseOutput(fed.Root, output, force); err != nil {
+					return err
 				}
 				if req.Cache, err = release.NewCache(fed.Root, offline); err != nil {
 					return err
@@ -111,11 +109,8 @@ Helm is the major the hub's helm field chooses (v3 unless it says v4);
 			if findings != nil {
 				return g.report(fed.Root, "text", findings)
 			}
-			if output != "" {
-				// Refuse a bad -o before the work of rendering.
-				if _, err := release.CheckOutput(fed.Root, output, force); err != nil {
-					return err
-				}
+			if err := refuseOutput(fed.Root, output, force); err != nil {
+				return err
 			}
 			req.Fed, req.Hub, req.Stdin, req.Helm = fed, args[0], cmd.InOrStdin(), helm.String()
 			out, err := release.Render(cmd.Context(), req)
@@ -153,6 +148,16 @@ Helm is the major the hub's helm field chooses (v3 unless it says v4);
 	completeEnv(cmd)
 	g.completeClusterFlag(cmd, "cluster")
 	return cmd
+}
+
+// refuseOutput refuses a bad -o (release.CheckOutput) before the work of
+// rendering; no -o is fine.
+func refuseOutput(root, output string, force bool) error {
+	if output == "" {
+		return nil
+	}
+	_, err := release.CheckOutput(root, output, force)
+	return err
 }
 
 // hubOnlyFlags are the render flags that mean nothing for --cluster.

@@ -22,22 +22,24 @@ var parsed sync.Map // digest -> *chart.Chart
 // a copy of the one parsed before with that digest.
 func loadPackage(path, digest string) (*chart.Chart, error) {
 	if v, ok := parsed.Load(digest); ok {
-		return copyChart(v.(*chart.Chart)), nil
+		return Copy(v.(*chart.Chart)), nil
 	}
 	ch, err := loader.LoadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	if digest != "" {
-		parsed.LoadOrStore(digest, copyChart(ch))
+		parsed.LoadOrStore(digest, Copy(ch))
 	}
 	return ch, nil
 }
 
-// copyChart copies what a caller may change in a chart (its values, its
+// Copy copies what a caller may change in a chart (its values, its
 // metadata and its list of subcharts, which ensureDeps and Helm's install
 // change), recursively; templates, files and schemas are shared, read only.
-func copyChart(c *chart.Chart) *chart.Chart {
+// It is the one chart copy: the cache hands out copies, and the Helm
+// engines install one.
+func Copy(c *chart.Chart) *chart.Chart {
 	out := &chart.Chart{
 		Raw:       c.Raw,
 		Lock:      c.Lock,
@@ -69,7 +71,7 @@ func copyChart(c *chart.Chart) *chart.Chart {
 	}
 	deps := make([]*chart.Chart, 0, len(c.Dependencies()))
 	for _, d := range c.Dependencies() {
-		deps = append(deps, copyChart(d))
+		deps = append(deps, Copy(d))
 	}
 	out.SetDependencies(deps...)
 	return out

@@ -26,7 +26,7 @@ func TestLoadPackageOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := copyChart(first)
+	want := Copy(first)
 	if _, ok := parsed.Load(digest); !ok {
 		t.Fatal("the parsed package is not kept")
 	}

@@ -12,8 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/action"
@@ -21,6 +19,7 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
 
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -156,7 +155,7 @@ func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	if vals == nil {
 		vals = map[string]any{}
 	}
-	rel, err := install.RunWithContext(ctx, cloneChart(req.Chart, nil), vals)
+	rel, err := install.RunWithContext(ctx, charts.Copy(req.Chart), vals)
 	if err != nil {
 		// Helm's text names the chart file and line of a template error,
 		// and the chart and value path of a schema violation: keep it.
@@ -188,40 +187,4 @@ func convertHook(h *release.Hook) Hook {
 		ev[i] = e.String()
 	}
 	return Hook{Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest, Events: ev, Weight: h.Weight}
-}
-
-// cloneChart copies what an install changes in a chart (its values, its
-// dependency metadata and its list of subcharts), recursively; templates,
-// files and schemas are shared, read only.
-func cloneChart(c *chart.Chart, parent *chart.Chart) *chart.Chart {
-	out := &chart.Chart{
-		Raw:       c.Raw,
-		Lock:      c.Lock,
-		Templates: c.Templates,
-		Values:    values.CopyMap(c.Values),
-		Schema:    c.Schema,
-		Files:     c.Files,
-	}
-	if c.Metadata != nil {
-		md := *c.Metadata
-		md.Annotations = maps.Clone(c.Metadata.Annotations)
-		md.Dependencies = nil
-		for _, d := range c.Metadata.Dependencies {
-			if d == nil {
-				md.Dependencies = append(md.Dependencies, nil)
-				continue
-			}
-			dc := *d
-			dc.Tags = slices.Clone(d.Tags)
-			dc.ImportValues = values.Copy(d.ImportValues).([]any)
-			md.Dependencies = append(md.Dependencies, &dc)
-		}
-		out.Metadata = &md
-	}
-	deps := make([]*chart.Chart, 0, len(c.Dependencies()))
-	for _, d := range c.Dependencies() {
-		deps = append(deps, cloneChart(d, out))
-	}
-	out.SetDependencies(deps...)
-	return out
 }

@@ -16,6 +16,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -49,7 +50,7 @@ func CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error) 
 	if ch == nil || ch.Metadata == nil {
 		return nil, errors.New("check values: no chart")
 	}
-	c := cloneChart(ch, nil)
+	c := charts.Copy(ch)
 	vals = values.CopyMap(vals)
 	if vals == nil {
 		vals = map[string]any{}
