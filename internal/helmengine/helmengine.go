@@ -122,13 +122,23 @@ func (v3Engine) CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProbl
 	return CheckValues(ch, vals)
 }
 
-func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
+// check refuses a request Helm would render wrongly (no chart, or no
+// Kubernetes version, when Helm would assume v1.20) and names its chart.
+func (req Request) check() (name string, err error) {
 	if req.Chart == nil || req.Chart.Metadata == nil {
-		return nil, errors.New("helm render: no chart")
+		return "", errors.New("helm render: no chart")
 	}
-	name := req.Chart.Name()
+	name = req.Chart.Name()
 	if req.KubeVersion == "" {
-		return nil, fmt.Errorf("helm render of chart %s: no Kubernetes version given (Helm would assume v1.20)", name)
+		return "", fmt.Errorf("helm render of chart %s: no Kubernetes version given (Helm would assume v1.20)", name)
+	}
+	return name, nil
+}
+
+func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
+	name, err := req.check()
+	if err != nil {
+		return nil, err
 	}
 	kv, err := chartutil.ParseKubeVersion(req.KubeVersion)
 	if err != nil {

@@ -33,12 +33,9 @@ type v4Engine struct{}
 func (v4Engine) Major() string { return V4 }
 
 func (v4Engine) Render(ctx context.Context, req Request) (*Result, error) {
-	if req.Chart == nil || req.Chart.Metadata == nil {
-		return nil, errors.New("helm render: no chart")
-	}
-	name := req.Chart.Name()
-	if req.KubeVersion == "" {
-		return nil, fmt.Errorf("helm render of chart %s: no Kubernetes version given (Helm would assume v1.20)", name)
+	name, err := req.check()
+	if err != nil {
+		return nil, err
 	}
 	kv, err := v4common.ParseKubeVersion(req.KubeVersion)
 	if err != nil {
