@@ -361,8 +361,37 @@ func (im *importer) build() error {
 
 	im.liftNotebook(body, im.raw["common"], false)
 	im.liftStorage()
+	im.liftNoDask()
 	im.pruneLifted(contact)
 	return nil
+}
+
+// liftNoDask makes a hub without Dask dask: backend: "none": an old hub
+// whose image has no dask-kubernetes worker template and whose values turn
+// dask-gateway off (dask-gateway.enabled: false) in both environments. The
+// raw enabled: false, which the typed field generates, is pruned.
+func (im *importer) liftNoDask() {
+	if im.body.get("dask") != nil {
+		return // the kubernetes backend, from dask_config.yaml
+	}
+	for _, env := range []string{"staging", "prod"} {
+		merged := values.Apply(im.raw["common"], im.raw[env])
+		if v, ok := values.Get(merged, "dask-gateway", "enabled"); !ok || v != false {
+			return
+		}
+		if v, ok := values.Get(merged, "dask-kubernetes", "enabled"); ok && v != false {
+			return
+		}
+	}
+	d := &object{short: true}
+	d.set("backend", "none")
+	f := im.body.set("dask", d)
+	f.section = true
+	f.doc = wrap("No Dask: the old values set dask-gateway.enabled: false in both environments, and the image has no dask_config.yaml worker template.", 72)
+	for _, env := range importEnvs {
+		pruneIf(im.raw[env], false, "dask-gateway", "enabled")
+		pruneIf(im.raw[env], false, "dask-kubernetes", "enabled")
+	}
 }
 
 // pruneLifted drops the raw values a lifted typed field generates the
