@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -538,7 +539,7 @@ func (im *importer) cloud() error {
 		str("cluster", getString(gm, "cluster"), name, "the GKE cluster's name")
 		pools = e.starterCloud("gcp", name).get("nodePools").value.(*object)
 		if k := getString(gm, "service_key"); k != "" {
-			im.secrets = appendUnique(im.secrets, k)
+			im.credential(k)
 		}
 	case "aws":
 		c.set("provider", "aws")
@@ -555,7 +556,7 @@ func (im *importer) cloud() error {
 		str("cluster", getString(am, "cluster"), name, "the EKS cluster's name")
 		pools = e.starterCloud("aws", name).get("nodePools").value.(*object)
 		if k := getString(am, "service_key"); k != "" {
-			im.secrets = appendUnique(im.secrets, k)
+			im.credential(k)
 		}
 	case "azure":
 		c.set("provider", "azure")
@@ -563,17 +564,33 @@ func (im *importer) cloud() error {
 		am, _ := a.(map[string]any)
 		str("resourceGroup", getString(am, "resource_group"), "pangeo-"+name, "the cluster's resource group")
 		str("cluster", getString(am, "cluster"), name, "the AKS cluster's name")
-		str("registry", "", "pangeo"+strings.ReplaceAll(name, "-", ""), "the Azure Container Registry (without .azurecr.io)")
+		// The registry: hubploy's images.registry.azure.registry, else
+		// the host of images.image_name (<registry>.azurecr.io/...).
+		reg := getString(im.hubploy, "images", "registry", "azure", "registry")
+		if reg == "" {
+			host, _, _ := strings.Cut(getString(im.hubploy, "images", "image_name"), "/")
+			reg, _ = strings.CutSuffix(host, ".azurecr.io")
+			if reg == host {
+				reg = ""
+			}
+		}
+		str("registry", strings.TrimSuffix(reg, ".azurecr.io"), "pangeo"+strings.ReplaceAll(name, "-", ""), "the Azure Container Registry (without .azurecr.io)")
 		str("location", getString(am, "location"), "westeurope", "the Azure region")
 		pools = e.starterCloud("azure", name).get("nodePools").value.(*object)
-		if k := getString(am, "service_principal"); k != "" {
-			im.secrets = appendUnique(im.secrets, k)
+		// hubploy's azure credential is auth_file (service_principal in
+		// some hand-kept hubs).
+		for _, key := range []string{"auth_file", "service_principal"} {
+			if k := getString(am, key); k != "" {
+				im.credential(k)
+			}
 		}
 	default:
 		return fmt.Errorf("hubploy.yaml: cluster.provider %q: pangeo-gen knows gcloud, aws and azure", provider)
 	}
-	if rk := getString(im.hubploy, "images", "registry", getString(im.hubploy, "images", "registry", "provider"), "service_key"); rk != "" {
-		im.secrets = appendUnique(im.secrets, rk)
+	for _, key := range []string{"service_key", "auth_file"} {
+		if rk := getString(im.hubploy, "images", "registry", getString(im.hubploy, "images", "registry", "provider"), key); rk != "" {
+			im.credential(rk)
+		}
 	}
 	f := c.set("nodePools", pools)
 	f.doc = []string{"TODO(operator): hubploy.yaml does not say: the pools' machine types and sizes."}
@@ -581,6 +598,13 @@ func (im *importer) cloud() error {
 	cf.section = true
 	cf.doc = []string{"From hubploy.yaml's cluster."}
 	return nil
+}
+
+// credential names a credential file hubploy.yaml refers to: hubploy reads
+// it from the hub's secrets/ folder, where it is named (as the folder's
+// own files are) and never read.
+func (im *importer) credential(name string) {
+	im.secrets = appendUnique(im.secrets, path.Join("secrets", name))
 }
 
 // image converts image/binder/ and dask_config.yaml.
@@ -801,27 +825,15 @@ func (im *importer) daskConfig(data []byte) error {
 	limCPU, _ := values.Get(container, "resources", "limits", "cpu")
 	reqMem, _ := values.Get(container, "resources", "requests", "memory")
 	limMem, _ := values.Get(container, "resources", "limits", "memory")
-	num := func(v any) (float64, bool) {
-		switch x := v.(type) {
-		case int64:
-			return float64(x), true
-		case float64:
-			return x, true
-		case string:
-			f, err := strconv.ParseFloat(x, 64)
-			return f, err == nil
-		}
-		return 0, false
-	}
-	if c, ok := num(reqCPU); ok && c > 0 {
-		worker.set("cores", reqCPU)
-		if lc, ok := num(limCPU); ok && lc > c {
-			worker.set("coresLimit", limCPU)
+	if c, ok := cpuCores(reqCPU); ok && c > 0 {
+		worker.set("cores", coresValue(c))
+		if lc, ok := cpuCores(limCPU); ok && lc > c {
+			worker.set("coresLimit", coresValue(lc))
 		} else if ok && lc != c {
 			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s is below requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
 		}
-	} else if c, ok := num(limCPU); ok && c > 0 {
-		worker.set("cores", limCPU)
+	} else if c, ok := cpuCores(limCPU); ok && c > 0 {
+		worker.set("cores", coresValue(c))
 	} else {
 		im.loss(file, ckey+".resources.cpu", "no parseable cpu: dask.worker.cores keeps its default")
 	}
@@ -899,6 +911,40 @@ func (im *importer) daskConfig(data []byte) error {
 	df.section = true
 	df.doc = []string{"From image/binder/dask_config.yaml's kubernetes.worker-template (classic dask-kubernetes)."}
 	return nil
+}
+
+// cpuCores is a Kubernetes CPU quantity as cores: a number, or a string
+// such as "1.75" (YAML's quoted form, as old worker templates wrote it) or
+// "1750m".
+func cpuCores(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		x = strings.TrimSpace(x)
+		scale := 1.0
+		if m, ok := strings.CutSuffix(x, "m"); ok {
+			x, scale = m, 1000
+		}
+		f, err := strconv.ParseFloat(x, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, false
+		}
+		return f / scale, true
+	}
+	return 0, false
+}
+
+// coresValue is c as the hub file writes it: a whole number as an int.
+func coresValue(c float64) any {
+	if c == math.Trunc(c) && math.Abs(c) < 1<<53 {
+		return int64(c)
+	}
+	return c
 }
 
 // resolve writes the raw values, evaluates the hub and drops each raw value
