@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/oldhub"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
@@ -253,6 +254,15 @@ func (im *importer) read() error {
 					continue
 				}
 				im.loss("config/"+env+".yaml", k, fmt.Sprintf("outside the %s: wrapper (a value of the old umbrella chart itself): the daskhub layout has no place for it", wrapper))
+			}
+		}
+		// A value of the old chart's own (a chart of the monorepo's that
+		// wraps jupyterhub: beside other dependencies or templates) reaches
+		// nothing in the generated chart.
+		for _, k := range sortedKeys(vals) {
+			if !slices.Contains(gen.UmbrellaValueKeys, k) {
+				im.loss("config/"+env+".yaml", im.keyOf([]string{k}), fmt.Sprintf("%s: not a value of jupyterhub, dask-gateway or the generated %s chart (%s), so it would reach no template", showJSON(vals[k]), hub.GeneratedChart, strings.Join(gen.UmbrellaValueKeys, ", ")))
+				delete(vals, k)
 			}
 		}
 		if im.o.Upgrade {
