@@ -97,6 +97,11 @@ func ChartFiles(hubs []*hub.Hub) ([]File, error) {
 	}, nil
 }
 
+// UmbrellaValueKeys are the top-level keys of the generated umbrella
+// chart's values: its two dependencies' and its own templates'. Any other
+// top-level value reaches no template.
+var UmbrellaValueKeys = []string{"dask-gateway", "dask-kubernetes", "homeDirectories", "jupyterhub", "rbac"}
+
 // homeNFS is the home folders' NFS export as a PersistentVolume and the
 // claim user servers mount (storage.claim; the old pangeo chart's
 // homeDirectories.nfs). The volume is cluster-wide: its name carries the

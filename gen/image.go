@@ -74,7 +74,8 @@ func imageDir(name string) string { return path.Join(HubDir(name), "image") }
 // image is set: the pangeo onbuild images run the binder/ files through
 // their ONBUILD steps), binder/jupyterlab-workspace.json (when a workspace
 // is set), .dask/config.yaml, catalogs/pangeo.yaml and .intake/conf.yaml
-// (when catalogs are set), and the hub's own files at their paths.
+// (when catalogs are set), and the hub's own files at their paths;
+// .dask/config.yaml only for a hub with Dask.
 func ImageFiles(h *hub.Hub) ([]File, error) {
 	if !h.Image.Built() {
 		return nil, nil
@@ -106,11 +107,13 @@ func ImageFiles(h *hub.Hub) ([]File, error) {
 		add(workspaceFile, 0o644, workspace)
 	}
 
-	dask, err := daskConfig(h)
-	if err != nil {
-		return nil, fmt.Errorf("hub %s: %s: %w", h.Name, daskConfigPath, err)
+	if h.Dask.Enabled() {
+		dask, err := daskConfig(h)
+		if err != nil {
+			return nil, fmt.Errorf("hub %s: %s: %w", h.Name, daskConfigPath, err)
+		}
+		add(daskConfigPath, 0o644, dask)
 	}
-	add(daskConfigPath, 0o644, dask)
 
 	if len(h.Catalogs) > 0 {
 		cat, err := catalogYAML(h)
@@ -514,8 +517,12 @@ func postBuild(h *hub.Hub, userFiles []string) ([]byte, error) {
 	w("image_dir=\"$(cd \"$(dirname \"${BASH_SOURCE[0]}\")/..\" && pwd)\"\n")
 	w("files_dir=\"${NB_PYTHON_PREFIX}/%s\"\n\n", prefixFilesDir)
 
-	w("# Dask configuration: dask reads ${NB_PYTHON_PREFIX}/%s/*.yaml.\n", prefixDaskDir)
-	w("install -D -m 0644 \"${image_dir}/%s\" \"${NB_PYTHON_PREFIX}/%s/pangeo.yaml\"\n", daskConfigPath, prefixDaskDir)
+	if h.Dask.Enabled() {
+		w("# Dask configuration: dask reads ${NB_PYTHON_PREFIX}/%s/*.yaml.\n", prefixDaskDir)
+		w("install -D -m 0644 \"${image_dir}/%s\" \"${NB_PYTHON_PREFIX}/%s/pangeo.yaml\"\n", daskConfigPath, prefixDaskDir)
+	} else {
+		w("# No Dask (dask.backend none): no Dask configuration.\n")
+	}
 
 	if len(h.Catalogs) > 0 {
 		w("\n# intake catalogs: ${NB_PYTHON_PREFIX}/%s is intake's global catalog\n", prefixIntakeDir)

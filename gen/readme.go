@@ -397,6 +397,8 @@ func readmeDask(b *bytes.Buffer, h *hub.Hub) error {
 			fmt.Fprintf(b, "| %s | %s | %s | %d | %d | %s |\n", env, formatNumber(kd.Worker.Cores), kd.Worker.Memory, kd.Worker.Threads,
 				kd.MaxWorkers, duration(e.Culling.DaskIdleTimeout))
 		}
+	case hub.BackendNone:
+		fmt.Fprintf(b, "None: the hub runs no Dask (`dask: backend: \"none\"`): no dask-gateway, no Dask worker pods, no Dask configuration in the image. The dask pool is still defined but no pod of the hub uses it.\n")
 	default:
 		return fmt.Errorf("hub %s: README: unknown dask backend %q", h.Name, h.Dask.Backend)
 	}

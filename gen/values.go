@@ -449,6 +449,11 @@ func valTyped(h *hub.Hub, img ImageRef) (map[string]any, error) {
 		}
 		top["dask-gateway"] = map[string]any{"enabled": false}
 		top["dask-kubernetes"] = map[string]any{"enabled": true}
+	case hub.BackendNone:
+		// No Dask: the umbrella's dask-gateway dependency is off
+		// (condition dask-gateway.enabled) and no worker RBAC is made.
+		top["dask-gateway"] = map[string]any{"enabled": false}
+		top["dask-kubernetes"] = map[string]any{"enabled": false}
 	default:
 		return nil, fmt.Errorf("dask: unknown backend %q", h.Dask.Backend)
 	}

@@ -133,15 +133,21 @@ type SharedFolder struct {
 const (
 	BackendGateway    = "gateway"
 	BackendKubernetes = "kubernetes"
+	// BackendNone is a hub without Dask (schema #NoDask).
+	BackendNone = "none"
 )
 
 // Dask is the Dask backend (schema #Dask): Gateway or Kubernetes is set,
-// as Backend says.
+// as Backend says; neither for BackendNone.
 type Dask struct {
 	Backend    string
 	Gateway    *GatewayDask
 	Kubernetes *KubernetesDask
+	None       *NoDask
 }
+
+// Enabled reports whether the hub runs Dask at all.
+func (d Dask) Enabled() bool { return d.Backend != BackendNone }
 
 // variant is the value the backend named in obj decodes into.
 func (*Dask) variant(obj map[string]any) (any, error) {
@@ -151,8 +157,10 @@ func (*Dask) variant(obj map[string]any) (any, error) {
 		return new(GatewayDask), nil
 	case BackendKubernetes:
 		return new(KubernetesDask), nil
+	case BackendNone:
+		return new(NoDask), nil
 	}
-	return nil, fmt.Errorf("unknown Dask backend %q (the model has %s and %s)", backend, BackendGateway, BackendKubernetes)
+	return nil, fmt.Errorf("unknown Dask backend %q (the model has %s, %s and %s)", backend, BackendGateway, BackendKubernetes, BackendNone)
 }
 
 // UnmarshalJSON decodes the backend chosen by "backend", strictly.
@@ -173,6 +181,8 @@ func (d *Dask) UnmarshalJSON(b []byte) error {
 		*d = Dask{Backend: v.Backend, Gateway: v}
 	case *KubernetesDask:
 		*d = Dask{Backend: v.Backend, Kubernetes: v}
+	case *NoDask:
+		*d = Dask{Backend: v.Backend, None: v}
 	}
 	return nil
 }

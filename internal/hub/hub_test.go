@@ -37,6 +37,45 @@ func TestUnionsCoverVariants(t *testing.T) {
 	}
 }
 
+// TestDaskCoversVariants checks that Dask, whose variants are kept whole,
+// has a pointer field for every variant of schema #Dask, and that each
+// variant decodes into its field with Backend set.
+func TestDaskCoversVariants(t *testing.T) {
+	dt := reflect.TypeOf(Dask{})
+	for _, tc := range []struct {
+		variant any
+		json    string
+		get     func(Dask) any
+	}{
+		{GatewayDask{}, `{"backend":"gateway","worker":{"cores":{"min":1,"max":2,"default":1},"memoryGiB":{"min":1,"max":2,"default":1}},"clusterMaxCores":1,"clusterMaxMemoryGiB":1}`, func(d Dask) any { return d.Gateway }},
+		{KubernetesDask{}, `{"backend":"kubernetes","worker":{"cores":1,"memory":"1G","threads":1,"args":[]},"maxWorkers":1,"config":{}}`, func(d Dask) any { return d.Kubernetes }},
+		{NoDask{}, `{"backend":"none"}`, func(d Dask) any { return d.None }},
+	} {
+		vt := reflect.PointerTo(reflect.TypeOf(tc.variant))
+		found := false
+		for i := range dt.NumField() {
+			if dt.Field(i).Type == vt {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("Dask has no field of type %s: add it to internal/hub/hub.go", vt)
+			continue
+		}
+		var d Dask
+		if err := d.UnmarshalJSON([]byte(tc.json)); err != nil {
+			t.Errorf("%s: %v", vt, err)
+			continue
+		}
+		if v := reflect.ValueOf(tc.get(d)); v.IsNil() || d.Backend == "" {
+			t.Errorf("%s: decoded into %+v", vt, d)
+		}
+	}
+	if (Dask{Backend: BackendNone}).Enabled() || !(Dask{Backend: BackendGateway}).Enabled() {
+		t.Error("Enabled is wrong for none or gateway")
+	}
+}
+
 // TestDecodeStrict decodes hub JSON with a field the model has no home
 // for, or a value it cannot hold: each is an error with the field's path,
 // at every depth and in every kind of hand-written type.
@@ -53,6 +92,8 @@ func TestDecodeStrict(t *testing.T) {
 		{"hand-written flat union", `{"cloud":{"provider":"gcp","zoneHint":"b"}}`, "cloud.zoneHint", "(no field of hub.Cloud is zoneHint)"},
 		{"union variant", `{"dask":{"backend":"kubernetes","worker":{"cores":2,"gpus":1}}}`, "dask.worker.gpus", "the schema has this field but the Go hub model does not"},
 		{"union variant unknown", `{"dask":{"backend":"ray"}}`, "dask", `unknown Dask backend "ray"`},
+		{"no dask", `{"dask":{"backend":"none"}}`, "", ""},
+		{"no dask with a field", `{"dask":{"backend":"none","maxWorkers":3}}`, "dask.maxWorkers", "(no field of hub.NoDask is maxWorkers)"},
 		{"environment", `{"environments":{"staging":{"domain":"a.org"},"dev":{"domain":"b.org"}}}`, "environments.dev", "(hub.Environments holds staging, prod only)"},
 		{"environment field", `{"environments":{"prod":{"domain":"a.org","region":"eu"}}}`, "environments.prod.region", "(no field of hub.Env is region)"},
 		{"map of structs", `{"catalogs":{"cmr":{"url":"https://x.org","auth":true}}}`, "catalogs.cmr.auth", "(no field of hub.Catalog is auth)"},

@@ -552,6 +552,12 @@ type KubernetesDask struct {
 	Config map[string]any `json:"config"`
 }
 
+// #NoDask is a hub without Dask (dask: backend: "none"): no dask-gateway,
+// no Dask worker template, no Dask configuration in the image.
+type NoDask struct {
+	Backend string `json:"backend"`
+}
+
 // #Range bounds a user's choice.
 type Range struct {
 	Min float64 `json:"min"`

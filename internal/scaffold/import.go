@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/oldhub"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
@@ -254,6 +256,15 @@ func (im *importer) read() error {
 				im.loss("config/"+env+".yaml", k, fmt.Sprintf("outside the %s: wrapper (a value of the old umbrella chart itself): the daskhub layout has no place for it", wrapper))
 			}
 		}
+		// A value of the old chart's own (a chart of the monorepo's that
+		// wraps jupyterhub: beside other dependencies or templates) reaches
+		// nothing in the generated chart.
+		for _, k := range sortedKeys(vals) {
+			if !slices.Contains(gen.UmbrellaValueKeys, k) {
+				im.loss("config/"+env+".yaml", im.keyOf([]string{k}), fmt.Sprintf("%s: not a value of jupyterhub, dask-gateway or the generated %s chart (%s), so it would reach no template", showJSON(vals[k]), hub.GeneratedChart, strings.Join(gen.UmbrellaValueKeys, ", ")))
+				delete(vals, k)
+			}
+		}
 		if im.o.Upgrade {
 			im.upgradeValues("config/"+env+".yaml", vals)
 		}
@@ -361,8 +372,37 @@ func (im *importer) build() error {
 
 	im.liftNotebook(body, im.raw["common"], false)
 	im.liftStorage()
+	im.liftNoDask()
 	im.pruneLifted(contact)
 	return nil
+}
+
+// liftNoDask makes a hub without Dask dask: backend: "none": an old hub
+// whose image has no dask-kubernetes worker template and whose values turn
+// dask-gateway off (dask-gateway.enabled: false) in both environments. The
+// raw enabled: false, which the typed field generates, is pruned.
+func (im *importer) liftNoDask() {
+	if im.body.get("dask") != nil {
+		return // the kubernetes backend, from dask_config.yaml
+	}
+	for _, env := range []string{"staging", "prod"} {
+		merged := values.Apply(im.raw["common"], im.raw[env])
+		if v, ok := values.Get(merged, "dask-gateway", "enabled"); !ok || v != false {
+			return
+		}
+		if v, ok := values.Get(merged, "dask-kubernetes", "enabled"); ok && v != false {
+			return
+		}
+	}
+	d := &object{short: true}
+	d.set("backend", "none")
+	f := im.body.set("dask", d)
+	f.section = true
+	f.doc = wrap("No Dask: the old values set dask-gateway.enabled: false in both environments, and the image has no dask_config.yaml worker template.", 72)
+	for _, env := range importEnvs {
+		pruneIf(im.raw[env], false, "dask-gateway", "enabled")
+		pruneIf(im.raw[env], false, "dask-kubernetes", "enabled")
+	}
 }
 
 // pruneLifted drops the raw values a lifted typed field generates the
@@ -509,7 +549,7 @@ func (im *importer) cloud() error {
 		str("cluster", getString(gm, "cluster"), name, "the GKE cluster's name")
 		pools = e.starterCloud("gcp", name).get("nodePools").value.(*object)
 		if k := getString(gm, "service_key"); k != "" {
-			im.secrets = appendUnique(im.secrets, k)
+			im.credential(k)
 		}
 	case "aws":
 		c.set("provider", "aws")
@@ -526,7 +566,7 @@ func (im *importer) cloud() error {
 		str("cluster", getString(am, "cluster"), name, "the EKS cluster's name")
 		pools = e.starterCloud("aws", name).get("nodePools").value.(*object)
 		if k := getString(am, "service_key"); k != "" {
-			im.secrets = appendUnique(im.secrets, k)
+			im.credential(k)
 		}
 	case "azure":
 		c.set("provider", "azure")
@@ -534,17 +574,33 @@ func (im *importer) cloud() error {
 		am, _ := a.(map[string]any)
 		str("resourceGroup", getString(am, "resource_group"), "pangeo-"+name, "the cluster's resource group")
 		str("cluster", getString(am, "cluster"), name, "the AKS cluster's name")
-		str("registry", "", "pangeo"+strings.ReplaceAll(name, "-", ""), "the Azure Container Registry (without .azurecr.io)")
+		// The registry: hubploy's images.registry.azure.registry, else
+		// the host of images.image_name (<registry>.azurecr.io/...).
+		reg := getString(im.hubploy, "images", "registry", "azure", "registry")
+		if reg == "" {
+			host, _, _ := strings.Cut(getString(im.hubploy, "images", "image_name"), "/")
+			reg, _ = strings.CutSuffix(host, ".azurecr.io")
+			if reg == host {
+				reg = ""
+			}
+		}
+		str("registry", strings.TrimSuffix(reg, ".azurecr.io"), "pangeo"+strings.ReplaceAll(name, "-", ""), "the Azure Container Registry (without .azurecr.io)")
 		str("location", getString(am, "location"), "westeurope", "the Azure region")
 		pools = e.starterCloud("azure", name).get("nodePools").value.(*object)
-		if k := getString(am, "service_principal"); k != "" {
-			im.secrets = appendUnique(im.secrets, k)
+		// hubploy's azure credential is auth_file (service_principal in
+		// some hand-kept hubs).
+		for _, key := range []string{"auth_file", "service_principal"} {
+			if k := getString(am, key); k != "" {
+				im.credential(k)
+			}
 		}
 	default:
 		return fmt.Errorf("hubploy.yaml: cluster.provider %q: pangeo-gen knows gcloud, aws and azure", provider)
 	}
-	if rk := getString(im.hubploy, "images", "registry", getString(im.hubploy, "images", "registry", "provider"), "service_key"); rk != "" {
-		im.secrets = appendUnique(im.secrets, rk)
+	for _, key := range []string{"service_key", "auth_file"} {
+		if rk := getString(im.hubploy, "images", "registry", getString(im.hubploy, "images", "registry", "provider"), key); rk != "" {
+			im.credential(rk)
+		}
 	}
 	f := c.set("nodePools", pools)
 	f.doc = []string{"TODO(operator): hubploy.yaml does not say: the pools' machine types and sizes."}
@@ -552,6 +608,13 @@ func (im *importer) cloud() error {
 	cf.section = true
 	cf.doc = []string{"From hubploy.yaml's cluster."}
 	return nil
+}
+
+// credential names a credential file hubploy.yaml refers to: hubploy reads
+// it from the hub's secrets/ folder, where it is named (as the folder's
+// own files are) and never read.
+func (im *importer) credential(name string) {
+	im.secrets = appendUnique(im.secrets, path.Join("secrets", name))
 }
 
 // image converts image/binder/ and dask_config.yaml.
@@ -772,27 +835,15 @@ func (im *importer) daskConfig(data []byte) error {
 	limCPU, _ := values.Get(container, "resources", "limits", "cpu")
 	reqMem, _ := values.Get(container, "resources", "requests", "memory")
 	limMem, _ := values.Get(container, "resources", "limits", "memory")
-	num := func(v any) (float64, bool) {
-		switch x := v.(type) {
-		case int64:
-			return float64(x), true
-		case float64:
-			return x, true
-		case string:
-			f, err := strconv.ParseFloat(x, 64)
-			return f, err == nil
-		}
-		return 0, false
-	}
-	if c, ok := num(reqCPU); ok && c > 0 {
-		worker.set("cores", reqCPU)
-		if lc, ok := num(limCPU); ok && lc > c {
-			worker.set("coresLimit", limCPU)
+	if c, ok := cpuCores(reqCPU); ok && c > 0 {
+		worker.set("cores", coresValue(c))
+		if lc, ok := cpuCores(limCPU); ok && lc > c {
+			worker.set("coresLimit", coresValue(lc))
 		} else if ok && lc != c {
 			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s is below requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
 		}
-	} else if c, ok := num(limCPU); ok && c > 0 {
-		worker.set("cores", limCPU)
+	} else if c, ok := cpuCores(limCPU); ok && c > 0 {
+		worker.set("cores", coresValue(c))
 	} else {
 		im.loss(file, ckey+".resources.cpu", "no parseable cpu: dask.worker.cores keeps its default")
 	}
@@ -870,6 +921,40 @@ func (im *importer) daskConfig(data []byte) error {
 	df.section = true
 	df.doc = []string{"From image/binder/dask_config.yaml's kubernetes.worker-template (classic dask-kubernetes)."}
 	return nil
+}
+
+// cpuCores is a Kubernetes CPU quantity as cores: a number, or a string
+// such as "1.75" (YAML's quoted form, as old worker templates wrote it) or
+// "1750m".
+func cpuCores(v any) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case int:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		x = strings.TrimSpace(x)
+		scale := 1.0
+		if m, ok := strings.CutSuffix(x, "m"); ok {
+			x, scale = m, 1000
+		}
+		f, err := strconv.ParseFloat(x, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, false
+		}
+		return f / scale, true
+	}
+	return 0, false
+}
+
+// coresValue is c as the hub file writes it: a whole number as an int.
+func coresValue(c float64) any {
+	if c == math.Trunc(c) && math.Abs(c) < 1<<53 {
+		return int64(c)
+	}
+	return c
 }
 
 // resolve writes the raw values, evaluates the hub and drops each raw value

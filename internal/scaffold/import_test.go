@@ -234,3 +234,37 @@ func TestImportRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// TestCPUCores reads worker-template CPU quantities as cores, as old hubs
+// wrote them: numbers, quoted numbers and millicores; anything else is not
+// a CPU count.
+func TestCPUCores(t *testing.T) {
+	for _, tc := range []struct {
+		in   any
+		want float64
+		ok   bool
+	}{
+		{int64(2), 2, true},
+		{1.5, 1.5, true},
+		{"1.75", 1.75, true},
+		{" 2 ", 2, true},
+		{"1750m", 1.75, true},
+		{"500m", 0.5, true},
+		{"two", 0, false},
+		{"NaN", 0, false},
+		{"m", 0, false},
+		{nil, 0, false},
+		{true, 0, false},
+	} {
+		got, ok := cpuCores(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("cpuCores(%#v) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	if v := coresValue(2); v != int64(2) {
+		t.Errorf("coresValue(2) = %#v, want int64 2", v)
+	}
+	if v := coresValue(1.75); v != 1.75 {
+		t.Errorf("coresValue(1.75) = %#v, want 1.75", v)
+	}
+}
