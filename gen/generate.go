@@ -2,6 +2,8 @@ package gen
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 )
@@ -72,12 +74,29 @@ func Shared(hubs []*hub.Hub) ([]File, error) {
 		files = append(files, f)
 	}
 	clusters, _ := GroupClusters(hubs)
-	for _, c := range clusters {
-		cf, err := ClusterFiles(c)
-		if err != nil {
+	// Each cluster's definition is generated on its own: side by side,
+	// then collected in cluster order (the first failing cluster's error).
+	type generated struct {
+		files []File
+		err   error
+	}
+	defs := make([]generated, len(clusters))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, c := range clusters {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			defs[i].files, defs[i].err = ClusterFiles(c)
+		}()
+	}
+	wg.Wait()
+	for i, c := range clusters {
+		if err := defs[i].err; err != nil {
 			return nil, fmt.Errorf("generate %s: %w", ClusterDir(c.Name), err)
 		}
-		files = append(files, cf...)
+		files = append(files, defs[i].files...)
 	}
 	return files, nil
 }
