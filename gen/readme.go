@@ -27,6 +27,13 @@ const pulledChartsDir = ".charts"
 // limits, catalogs, chart pins and login, and how to deploy it and fill in
 // and encrypt its secrets.
 func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
+	return readmeFile(h, img, sync.OnceValues(func() ([]File, error) { return ClusterFiles(clusterFor(h)) }))
+}
+
+// readmeFile is ReadmeFile, the Cloud and Cluster sections taking the
+// files of the hub's cluster definition from clusterFiles (ClusterFiles
+// of clusterFor(h), generated once).
+func readmeFile(h *hub.Hub, img ImageRef, clusterFiles func() ([]File, error)) (File, error) {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	dir := HubDir(h.Name)
@@ -47,9 +54,6 @@ func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
 	if err := readmeEnvironments(&b, h); err != nil {
 		return File{}, err
 	}
-	// The Cloud and Cluster sections both need the cluster definition's
-	// files: generate them once.
-	clusterFiles := sync.OnceValues(func() ([]File, error) { return ClusterFiles(clusterFor(h)) })
 	if err := readmeCloud(&b, h, clusterFiles); err != nil {
 		return File{}, err
 	}

@@ -120,9 +120,11 @@ func (r *Result) Files(selected map[string]bool) []gen.File {
 // Shared returns the files of the repository that depend on several hubs:
 // gen's (the generated umbrella chart, the root .sops.yaml, the cluster
 // definitions under clusters/) and the CircleCI setup config
-// (.circleci/config.yml, ci.SetupConfig).
-func Shared(hubs []*hub.Hub) ([]gen.File, error) {
-	files, err := gen.Shared(hubs)
+// (.circleci/config.yml, ci.SetupConfig). outs, the hubs' outputs
+// (GenerateHubs; nil for none), spare generating again the definition of a
+// cluster of one hub (gen.SharedWith).
+func Shared(hubs []*hub.Hub, outs []*gen.Output) ([]gen.File, error) {
+	files, err := gen.SharedWith(hubs, outs)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +170,7 @@ func TreePlan(fed *load.Federation, names []string) (*tree.Plan, []*finding.Find
 	if len(res.Findings) > 0 {
 		return nil, res.Findings, nil
 	}
-	shared, err := Shared(fed.Hubs)
+	shared, err := Shared(fed.Hubs, res.Outputs)
 	if err != nil {
 		return nil, nil, err
 	}

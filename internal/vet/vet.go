@@ -67,7 +67,7 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 	gr := federation.GenerateHubs(fed, selected)
 	r := &Result{Findings: gr.Findings, Outputs: gr.Outputs}
 	blocking := len(r.Findings) > 0
-	shared, err := federation.Shared(fed.Hubs)
+	shared, err := federation.Shared(fed.Hubs, gr.Outputs)
 	if err != nil {
 		return nil, err
 	}
