@@ -115,6 +115,9 @@ type checker struct {
 	helm string // Options.Helm
 	// charts are the hubs' charts that chartValues loaded, by hub.
 	charts map[string]*chart.Chart
+	// manifest reads gen's manifest once (the image-context check of
+	// every hub needs it); nil until the first check.
+	manifest func() (tree.Manifest, error)
 }
 
 func (c *checker) add(f *finding.Finding) { c.r.Findings = append(c.r.Findings, f) }
