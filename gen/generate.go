@@ -2,6 +2,10 @@ package gen
 
 import (
 	"fmt"
+	"reflect"
+	"runtime"
+	"slices"
+	"sync"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 )
@@ -15,6 +19,10 @@ type Output struct {
 	Values ValueSet
 	// Files are the hub's files, sorted by path.
 	Files []File
+	// cluster is the definition of the hub's cluster as the hub alone
+	// makes it (ClusterFiles of clusterFor(Hub)), which the README
+	// generated; nil when it did not generate.
+	cluster []File
 }
 
 // GenerateHub produces a hub's deployments/<hub>/ tree: the image folder
@@ -42,9 +50,13 @@ func GenerateHub(h *hub.Hub) (*Output, error) {
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: secrets: %w", h.Name, err)
 	}
-	readme, err := ReadmeFile(h, out.Image)
+	clusterFiles := sync.OnceValues(func() ([]File, error) { return ClusterFiles(clusterFor(h)) })
+	readme, err := readmeFile(h, out.Image, clusterFiles)
 	if err != nil {
 		return nil, fmt.Errorf("generate %s: README: %w", h.Name, err)
+	}
+	if files, err := clusterFiles(); err == nil {
+		out.cluster = files
 	}
 	out.Files = append(out.Files, imageFiles...)
 	out.Files = append(out.Files, valueFiles...)
@@ -61,7 +73,13 @@ func GenerateHub(h *hub.Hub) (*Output, error) {
 // and internal/federation reports the conflict as a finding, without which
 // gen does not write). internal/federation.Shared adds the CircleCI setup
 // config of internal/ci.
-func Shared(hubs []*hub.Hub) ([]File, error) {
+func Shared(hubs []*hub.Hub) ([]File, error) { return SharedWith(hubs, nil) }
+
+// SharedWith is Shared, taking the definition of a cluster of one hub from
+// that hub's output in outs (GenerateHub made it for the README; see
+// ClusterFilesWith) instead of generating it again.
+func SharedWith(hubs []*hub.Hub, outs []*Output) ([]File, error) {
+	byHub := OutputsByHub(outs)
 	files, err := ChartFiles(hubs)
 	if err != nil {
 		return nil, err
@@ -72,12 +90,53 @@ func Shared(hubs []*hub.Hub) ([]File, error) {
 		files = append(files, f)
 	}
 	clusters, _ := GroupClusters(hubs)
-	for _, c := range clusters {
-		cf, err := ClusterFiles(c)
-		if err != nil {
+	// Each cluster's definition is generated on its own: side by side,
+	// then collected in cluster order (the first failing cluster's error).
+	type generated struct {
+		files []File
+		err   error
+	}
+	defs := make([]generated, len(clusters))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, c := range clusters {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			defs[i].files, defs[i].err = ClusterFilesWith(c, byHub)
+		}()
+	}
+	wg.Wait()
+	for i, c := range clusters {
+		if err := defs[i].err; err != nil {
 			return nil, fmt.Errorf("generate %s: %w", ClusterDir(c.Name), err)
 		}
-		files = append(files, cf...)
+		files = append(files, defs[i].files...)
 	}
 	return files, nil
+}
+
+// OutputsByHub indexes outputs by their hub, for ClusterFilesWith.
+func OutputsByHub(outs []*Output) map[*hub.Hub]*Output {
+	byHub := make(map[*hub.Hub]*Output, len(outs))
+	for _, o := range outs {
+		byHub[o.Hub] = o
+	}
+	return byHub
+}
+
+// ClusterFilesWith is ClusterFiles(c), taken from the output of c's hub in
+// byHub when c is the cluster of that one hub alone, as GroupClusters
+// makes it (the same name and cloud section), and GenerateHub generated
+// its definition: ClusterFiles is a pure function of c, and the hub's
+// README generated it already.
+func ClusterFilesWith(c Cluster, byHub map[*hub.Hub]*Output) ([]File, error) {
+	if len(c.Hubs) == 1 {
+		h := c.Hubs[0]
+		if o := byHub[h]; o != nil && o.cluster != nil && c.Name == h.Cloud.Cluster && reflect.DeepEqual(c.Cloud, h.Cloud) {
+			return slices.Clone(o.cluster), nil
+		}
+	}
+	return ClusterFiles(c)
 }

@@ -6,6 +6,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
@@ -26,6 +27,13 @@ const pulledChartsDir = ".charts"
 // limits, catalogs, chart pins and login, and how to deploy it and fill in
 // and encrypt its secrets.
 func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
+	return readmeFile(h, img, sync.OnceValues(func() ([]File, error) { return ClusterFiles(clusterFor(h)) }))
+}
+
+// readmeFile is ReadmeFile, the Cloud and Cluster sections taking the
+// files of the hub's cluster definition from clusterFiles (ClusterFiles
+// of clusterFor(h), generated once).
+func readmeFile(h *hub.Hub, img ImageRef, clusterFiles func() ([]File, error)) (File, error) {
 	var b bytes.Buffer
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	dir := HubDir(h.Name)
@@ -46,10 +54,10 @@ func ReadmeFile(h *hub.Hub, img ImageRef) (File, error) {
 	if err := readmeEnvironments(&b, h); err != nil {
 		return File{}, err
 	}
-	if err := readmeCloud(&b, h); err != nil {
+	if err := readmeCloud(&b, h, clusterFiles); err != nil {
 		return File{}, err
 	}
-	if err := readmeCluster(&b, h); err != nil {
+	if err := readmeCluster(&b, h, clusterFiles); err != nil {
 		return File{}, err
 	}
 	readmeImage(&b, h, img)
@@ -132,7 +140,9 @@ func readmeEnvironments(b *bytes.Buffer, h *hub.Hub) error {
 	return nil
 }
 
-func readmeCloud(b *bytes.Buffer, h *hub.Hub) error {
+// readmeCloud describes the hub's cloud and node pools; clusterFiles
+// gives the files of the hub's cluster definition (ClusterFiles).
+func readmeCloud(b *bytes.Buffer, h *hub.Hub, clusterFiles func() ([]File, error)) error {
 	c := h.Cloud
 	fmt.Fprintf(b, "## Cloud\n\n")
 	switch c.Provider {
@@ -150,7 +160,7 @@ func readmeCloud(b *bytes.Buffer, h *hub.Hub) error {
 		return fmt.Errorf("hub %s: README: unknown cloud provider %q", h.Name, c.Provider)
 	}
 	fmt.Fprintf(b, "### Node pools\n\n")
-	if files, err := ClusterFiles(clusterFor(h)); err != nil {
+	if files, err := clusterFiles(); err != nil {
 		return fmt.Errorf("hub %s: README: %w", h.Name, err)
 	} else if len(files) > 0 {
 		fmt.Fprintf(b, "The cluster definition (see Cluster) creates each pool with the node labels and taints below: the hub schedules its pods by them.\n\n")
@@ -193,10 +203,11 @@ func readmeCloud(b *bytes.Buffer, h *hub.Hub) error {
 }
 
 // readmeCluster says where the cluster's definition is, how to create and
-// update it, and what it costs when idle.
-func readmeCluster(b *bytes.Buffer, h *hub.Hub) error {
+// update it, and what it costs when idle; clusterFiles gives the files of
+// the hub's cluster definition (ClusterFiles).
+func readmeCluster(b *bytes.Buffer, h *hub.Hub, clusterFiles func() ([]File, error)) error {
 	c := clusterFor(h)
-	files, err := ClusterFiles(c)
+	files, err := clusterFiles()
 	if err != nil {
 		return fmt.Errorf("hub %s: README: %w", h.Name, err)
 	}

@@ -229,13 +229,14 @@ func SnapshotAt(root string) *Snapshot {
 		return s
 	}
 	res := federation.GenerateHubs(fed, selected)
-	if _, err := federation.Shared(fed.Hubs); err != nil {
+	if _, err := federation.Shared(fed.Hubs, res.Outputs); err != nil {
 		s.Err = err
 	}
 	clusters, _ := gen.GroupClusters(fed.Hubs)
+	outputs := gen.OutputsByHub(res.Outputs)
 	for _, c := range clusters {
 		cf := &ClusterFiles{Provider: c.Cloud.Provider, Files: map[string]FileSum{}}
-		files, err := gen.ClusterFiles(c)
+		files, err := gen.ClusterFilesWith(c, outputs)
 		if err != nil {
 			cf.Err = firstLine(err.Error())
 		}

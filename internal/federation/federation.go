@@ -19,10 +19,12 @@ package federation
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue/token"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/ci"
@@ -72,13 +74,29 @@ type Result struct {
 // (see Select).
 func GenerateHubs(fed *load.Federation, selected map[string]bool) *Result {
 	r := &Result{Findings: append(domains(fed), clusters(fed)...)}
-	for _, h := range fed.Hubs {
-		out, err := gen.GenerateHub(h)
-		if err != nil {
+	// gen.GenerateHub is pure and touches no CUE value: generate the hubs
+	// side by side, then collect them (and place their errors, which
+	// reads CUE) in hub order.
+	type generated struct {
+		out *gen.Output
+		err error
+	}
+	outs := make([]generated, len(fed.Hubs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, h := range fed.Hubs {
+		g.Go(func() error {
+			outs[i].out, outs[i].err = gen.GenerateHub(h)
+			return nil
+		})
+	}
+	g.Wait()
+	for i, h := range fed.Hubs {
+		if err := outs[i].err; err != nil {
 			r.Findings = append(r.Findings, generateFindings(fed, h, err)...)
 			continue
 		}
-		r.Outputs = append(r.Outputs, out)
+		r.Outputs = append(r.Outputs, outs[i].out)
 	}
 	if len(selected) < len(fed.Hubs) {
 		r.Findings = finding.Filter(r.Findings, selected)
@@ -102,9 +120,11 @@ func (r *Result) Files(selected map[string]bool) []gen.File {
 // Shared returns the files of the repository that depend on several hubs:
 // gen's (the generated umbrella chart, the root .sops.yaml, the cluster
 // definitions under clusters/) and the CircleCI setup config
-// (.circleci/config.yml, ci.SetupConfig).
-func Shared(hubs []*hub.Hub) ([]gen.File, error) {
-	files, err := gen.Shared(hubs)
+// (.circleci/config.yml, ci.SetupConfig). outs, the hubs' outputs
+// (GenerateHubs; nil for none), spare generating again the definition of a
+// cluster of one hub (gen.SharedWith).
+func Shared(hubs []*hub.Hub, outs []*gen.Output) ([]gen.File, error) {
+	files, err := gen.SharedWith(hubs, outs)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +170,7 @@ func TreePlan(fed *load.Federation, names []string) (*tree.Plan, []*finding.Find
 	if len(res.Findings) > 0 {
 		return nil, res.Findings, nil
 	}
-	shared, err := Shared(fed.Hubs)
+	shared, err := Shared(fed.Hubs, res.Outputs)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -158,7 +158,7 @@ func mustTag(t *testing.T, fed *load.Federation, name string) string {
 
 func TestShared(t *testing.T) {
 	fed := federation(t)
-	files, err := Shared(fed.Hubs)
+	files, err := Shared(fed.Hubs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -345,7 +345,9 @@ func (s *scanner) keyValues() {
 			continue
 		}
 		pos := 0
-		for pos < len(line) {
+		// keyRE needs a ':' or '=': a line (or rest of one) without either
+		// is not run through it.
+		for pos < len(line) && bytes.IndexAny(line[pos:], ":=") >= 0 {
 			m := keyRE.FindSubmatchIndex(line[pos:])
 			if m == nil {
 				break

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/finding"
@@ -73,6 +74,12 @@ func (d ContextDiff) String() string {
 // from. Entries are never followed (a symlink is a difference in itself),
 // and only generated paths are read. The differences are sorted by path.
 func ImageContext(root string, h *hub.Hub, files []gen.File) ([]ContextDiff, error) {
+	return imageContextDiffs(root, h, files, func() (tree.Manifest, error) { return tree.ReadManifest(root) })
+}
+
+// imageContextDiffs is ImageContext, reading gen's manifest with manifest
+// (when the folder exists), so that vet reads it once for every hub.
+func imageContextDiffs(root string, h *hub.Hub, files []gen.File, manifest func() (tree.Manifest, error)) ([]ContextDiff, error) {
 	if !h.Image.Built() {
 		return nil, nil
 	}
@@ -87,7 +94,7 @@ func ImageContext(root string, h *hub.Hub, files []gen.File) ([]ContextDiff, err
 	for i := range files {
 		want[files[i].Path] = &files[i]
 	}
-	manifest, err := tree.ReadManifest(root)
+	m, err := manifest()
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +116,7 @@ func ImageContext(root string, h *hub.Hub, files []gen.File) ([]ContextDiff, err
 		symlink := d.Type()&fs.ModeSymlink != 0
 		f, generated := want[rel]
 		switch {
-		case !generated && manifest.Files[rel] != "" && !symlink:
+		case !generated && m.Files[rel] != "" && !symlink:
 			diffs = append(diffs, ContextDiff{Path: rel, Kind: ContextOrphan})
 		case !generated:
 			diffs = append(diffs, ContextDiff{Path: rel, Kind: ContextForeign, Symlink: symlink})
@@ -161,7 +168,11 @@ func sameFile(name string, f *gen.File) (bool, error) {
 // edited and no longer generated files are the generated check's.
 func (c *checker) imageContext(out *gen.Output) error {
 	h := out.Hub
-	diffs, err := ImageContext(c.fed.Root, h, out.Files)
+	if c.manifest == nil {
+		root := c.fed.Root
+		c.manifest = sync.OnceValues(func() (tree.Manifest, error) { return tree.ReadManifest(root) })
+	}
+	diffs, err := imageContextDiffs(c.fed.Root, h, out.Files, c.manifest)
 	if err != nil {
 		return err
 	}

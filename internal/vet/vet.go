@@ -16,9 +16,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
 	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
@@ -67,7 +69,7 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 	gr := federation.GenerateHubs(fed, selected)
 	r := &Result{Findings: gr.Findings, Outputs: gr.Outputs}
 	blocking := len(r.Findings) > 0
-	shared, err := federation.Shared(fed.Hubs)
+	shared, err := federation.Shared(fed.Hubs, gr.Outputs)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +117,9 @@ type checker struct {
 	helm string // Options.Helm
 	// charts are the hubs' charts that chartValues loaded, by hub.
 	charts map[string]*chart.Chart
+	// manifest reads gen's manifest once (the image-context check of
+	// every hub needs it); nil until the first check.
+	manifest func() (tree.Manifest, error)
 }
 
 func (c *checker) add(f *finding.Finding) { c.r.Findings = append(c.r.Findings, f) }
@@ -276,7 +281,8 @@ var scanDirs = []string{load.HubsDir, "schema", gen.Deployments, gen.Clusters}
 func (c *checker) secrets() error {
 	for _, dir := range scanDirs {
 		root := filepath.Join(c.fed.Root, dir)
-		err := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
+		var files []string // slash paths relative to the root, in walk order
+		walkErr := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
 			if err != nil {
 				if os.IsNotExist(err) {
 					return nil
@@ -287,34 +293,73 @@ func (c *checker) secrets() error {
 				return nil
 			}
 			rel, _ := filepath.Rel(c.fed.Root, name)
-			rel = filepath.ToSlash(rel)
-			// The size limit of every input file: a huge file is an
-			// error, not an exhausted memory.
-			data, err := input.ReadFile(name)
-			if err != nil {
-				return err
-			}
-			c.scanFile(rel, data)
+			files = append(files, filepath.ToSlash(rel))
 			return nil
 		})
-		if err != nil {
-			return fmt.Errorf("scan for secrets: %w", err)
+		// Reading and scanning the files is the work: do it side by side,
+		// then report in walk order, stopping at the first file that
+		// cannot be read as the walk did.
+		scans := make([]fileScan, len(files))
+		var g errgroup.Group
+		g.SetLimit(runtime.GOMAXPROCS(0))
+		for i, rel := range files {
+			g.Go(func() error {
+				scans[i] = scanOne(filepath.Join(c.fed.Root, filepath.FromSlash(rel)), rel)
+				return nil
+			})
+		}
+		g.Wait()
+		for i, rel := range files {
+			if err := scans[i].err; err != nil {
+				return fmt.Errorf("scan for secrets: %w", err)
+			}
+			c.scanFile(rel, scans[i])
+		}
+		if walkErr != nil {
+			return fmt.Errorf("scan for secrets: %w", walkErr)
 		}
 	}
 	return nil
 }
 
-func (c *checker) scanFile(rel string, data []byte) {
+// fileScan is what the secrets check finds in one file, found without
+// the checker (so that files are scanned side by side).
+type fileScan struct {
+	err       error // the file could not be read
+	plaintext bool  // secretscan.Classify says Plaintext
+	stub      bool  // gen.IsStub
+	matches   []secretscan.Match
+}
+
+// scanOne reads the file name (slash path rel) with the size limit of
+// every input file (a huge file is an error, not an exhausted memory) and
+// scans it: a plaintext secrets file is only classified, any other
+// plaintext file scanned for secrets.
+func scanOne(name, rel string) fileScan {
+	data, err := input.ReadFile(name)
+	if err != nil {
+		return fileScan{err: err}
+	}
+	if secretscan.Classify(data) != secretscan.Plaintext {
+		return fileScan{}
+	}
+	if isSecretsFile(rel) {
+		return fileScan{plaintext: true, stub: gen.IsStub(data)}
+	}
+	return fileScan{plaintext: true, matches: secretscan.Scan(rel, data)}
+}
+
+// scanFile reports what scanOne found in the file rel.
+func (c *checker) scanFile(rel string, sc fileScan) {
 	hubName := hubOfPath(rel)
 	if strings.HasPrefix(rel, load.HubsDir+"/") && c.fed.Hub(hubName) == nil {
 		hubName = "" // a shared file (hubs.cue, templates.cue): the federation's
 	}
-	enc := secretscan.Classify(data)
-	if enc != secretscan.Plaintext {
+	if !sc.plaintext {
 		return
 	}
 	if isSecretsFile(rel) {
-		if gen.IsStub(data) {
+		if sc.stub {
 			return
 		}
 		if h := c.fed.Hub(hubName); h != nil && h.Secrets.Backend == "git-crypt" && c.gitCryptUnlocked(h.Secrets.Key) {
@@ -324,7 +369,7 @@ func (c *checker) scanFile(rel string, data []byte) {
 			Message: "plaintext secrets file: encrypt it (git-crypt: run `git-crypt init` and commit through the filter; sops: `sops --encrypt --in-place " + rel + "`)"})
 		return
 	}
-	for _, m := range secretscan.Scan(rel, data) {
+	for _, m := range sc.matches {
 		c.add(&finding.Finding{Check: "secrets", Hub: hubName, CUEPath: []string{rel}, Pos: finding.FilePos(c.fed.Root, rel, m.Line, m.Col),
 			Message: fmt.Sprintf("plaintext %s: move it into the hub's encrypted secrets file and rotate it", m.Kind)})
 	}
