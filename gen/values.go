@@ -520,26 +520,6 @@ func valJupyterHub(h *hub.Hub, img ImageRef) (map[string]any, error) {
 // valSingleuser configure the user servers (KubeSpawner).
 func valSingleuser(h *hub.Hub, img ImageRef) (map[string]any, error) {
 	nb := h.Notebook
-	profiles := make([]any, 0, len(nb.Profiles))
-	for _, p := range nb.Profiles {
-		entry := map[string]any{
-			"display_name": p.DisplayName,
-			"slug":         p.Slug,
-			"kubespawner_override": map[string]any{
-				"cpu_guarantee": p.CPU.Guarantee,
-				"cpu_limit":     p.CPU.Limit,
-				"mem_guarantee": p.Memory.Guarantee,
-				"mem_limit":     p.Memory.Limit,
-			},
-		}
-		if p.Description != "" {
-			entry["description"] = p.Description
-		}
-		if p.Default {
-			entry["default"] = true
-		}
-		profiles = append(profiles, entry)
-	}
 	env := map[string]any{
 		"DASK_DISTRIBUTED__DASHBOARD__LINK": "/user/{JUPYTERHUB_USER}/proxy/{port}/status",
 	}
@@ -548,7 +528,6 @@ func valSingleuser(h *hub.Hub, img ImageRef) (map[string]any, error) {
 		"cpu":          map[string]any{"guarantee": nb.CPU.Guarantee, "limit": nb.CPU.Limit},
 		"memory":       map[string]any{"guarantee": nb.Memory.Guarantee, "limit": nb.Memory.Limit},
 		"startTimeout": nb.StartTimeout,
-		"profileList":  profiles,
 		"extraEnv":     env,
 	}
 	if nb.DefaultURL != "" {
@@ -589,10 +568,53 @@ func valSingleuser(h *hub.Hub, img ImageRef) (map[string]any, error) {
 		// nothing from a policy that blocks them.
 		su["networkPolicy"] = map[string]any{"egressAllowRules": map[string]any{"privateIPs": true}}
 	}
+	su["profileList"] = valProfiles(nb.Profiles, env)
 	if err := valStorage(h.Storage, su); err != nil {
 		return nil, err
 	}
 	return su, nil
+}
+
+// valProfiles is singleuser.profileList: each profile's KubeSpawner
+// overrides. A profile's env is written on top of the hub's own extraEnv
+// (env) so that its servers keep the Dask settings whether KubeSpawner
+// merges the environment override or replaces it.
+func valProfiles(ps []hub.Profile, env map[string]any) []any {
+	profiles := make([]any, 0, len(ps))
+	for _, p := range ps {
+		override := map[string]any{
+			"cpu_guarantee": p.CPU.Guarantee,
+			"cpu_limit":     p.CPU.Limit,
+			"mem_guarantee": p.Memory.Guarantee,
+			"mem_limit":     p.Memory.Limit,
+		}
+		if p.Image != nil {
+			override["image"] = *p.Image
+		}
+		if len(p.Env) > 0 {
+			e := make(map[string]any, len(env)+len(p.Env))
+			for k, v := range env {
+				e[k] = v
+			}
+			for k, v := range p.Env {
+				e[k] = v
+			}
+			override["environment"] = e
+		}
+		entry := map[string]any{
+			"display_name":         p.DisplayName,
+			"slug":                 p.Slug,
+			"kubespawner_override": override,
+		}
+		if p.Description != "" {
+			entry["description"] = p.Description
+		}
+		if p.Default {
+			entry["default"] = true
+		}
+		profiles = append(profiles, entry)
+	}
+	return profiles
 }
 
 // valStorage sets the home folders of user servers in su.

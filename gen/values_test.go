@@ -1144,3 +1144,52 @@ func TestValuesNFSClaim(t *testing.T) {
 		})
 	}
 }
+
+// TestValuesProfileOverrides checks a profile's image and env in its
+// kubespawner_override: env on top of the hub's extraEnv, nothing when unset.
+func TestValuesProfileOverrides(t *testing.T) {
+	img := "pangeo/ml-notebook:2025.11.13"
+	tests := []struct {
+		name    string
+		profile func(*hub.Profile)
+		key     string
+		want    any
+	}{
+		{"image", func(p *hub.Profile) { p.Image = &img }, "image", img},
+		{"no image", func(p *hub.Profile) {}, "image", nil},
+		{"no env", func(p *hub.Profile) {}, "environment", nil},
+		{"env over hub env", func(p *hub.Profile) {
+			p.Env = map[string]string{"OMP_NUM_THREADS": "4", "DASK_LABEXTENSION__FACTORY__CLASS": "Mine"}
+		}, "environment", map[string]any{
+			"OMP_NUM_THREADS":                       "4",
+			"DASK_GATEWAY__CLUSTER__OPTIONS__IMAGE": "{JUPYTER_IMAGE_SPEC}",
+			"DASK_DISTRIBUTED__DASHBOARD__LINK":     "/user/{JUPYTERHUB_USER}/proxy/{port}/status",
+			"DASK_LABEXTENSION__FACTORY__MODULE":    "dask_gateway",
+			"DASK_LABEXTENSION__FACTORY__CLASS":     "Mine",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := valuesTestGCP()
+			ps := valuesTestProfiles()
+			tt.profile(&ps[1])
+			h.Notebook.Profiles = ps
+			vs, err := Values(h, valuesTestImage)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl, _ := values.Get(vs.Common, "jupyterhub", "singleuser", "profileList")
+			l, _ := pl.([]any)
+			if len(l) != 2 {
+				t.Fatalf("profileList = %v, want 2 profiles", pl)
+			}
+			o, _ := values.Lookup(l[1].(map[string]any), "kubespawner_override").(map[string]any)
+			if got := o[tt.key]; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("kubespawner_override.%s = %#v, want %#v", tt.key, got, tt.want)
+			}
+			if _, ok := values.Lookup(l[0].(map[string]any), "kubespawner_override").(map[string]any)["environment"]; ok {
+				t.Errorf("profile without env has an environment override")
+			}
+		})
+	}
+}

@@ -115,6 +115,16 @@ type Profile struct {
 	CPU CPU `json:"cpu"`
 
 	Memory Memory `json:"memory"`
+
+	// image, when set, is the image this profile's servers run instead of
+	// the hub's (KubeSpawner's image). Dask workers clone the notebook's
+	// image, so on a hub with Dask vet reports an image that is not the
+	// hub's own: its dask and dask-gateway versions cannot be checked.
+	Image *string `json:"image,omitempty"`
+
+	// env are environment variables this profile's servers get on top of
+	// the hub's (KubeSpawner's environment).
+	Env map[string]string `json:"env"`
 }
 
 // #CPU is a guarantee (request) and limit in cores.
