@@ -119,8 +119,14 @@ type Profile struct {
 	// image, when set, is the image this profile's servers run instead of
 	// the hub's (KubeSpawner's image). Dask workers clone the notebook's
 	// image, so on a hub with Dask vet reports an image that is not the
-	// hub's own: its dask and dask-gateway versions cannot be checked.
+	// hub's own: its dask and dask-gateway versions cannot be checked
+	// (unless uncheckedDask).
 	Image *string `json:"image,omitempty"`
+
+	// uncheckedDask, when true, accepts that image's dask and dask-gateway
+	// versions are not checked against the hub's Dask: vet then says
+	// nothing of the image.
+	UncheckedDask bool `json:"uncheckedDask"`
 
 	// env are environment variables this profile's servers get on top of
 	// the hub's (KubeSpawner's environment).

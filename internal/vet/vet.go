@@ -80,6 +80,7 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 			continue
 		}
 		c.workerImage(out)
+		c.profileImages(out)
 		c.gatewayVersion(out.Hub)
 		c.classicKubernetes(out.Hub)
 		c.fit(out.Hub)
@@ -154,6 +155,33 @@ func (c *checker) workerImage(out *gen.Output) {
 					c.add(c.at("worker-image", h, rawPath(h, env, "jupyterhub", "singleuser", "extraEnv", k), "%s: %s replaces the worker template that runs the notebook image", env, k))
 				}
 			}
+		}
+	}
+}
+
+// profileImages: on a hub with Dask, a profile that runs another image than
+// the hub's gives its Dask clusters that image too (workers clone the
+// notebook's image), whose dask and dask-gateway versions pangeo-gen cannot
+// see; the profile says uncheckedDask to accept that.
+func (c *checker) profileImages(out *gen.Output) {
+	h := out.Hub
+	if !h.Dask.Enabled() {
+		return
+	}
+	want := out.Image.String()
+	check := func(elems []string, ps []hub.Profile) {
+		for i, p := range ps {
+			if p.Image == nil || *p.Image == want || p.UncheckedDask {
+				continue
+			}
+			at := append(append([]string{}, elems...), fmt.Sprintf("[%d]", i), "image")
+			c.add(c.at("profile-image", h, at, "profile %q runs %s, not the hub's image %s: its Dask workers run it too, and its dask and dask-gateway versions cannot be checked against the hub's Dask (%s backend); use the hub's image or set uncheckedDask: true", p.Slug, *p.Image, want, h.Dask.Backend))
+		}
+	}
+	check([]string{"notebook", "profiles"}, h.Notebook.Profiles)
+	for _, env := range hub.EnvNames {
+		if e, ok := h.Environments[env]; ok && e.Notebook != nil && e.Notebook.Profiles != nil {
+			check([]string{"environments", env, "notebook", "profiles"}, *e.Notebook.Profiles)
 		}
 	}
 }
