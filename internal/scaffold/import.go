@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -440,6 +441,10 @@ func (im *importer) pruneLifted(contact string) {
 					pruneIf(raw, p.get("limit").value, "jupyterhub", "singleuser", k, "limit")
 				}
 			}
+			if str(nb, "profiles") != nil {
+				v, _ := values.Get(raw, "jupyterhub", "singleuser", "profileList")
+				pruneIf(raw, v, "jupyterhub", "singleuser", "profileList")
+			}
 			pruneIf(raw, str(nb, "startTimeout"), "jupyterhub", "singleuser", "startTimeout")
 			pruneIf(raw, str(nb, "defaultURL"), "jupyterhub", "singleuser", "defaultUrl")
 		}
@@ -478,6 +483,95 @@ func pruneIf(m map[string]any, want any, path ...string) {
 	}
 }
 
+// profileKeys and overrideKeys are what a singleuser.profileList entry and
+// its kubespawner_override may hold to become a typed #Profile.
+var (
+	profileKeys  = map[string]bool{"display_name": true, "slug": true, "description": true, "default": true, "kubespawner_override": true}
+	overrideKeys = map[string]bool{"image": true, "environment": true, "cpu_guarantee": true, "cpu_limit": true, "mem_guarantee": true, "mem_limit": true}
+)
+
+// liftProfiles makes singleuser.profileList typed profiles when every entry
+// holds only display fields (display_name, slug, description, default) and a
+// kubespawner_override of image, environment and cpu/mem guarantees and
+// limits (all four), and is a valid #Profile; otherwise the list stays in the
+// raw values, whole.
+func (im *importer) liftProfiles(vals map[string]any) ([]any, bool) {
+	v, ok := values.Get(vals, "jupyterhub", "singleuser", "profileList")
+	l, _ := v.([]any)
+	if !ok || len(l) == 0 {
+		return nil, false
+	}
+	out := make([]any, 0, len(l))
+	for _, x := range l {
+		entry, _ := x.(map[string]any)
+		ko, _ := entry["kubespawner_override"].(map[string]any)
+		if entry == nil || ko == nil {
+			return nil, false
+		}
+		for k := range entry {
+			if !profileKeys[k] {
+				return nil, false
+			}
+		}
+		for k := range ko {
+			if !overrideKeys[k] {
+				return nil, false
+			}
+		}
+		m := map[string]any{
+			"slug": entry["slug"], "displayName": entry["display_name"],
+			"cpu":    map[string]any{"guarantee": ko["cpu_guarantee"], "limit": ko["cpu_limit"]},
+			"memory": map[string]any{"guarantee": ko["mem_guarantee"], "limit": ko["mem_limit"]},
+		}
+		for from, to := range map[string]string{"description": "description", "default": "default"} {
+			if v, ok := entry[from]; ok {
+				m[to] = v
+			}
+		}
+		if v, ok := ko["image"]; ok {
+			m["image"] = v
+		}
+		if v, ok := ko["environment"]; ok {
+			m["env"] = v
+		}
+		if !im.e.valid("#Profile", m) {
+			return nil, false
+		}
+		p := &object{}
+		p.set("slug", m["slug"])
+		p.set("displayName", m["displayName"])
+		if v, ok := m["description"]; ok {
+			p.set("description", v)
+		}
+		if v, ok := m["default"]; ok {
+			p.set("default", v)
+		}
+		for _, k := range []string{"cpu", "memory"} {
+			r := &object{}
+			r.set("guarantee", m[k].(map[string]any)["guarantee"])
+			r.set("limit", m[k].(map[string]any)["limit"])
+			p.set(k, &inline{r})
+		}
+		if v, ok := m["image"]; ok {
+			p.set("image", v)
+		}
+		if env, ok := m["env"].(map[string]any); ok && len(env) > 0 {
+			eo := &object{}
+			keys := make([]string, 0, len(env))
+			for k := range env {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				eo.set(k, env[k])
+			}
+			p.set("env", eo)
+		}
+		out = append(out, p)
+	}
+	return out, true
+}
+
 // liftNotebook sets the typed notebook and culling fields the values give
 // (they generate the same values, so the raw ones stay).
 func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
@@ -505,6 +599,9 @@ func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
 		if s, ok := v.(string); ok {
 			nb.set("defaultURL", s)
 		}
+	}
+	if ps, ok := im.liftProfiles(vals); ok {
+		nb.set("profiles", ps)
 	}
 	if len(nb.fields) > 0 {
 		o.set("notebook", nb).section = !env
