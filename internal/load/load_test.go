@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestLoadRepositoryHubs(t *testing.T) {
 	}
 	// charlie embeds the template alpha uses and changes what differs.
 	a, c := fed.Hub("alpha"), fed.Hub("charlie")
-	if a.Notebook.Profiles[0] != c.Notebook.Profiles[0] || a.Image.Repository == c.Image.Repository {
+	if !reflect.DeepEqual(a.Notebook.Profiles[0], c.Notebook.Profiles[0]) || a.Image.Repository == c.Image.Repository {
 		t.Error("charlie should share alpha's template but not its registry")
 	}
 	if fed.Pos("alpha", "environments", "prod", "domain").Filename() != filepath.Join(fed.Root, "hubs", "alpha.cue") {
