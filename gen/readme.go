@@ -350,6 +350,9 @@ func readmeServers(b *bytes.Buffer, h *hub.Hub) {
 			if p.Default {
 				name += " (default)"
 			}
+			if p.Image != nil {
+				name += " (image " + *p.Image + ")"
+			}
 			profiles = append(profiles, name)
 		}
 		fmt.Fprintf(b, "| %s | %s–%s | %s–%s | %s | %s | %s | %s |\n", env,

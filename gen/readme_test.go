@@ -28,6 +28,10 @@ func TestReadme(t *testing.T) {
 	awsKey.Cloud.RoleARN = ""
 	pulled := fxGCP()
 	pulled.Chart.Name, pulled.Chart.Repository, pulled.Chart.Version = "daskhub", "https://helm.dask.org/", "2024.1.1"
+	mlImage := "pangeo/ml-notebook:2025.11.13"
+	profileImage := fxAWS()
+	profileImage.Notebook.Profiles = append([]hub.Profile(nil), profileImage.Notebook.Profiles...)
+	profileImage.Notebook.Profiles[0].Image = &mlImage
 	oci := fxGCP()
 	oci.Chart.Name, oci.Chart.Repository, oci.Chart.Version = "pangeo-hub", "oci://ghcr.io/pangeo-data/charts", "1.2.3"
 
@@ -58,6 +62,7 @@ func TestReadme(t *testing.T) {
 			"git-crypt unlock", "`deployments/alpha/secrets/gcloud-service-key.json`", "NFS `10.126.142.50:/homes`",
 			"## Cluster\n\n", "Idle floor: 1 × `n2-standard-2` (core), always on;",
 		}, []string{"sops", "eksctl"}},
+		{"profile image", profileImage, []string{"Small (2 cores, 8 GB) (default) (image pangeo/ml-notebook:2025.11.13) |"}, nil},
 		{"aws role, sops, kubernetes, base image", fxAWS(), []string{
 			"Glacier velocity | acceleration from GoLIVE", // a paragraph, not a table: no escaping
 			"AWS account `783380859522`, EKS cluster `pangeo-glaciers` in `us-west-2`. Deployments assume the role `arn:aws:iam::783380859522:role/pangeo-glaciers-deployer`.",
