@@ -16,15 +16,22 @@ import (
 // not load (vet HUB is how one finds out why); none when there is no
 // repository or its CUE cannot be read at all.
 func (g *globals) hubNames() []string {
+	fed := g.completionFederation()
+	if fed == nil {
+		return nil
+	}
+	return fed.Labels()
+}
+
+// completionFederation is the federation as far as it loads, for shell
+// completion; nil when there is no repository or its CUE cannot be read.
+func (g *globals) completionFederation() *load.Federation {
 	root, err := g.findRoot()
 	if err != nil {
 		return nil
 	}
 	fed, _ := load.Load(root)
-	if fed == nil {
-		return nil
-	}
-	return fed.Labels()
+	return fed
 }
 
 // completeHub completes the one HUB argument of a command.
@@ -52,11 +59,7 @@ func (g *globals) completeHubFlag(cmd *cobra.Command, name string) {
 // completion, sorted (gen.ClusterNames); none when the federation does not
 // load.
 func (g *globals) clusterNames() []string {
-	root, err := g.findRoot()
-	if err != nil {
-		return nil
-	}
-	fed, _ := load.Load(root)
+	fed := g.completionFederation()
 	if fed == nil {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 )
 
 // helmDifferences are the values that Helm 4 renders otherwise than Helm 3
@@ -31,7 +32,7 @@ var helmDifferences = []string{
 // helmDifferences.
 func TestRenderEngines(t *testing.T) {
 	f := federation(t)
-	chart := upstreamUmbrella(t, f)
+	chart := releasetest.UpstreamUmbrella(t, f.Root)
 	seen := map[string]bool{}
 	for _, h := range f.Hubs {
 		for _, env := range hub.EnvNames {
@@ -163,7 +164,7 @@ func TestEngine(t *testing.T) {
 // test umbrella folder (--chart DIR): helm/<major>/<hub>-<env>.
 func BenchmarkRenderEngines(b *testing.B) {
 	f := federation(b)
-	chart := upstreamUmbrella(b, f)
+	chart := releasetest.UpstreamUmbrella(b, f.Root)
 	for _, major := range helmengine.Majors {
 		for _, h := range f.Hubs {
 			for _, env := range hub.EnvNames {

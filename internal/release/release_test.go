@@ -22,7 +22,6 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/testserver"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -55,17 +54,6 @@ func federation(t testing.TB) *load.Federation {
 func umbrella(t testing.TB, f *load.Federation) string {
 	t.Helper()
 	return umbrellaOf(t, f, releasetest.StandIns)
-}
-
-// upstreamUmbrella writes the test umbrella chart with the real charts of
-// ../shared/upstream/charts (skipping the test without them, failing it
-// under CI=true) and returns its folder.
-func upstreamUmbrella(t testing.TB, f *load.Federation) string {
-	t.Helper()
-	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
-		shareddata.Path(t, releasetest.UpstreamDir(name))
-	}
-	return umbrellaOf(t, f, releasetest.Upstream)
 }
 
 func umbrellaOf(t testing.TB, f *load.Federation, c releasetest.Charts) string {
@@ -225,7 +213,7 @@ func TestRenderChartSources(t *testing.T) {
 // files accept.
 func TestRenderUpstream(t *testing.T) {
 	f := federation(t)
-	chart := upstreamUmbrella(t, f)
+	chart := releasetest.UpstreamUmbrella(t, f.Root)
 	for _, h := range f.Hubs {
 		for _, env := range hub.EnvNames {
 			if _, err := Render(context.Background(), request(t, f, chart, h.Name, env)); err != nil {
@@ -371,7 +359,7 @@ func BenchmarkRender(b *testing.B) {
 // none: the filters) with the real charts, from the test umbrella's folder.
 func BenchmarkRenderUpstream(b *testing.B) {
 	f := federation(b)
-	chart := upstreamUmbrella(b, f)
+	chart := releasetest.UpstreamUmbrella(b, f.Root)
 	for _, name := range []string{"alpha", "bravo"} {
 		r := request(b, f, chart, name, "staging")
 		b.Run(name+"-staging", func(b *testing.B) {

@@ -54,7 +54,7 @@ func daskhubUmbrella(t testing.TB) string {
 func TestRenderReproducible(t *testing.T) {
 	f := federation(t)
 	for _, c := range []struct{ name, dir string }{
-		{"pangeo-deploy", upstreamUmbrella(t, f)},
+		{"pangeo-deploy", releasetest.UpstreamUmbrella(t, f.Root)},
 		{"daskhub", daskhubUmbrella(t)},
 	} {
 		for _, h := range f.Hubs {
@@ -138,7 +138,7 @@ func TestGeneratedSecrets(t *testing.T) {
 		want string
 	}{
 		{"daskhub", daskhubUmbrella(t), "jupyterhub.hub.services.dask-gateway.apiToken"},
-		{"pangeo-deploy", upstreamUmbrella(t, f), ""},
+		{"pangeo-deploy", releasetest.UpstreamUmbrella(t, f.Root), ""},
 		{"no chart", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

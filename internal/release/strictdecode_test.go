@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render/rendertest"
 )
 
@@ -101,7 +102,7 @@ func checkCustomResource(doc []byte, cv crdVersion) []string {
 func TestRenderStrictDecode(t *testing.T) {
 	dec := rendertest.StrictDecoder(t)
 	f := federation(t)
-	chart := upstreamUmbrella(t, f)
+	chart := releasetest.UpstreamUmbrella(t, f.Root)
 	nCR := 0
 	var crd *apiextensionsv1.CustomResourceDefinition
 	for _, h := range f.Hubs {

@@ -17,7 +17,6 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 )
 
 // recorder is an Engine that renders with Helm 3 and keeps the last
@@ -49,9 +48,6 @@ func (r replay) Render(context.Context, helmengine.Request) (*helmengine.Result,
 // Helm manifest of each, without patches, through kustomize's filters (as
 // render does without patches) and through krusty: the bytes are the same.
 func TestTransformIsKrusty(t *testing.T) {
-	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
-		shareddata.Path(t, releasetest.UpstreamDir(name))
-	}
 	root, err := load.FindRoot(".")
 	if err != nil {
 		t.Fatal(err)
@@ -60,10 +56,7 @@ func TestTransformIsKrusty(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chart := filepath.Join(t.TempDir(), "chart")
-	if err := releasetest.Upstream.WriteUmbrella(chart, fed.Root); err != nil {
-		t.Fatal(err)
-	}
+	chart := releasetest.UpstreamUmbrella(t, fed.Root)
 	for _, h := range fed.Hubs {
 		out, err := gen.GenerateHub(h)
 		if err != nil {

@@ -15,16 +15,12 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/placement"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 )
 
 // TestWorkloadsChart: the workloads-only copy of the real charts renders
 // the same chart pods as the whole chart (through kustomize, as render
 // does), for every hub-env of the repository, and leaves the chart alone.
 func TestWorkloadsChart(t *testing.T) {
-	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
-		shareddata.Path(t, releasetest.UpstreamDir(name))
-	}
 	root, err := load.FindRoot(".")
 	if err != nil {
 		t.Fatal(err)
@@ -33,10 +29,7 @@ func TestWorkloadsChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	if err := releasetest.Upstream.WriteUmbrella(dir, root); err != nil {
-		t.Fatal(err)
-	}
+	dir := releasetest.UpstreamUmbrella(t, root)
 	ch, err := loader.Load(dir)
 	if err != nil {
 		t.Fatal(err)
