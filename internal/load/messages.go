@@ -134,19 +134,24 @@ func (f *Federation) checkPins() error {
 }
 
 // discriminators are the fields that choose the definition a struct is
-// (schema #Cloud: provider picks #GCP, #AWS or #Azure), by the struct's
-// path within a hub, with the values they take.
+// (schema #Cloud: provider picks #GCP, #AWS or #Azure; #Dask: backend
+// picks #GatewayDask, #KubernetesDask or #NoDask), by the struct's path
+// within a hub, with the values they take.
 var discriminators = []struct {
 	path, field string
 	values      []string
 }{
 	{"cloud", "provider", []string{"gcp", "aws", "azure"}},
+	{"dask", "backend", []string{hub.BackendGateway, hub.BackendKubernetes, hub.BackendNone}},
 }
 
 // discriminate removes the noise of a missing or wrong discriminator: no
 // definition is chosen, so every other field of the struct is reported as
-// not allowed. Only the discriminator's problem is kept, and a missing one
-// is reported as required (CUE reports only the fields not allowed).
+// not allowed. Only the discriminator's problem is kept, a missing one is
+// reported as required (CUE reports only the fields not allowed) and one
+// written as more than one value (backend: "kubernetes" | "none") as such
+// (CUE reports it without a position in the hub). A struct that is not one
+// (dask: "kubernetes") keeps its own error.
 func discriminate(hubs cue.Value, errs errors.Error) errors.Error {
 	type bad struct {
 		prefix, keep string // drop errors beneath prefix but keep's
@@ -165,22 +170,30 @@ func discriminate(hubs cue.Value, errs errors.Error) errors.Error {
 		name := it.Selector().Unquoted()
 		for _, d := range discriminators {
 			s := it.Value().LookupPath(cue.ParsePath(d.path))
-			if !s.Exists() {
+			if !s.Exists() || notStruct(s) {
 				continue
 			}
 			prefix := "hubs." + name + "." + d.path
 			v := s.LookupPath(cue.MakePath(cue.Str(d.field)))
+			if def, ok := v.Default(); ok {
+				v = def // dask's backend is *gateway when not written
+			}
 			switch {
 			case paths[prefix+"."+d.field]:
 				// A wrong value: its own errors say so.
 				bads = append(bads, bad{prefix: prefix, keep: prefix + "." + d.field})
 			case v.Err() != nil || !v.IsConcrete():
 				bads = append(bads, bad{prefix: prefix})
-				out = errors.Append(out, &pathError{
+				e := &pathError{
 					path: []string{"hubs", name, d.path, d.field},
 					pos:  valuePos(s),
 					msg:  fmt.Sprintf("field is required but not present: it chooses what else %s holds (%s)", d.path, strings.Join(d.values, ", ")),
-				})
+				}
+				if p := valuePos(v); v.Err() == nil && inHubs(p) {
+					e.pos = p
+					e.msg = fmt.Sprintf("must be one value, not %v: it chooses what else %s holds (%s)", v, d.path, strings.Join(d.values, ", "))
+				}
+				out = errors.Append(out, e)
 			}
 		}
 	}
@@ -200,6 +213,19 @@ func discriminate(hubs cue.Value, errs errors.Error) errors.Error {
 		}
 	}
 	return out
+}
+
+// notStruct reports whether a hub writes v as something other than a
+// struct (dask: "kubernetes"): that conflict is its problem, whatever the
+// discriminator says.
+func notStruct(v cue.Value) bool {
+	_, args := v.Expr()
+	for _, a := range append(args, v) {
+		if k := a.IncompleteKind(); k != cue.BottomKind && k&cue.StructKind == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // pathError is a problem at a CUE path that pangeo-gen finds itself.

@@ -72,6 +72,7 @@ func TestLoadHubMatchesLoad(t *testing.T) {
 		"reserved":         strings.ReplaceAll(one, "hubs: one:", "hubs: chart:"),
 		"other pin":        strings.Replace(one, "hubs: one: #PangeoHub & {", "hubs: one: #PangeoHub & {\n\tchart: jupyterhub: version: \"4.3.0\"", 1),
 		"bad field":        strings.Replace(one, "hubs: one: #PangeoHub & {", "hubs: one: #PangeoHub & {\n\tnoSuchField: 1", 1),
+		"dask field":       strings.Replace(one, "hubs: one: #PangeoHub & {", "hubs: one: #PangeoHub & {\n\tdask: maxWorkers: 3", 1),
 		"syntax error":     "package hubs\nhubs: one: {\n",
 		"not declared":     "package hubs\n",
 		"comprehension":    "package hubs\nfor n in [\"one\"] { hubs: (n): {} }\n",
