@@ -137,8 +137,8 @@ const (
 	BackendNone = "none"
 )
 
-// Dask is the Dask backend (schema #Dask): Gateway or Kubernetes is set,
-// as Backend says; neither for BackendNone.
+// Dask is the Dask backend (schema #Dask): the one of Gateway, Kubernetes
+// and None that Backend says is set.
 type Dask struct {
 	Backend    string
 	Gateway    *GatewayDask
