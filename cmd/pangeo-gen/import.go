@@ -7,7 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pangeo-data/pangeo-gen/internal/scaffold"
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
+	"github.com/pangeo-data/pangeo-gen/internal/hubimport"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
 
@@ -88,7 +89,7 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	if err != nil {
 		return err
 	}
-	env, err := scaffold.Open(root)
+	env, err := hubfile.Open(root)
 	if err != nil {
 		return err
 	}
@@ -102,7 +103,7 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	if upgrade {
 		parts = append(parts, "--upgrade")
 	}
-	res, err := env.Import(scaffold.ImportOptions{Dir: dir, Name: name, Command: strings.Join(parts, " "), Upgrade: upgrade})
+	res, err := hubimport.Import(env, hubimport.Options{Dir: dir, Name: name, Command: strings.Join(parts, " "), Upgrade: upgrade})
 	if err != nil {
 		return err
 	}

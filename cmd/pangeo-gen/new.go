@@ -13,6 +13,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/finding"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	"github.com/pangeo-data/pangeo-gen/internal/scaffold"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 	"github.com/pangeo-data/pangeo-gen/internal/vet"
@@ -103,7 +104,7 @@ func (g *globals) newHub(cmd *cobra.Command, opts scaffold.Options, imageFrom st
 		fmt.Fprintf(g.stderr, "pangeo-gen: the federation does not load; fix it before adding a hub:\n")
 		return g.report(fed.Root, "text", findings)
 	}
-	env, err := scaffold.Open(fed.Root)
+	env, err := hubfile.Open(fed.Root)
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func (g *globals) newHub(cmd *cobra.Command, opts scaffold.Options, imageFrom st
 		defer repo.Close()
 		opts.Image = repo
 	}
-	res, err := env.New(opts)
+	res, err := scaffold.New(env, opts)
 	if err != nil {
 		return err
 	}

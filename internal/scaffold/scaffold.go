@@ -1,3 +1,9 @@
+// Package scaffold writes the CUE file of a new hub: a copy of an existing
+// hub's shape (its embedded template and what must differ: name, domains,
+// cluster, registry repository) or a commented starter for a provider, and
+// optionally an image section taken from a repository's binder/ folder.
+// The file is built as cue/ast and printed by cue/format; every value the
+// operator has to replace carries a TODO(operator) comment.
 package scaffold
 
 import (
@@ -9,6 +15,7 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 )
 
@@ -49,7 +56,7 @@ type Result struct {
 }
 
 // New makes the file of a new hub; it writes nothing.
-func (e *Env) New(o Options) (*Result, error) {
+func New(e *hubfile.Env, o Options) (*Result, error) {
 	if err := e.CheckName(o.Name); err != nil {
 		return nil, err
 	}
@@ -58,24 +65,24 @@ func (e *Env) New(o Options) (*Result, error) {
 	}
 	res := &Result{Path: loader.HubsDir + "/" + o.Name + ".cue"}
 	var (
-		hf   *hubFile
+		hf   *hubfile.File
 		base cue.Value
 		err  error
 	)
 	if o.From != "" {
-		hf, base, err = e.copyHub(o, res)
+		hf, base, err = copyHub(e, o, res)
 	} else {
-		hf, base, err = e.starter(o, res)
+		hf, base, err = starter(e, o, res)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if o.Image != nil {
-		if err := e.imageFrom(hf, base, o, res); err != nil {
+		if err := imageFrom(e, hf, base, o, res); err != nil {
 			return nil, err
 		}
 	}
-	res.Data, err = hf.bytes()
+	res.Data, err = hf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("format %s: %w", res.Path, err)
 	}
@@ -83,15 +90,15 @@ func (e *Env) New(o Options) (*Result, error) {
 }
 
 // baseOf evaluates the hub the file would be with an empty body.
-func (e *Env) baseOf(hf *hubFile) (cue.Value, error) {
-	empty := &hubFile{name: hf.name, imports: hf.imports, embeds: hf.embeds, body: &object{}}
-	data, err := empty.bytes()
+func baseOf(e *hubfile.Env, hf *hubfile.File) (cue.Value, error) {
+	empty := &hubfile.File{Name: hf.Name, Imports: hf.Imports, Embeds: hf.Embeds, Body: &hubfile.Object{}}
+	data, err := empty.Bytes()
 	if err != nil {
 		return cue.Value{}, err
 	}
-	base, err := e.base(hf.name, data)
+	base, err := e.Base(hf.Name, data)
 	if err != nil {
-		return cue.Value{}, fmt.Errorf("evaluate hubs: %s: %s & {}: %w", hf.name, strings.Join(exprStrings(hf.embeds), " & "), err)
+		return cue.Value{}, fmt.Errorf("evaluate hubs: %s: %s & {}: %w", hf.Name, strings.Join(exprStrings(hf.Embeds), " & "), err)
 	}
 	return base, nil
 }
@@ -116,10 +123,10 @@ func exprStrings(xs []ast.Expr) []string {
 // then the required fields the templates do not give the same value
 // (title, owners, contact, auth, from the source), new domains, the
 // source's cloud with a new cluster, and a new image repository.
-func (e *Env) copyHub(o Options, res *Result) (*hubFile, cue.Value, error) {
-	src := e.hub(o.From)
+func copyHub(e *hubfile.Env, o Options, res *Result) (*hubfile.File, cue.Value, error) {
+	src := e.Hub(o.From)
 	if !src.Exists() {
-		return nil, cue.Value{}, fmt.Errorf("--from: %w", &loader.UnknownHubError{Name: o.From, Hubs: e.hubNames()})
+		return nil, cue.Value{}, fmt.Errorf("--from: %w", &loader.UnknownHubError{Name: o.From, Hubs: e.HubNames()})
 	}
 	rel := loader.HubsDir + "/" + o.From + ".cue"
 	data, err := os.ReadFile(filepath.Join(e.Root, filepath.FromSlash(rel)))
@@ -130,29 +137,29 @@ func (e *Env) copyHub(o Options, res *Result) (*hubFile, cue.Value, error) {
 	if err != nil {
 		return nil, cue.Value{}, err
 	}
-	hf := &hubFile{name: o.Name, imports: sh.imports, embeds: sh.embeds, body: &object{}}
+	hf := &hubfile.File{Name: o.Name, Imports: sh.imports, Embeds: sh.embeds, Body: &hubfile.Object{}}
 	res.Templates = sh.names
-	base, err := e.baseOf(hf)
+	base, err := baseOf(e, hf)
 	if err != nil {
 		return nil, cue.Value{}, err
 	}
-	body := hf.body
+	body := hf.Body
 
 	// state copies a required field from the source unless the templates
 	// already give it that value.
 	state := func(label, doc string) error {
-		v := lookup(src, label)
-		b := lookup(base, label)
-		if d, ok := concrete(b); ok && sameData(d, v) {
+		v := hubfile.Lookup(src, label)
+		b := hubfile.Lookup(base, label)
+		if d, ok := hubfile.Concrete(b); ok && hubfile.SameData(d, v) {
 			return nil
 		}
-		x, err := fromValue(v, b)
+		x, err := hubfile.FromValue(v, b)
 		if err != nil {
 			return err
 		}
-		f := body.set(label, x)
-		f.doc = wrap(doc, 72)
-		f.section = len(body.fields) > 1
+		f := body.Set(label, x)
+		f.Doc = hubfile.Wrap(doc, 72)
+		f.Section = len(body.Fields) > 1
 		return nil
 	}
 	if err := state("title", fmt.Sprintf("TODO(operator): %s's one-line name, shown in its README (this is %s's).", o.Name, o.From)); err != nil {
@@ -164,58 +171,58 @@ func (e *Env) copyHub(o Options, res *Result) (*hubFile, cue.Value, error) {
 	if err := state("contact", fmt.Sprintf("TODO(operator): the operators' e-mail, also the Let's Encrypt contact (%s's).", o.From)); err != nil {
 		return nil, cue.Value{}, err
 	}
-	e.environments(body, o.Name)
+	environments(e, body, o.Name)
 
 	// The cloud: the source's, with a cluster of the hub's own.
-	cloudV := lookup(src, "cloud")
-	provider, err := lookup(cloudV, "provider").String()
+	cloudV := hubfile.Lookup(src, "cloud")
+	provider, err := hubfile.Lookup(cloudV, "provider").String()
 	if err != nil {
 		return nil, cue.Value{}, fmt.Errorf("hub %s: cloud.provider: %w", o.From, err)
 	}
-	baseCloud := lookup(base, "cloud").Unify(e.ctx.Encode(map[string]string{"provider": provider}))
-	x, err := fromValue(cloudV, baseCloud)
+	baseCloud := hubfile.Lookup(base, "cloud").Unify(e.Encode(map[string]string{"provider": provider}))
+	x, err := hubfile.FromValue(cloudV, baseCloud)
 	if err != nil {
 		return nil, cue.Value{}, err
 	}
-	cloud := x.(*object)
-	if cloud.get("provider") == nil {
-		cloud.fields = append([]*field{{label: "provider", value: provider}}, cloud.fields...)
+	cloud := x.(*hubfile.Object)
+	if cloud.Get("provider") == nil {
+		cloud.Fields = append([]*hubfile.Field{{Label: "provider", Value: provider}}, cloud.Fields...)
 	}
-	for _, f := range cloud.fields {
-		switch f.label {
+	for _, f := range cloud.Fields {
+		switch f.Label {
 		case "provider":
 		case "cluster":
-			f.value = o.Name
-			f.line = fmt.Sprintf("TODO(operator): %s's cluster", o.Name)
+			f.Value = o.Name
+			f.Line = fmt.Sprintf("TODO(operator): %s's cluster", o.Name)
 		case "nodePools":
-			f.doc = wrap(fmt.Sprintf("TODO(operator): size %s's node pools (these are %s's).", o.Name, o.From), 72)
-			inlinePools(f.value)
+			f.Doc = hubfile.Wrap(fmt.Sprintf("TODO(operator): size %s's node pools (these are %s's).", o.Name, o.From), 72)
+			inlinePools(f.Value)
 		default:
-			f.line = fmt.Sprintf("TODO(operator): %s's; change it if %s runs elsewhere", o.From, o.Name)
+			f.Line = fmt.Sprintf("TODO(operator): %s's; change it if %s runs elsewhere", o.From, o.Name)
 		}
 	}
-	if cloud.get("cluster") == nil {
-		cloud.set("cluster", o.Name).line = fmt.Sprintf("TODO(operator): %s's cluster", o.Name)
+	if cloud.Get("cluster") == nil {
+		cloud.Set("cluster", o.Name).Line = fmt.Sprintf("TODO(operator): %s's cluster", o.Name)
 	}
-	cf := body.set("cloud", cloud)
-	cf.section = true
-	cf.doc = wrap(fmt.Sprintf("Where %s runs: %s's cloud with a cluster of its own.", o.Name, o.From), 72)
+	cf := body.Set("cloud", cloud)
+	cf.Section = true
+	cf.Doc = hubfile.Wrap(fmt.Sprintf("Where %s runs: %s's cloud with a cluster of its own.", o.Name, o.From), 72)
 
 	// The image: a repository of the hub's own (or the source's prebuilt
 	// image, used as is).
-	img := body.obj("image")
-	body.get("image").section = true
-	if pre, err := lookup(src, "image.prebuilt").String(); err == nil && o.Image == nil {
-		img.set("prebuilt", pre).line = fmt.Sprintf("TODO(operator): %s's image, used as is", o.From)
+	img := body.Obj("image")
+	body.Get("image").Section = true
+	if pre, err := hubfile.Lookup(src, "image.prebuilt").String(); err == nil && o.Image == nil {
+		img.Set("prebuilt", pre).Line = fmt.Sprintf("TODO(operator): %s's image, used as is", o.From)
 	} else {
 		repo := ""
-		if r, err := lookup(src, "image.repository").String(); err == nil {
+		if r, err := hubfile.Lookup(src, "image.repository").String(); err == nil {
 			repo = deriveRepository(r, o.From, o.Name)
 		}
-		if repo == "" || !e.valid("#Repository", repo) {
-			repo = e.starterRepository(provider, o.Name, cloud)
+		if repo == "" || !e.Valid("#Repository", repo) {
+			repo = starterRepository(e, provider, o.Name, cloud)
 		}
-		img.set("repository", repo).line = "TODO(operator): the registry repository the image is pushed to"
+		img.Set("repository", repo).Line = "TODO(operator): the registry repository the image is pushed to"
 	}
 	if err := state("auth", fmt.Sprintf("TODO(operator): who may log in to %s (%s's login).", o.Name, o.From)); err != nil {
 		return nil, cue.Value{}, err
@@ -223,9 +230,9 @@ func (e *Env) copyHub(o Options, res *Result) (*hubFile, cue.Value, error) {
 
 	// What the source states beyond that is its own.
 	whole := map[string]bool{"cloud": true}
-	for _, f := range body.fields {
-		if _, ok := f.value.(*object); !ok || f.label == "auth" {
-			whole[f.label] = true
+	for _, f := range body.Fields {
+		if _, ok := f.Value.(*hubfile.Object); !ok || f.Label == "auth" {
+			whole[f.Label] = true
 		}
 	}
 	skipped := notCopied(sh.fields, leafPaths(body, "", nil), whole)
@@ -244,14 +251,14 @@ func (e *Env) copyHub(o Options, res *Result) (*hubFile, cue.Value, error) {
 		doc += fmt.Sprintf(" %s also embeds %s: not copied.", o.From, strings.Join(sh.ignored, ", "))
 		res.Notes = append(res.Notes, fmt.Sprintf("%s also embeds %s: not copied", o.From, strings.Join(sh.ignored, ", ")))
 	}
-	hf.doc = wrap(doc, 76)
+	hf.Doc = hubfile.Wrap(doc, 76)
 	return hf, base, nil
 }
 
 // environments writes the hub's two domains, placeholders unique in the
 // federation.
-func (e *Env) environments(body *object, name string) {
-	used := e.domains()
+func environments(e *hubfile.Env, body *hubfile.Object, name string) {
+	used := e.Domains()
 	staging, prod := "", ""
 	for n := 1; ; n++ {
 		label := name
@@ -263,28 +270,28 @@ func (e *Env) environments(body *object, name string) {
 			break
 		}
 	}
-	envs := &object{}
-	s := envs.obj("staging")
-	s.short = true
-	s.set("domain", staging)
-	p := envs.obj("prod")
-	p.short = true
-	p.set("domain", prod)
-	f := body.set("environments", envs)
-	f.section = len(body.fields) > 1
-	f.doc = wrap(fmt.Sprintf("TODO(operator): %s's domains (unique across the federation), pointed at the proxy's load balancer.", name), 72)
+	envs := &hubfile.Object{}
+	s := envs.Obj("staging")
+	s.Short = true
+	s.Set("domain", staging)
+	p := envs.Obj("prod")
+	p.Short = true
+	p.Set("domain", prod)
+	f := body.Set("environments", envs)
+	f.Section = len(body.Fields) > 1
+	f.Doc = hubfile.Wrap(fmt.Sprintf("TODO(operator): %s's domains (unique across the federation), pointed at the proxy's load balancer.", name), 72)
 }
 
 // inlinePools writes each node pool on one line, as the hubs do.
 func inlinePools(v any) {
-	pools, ok := v.(*object)
+	pools, ok := v.(*hubfile.Object)
 	if !ok {
 		return
 	}
-	for _, f := range pools.fields {
-		if o, ok := f.value.(*object); ok {
-			o.short = false
-			f.value = &inline{o}
+	for _, f := range pools.Fields {
+		if o, ok := f.Value.(*hubfile.Object); ok {
+			o.Short = false
+			f.Value = &hubfile.Inline{Object: o}
 		}
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"cuelang.org/go/cue/format"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
+
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 )
 
 // sourceHub is what a hub's own file says about it: the templates its
@@ -223,16 +225,16 @@ func notCopied(source []string, stated map[string]bool, whole map[string]bool) [
 
 // leafPaths are the dotted paths of an object's fields that are not
 // objects themselves.
-func leafPaths(o *object, prefix string, out map[string]bool) map[string]bool {
+func leafPaths(o *hubfile.Object, prefix string, out map[string]bool) map[string]bool {
 	if out == nil {
 		out = map[string]bool{}
 	}
-	for _, f := range o.fields {
-		p := f.label
+	for _, f := range o.Fields {
+		p := f.Label
 		if prefix != "" {
-			p = prefix + "." + f.label
+			p = prefix + "." + f.Label
 		}
-		if sub, ok := f.value.(*object); ok {
+		if sub, ok := f.Value.(*hubfile.Object); ok {
 			leafPaths(sub, p, out)
 			continue
 		}

@@ -1,4 +1,4 @@
-package scaffold
+package hubimport
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -42,11 +43,11 @@ func TestImportUpgrade(t *testing.T) {
 			}
 			old := filepath.Join(root, "old", tc.name)
 			copyTree(t, src, old)
-			e, err := Open(root)
+			e, err := hubfile.Open(root)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := e.Import(ImportOptions{Dir: old, Name: tc.name, Command: "pangeo-gen import --upgrade", Upgrade: true})
+			res, err := Import(e, Options{Dir: old, Name: tc.name, Command: "pangeo-gen import --upgrade", Upgrade: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +97,7 @@ func TestImportUpgrade(t *testing.T) {
 						}
 					}
 					if have, ok := values.Get(merged, path...); !ok || !gen.Keeps(path[len(path)-1], have, v) {
-						t.Errorf("%s: %s: generated %s, was %s", env, strings.Join(path, "."), showJSON(have), showJSON(v))
+						t.Errorf("%s: %s: generated %s, was %s", env, strings.Join(path, "."), hubfile.ShowJSON(have), hubfile.ShowJSON(v))
 					}
 				}
 				walk(nil, full)
@@ -117,7 +118,7 @@ func TestUpgradeGitHubAuth(t *testing.T) {
 		"admin":     map[string]any{"users": []any{"alice"}},
 		"whitelist": map[string]any{"users": []any{"bob"}},
 	}}}
-	im := &importer{o: ImportOptions{}, res: &ImportResult{}}
+	im := &importer{o: Options{}, res: &Result{}}
 	im.upgradeValues("config/common.yaml", vals)
 	var got []string
 	for _, u := range im.res.Upgrades {
@@ -134,14 +135,14 @@ func TestUpgradeGitHubAuth(t *testing.T) {
 		t.Fatalf("upgrades:\n%s\nwant:\n%s\nlosses: %v", strings.Join(got, "\n"), strings.Join(want, "\n"), im.res.Losses)
 	}
 	want2 := `{"jupyterhub":{"hub":{"config":{"Authenticator":{"admin_users":["alice"],"allowed_users":["bob"]},"GitHubOAuthenticator":{"allowed_organizations":["pangeo-data","pangeo-data:ops"],"client_id":"x"},"JupyterHub":{"authenticator_class":"github"}}}}}`
-	if showJSON(vals) != want2 {
-		t.Fatalf("values %s, want %s", showJSON(vals), want2)
+	if hubfile.ShowJSON(vals) != want2 {
+		t.Fatalf("values %s, want %s", hubfile.ShowJSON(vals), want2)
 	}
 	root, err := loader.FindRoot(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := Open(root)
+	e, err := hubfile.Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestUpgradeGitHubAuth(t *testing.T) {
 	if auth == nil {
 		t.Fatal("auth not lifted")
 	}
-	data, err := (&hubFile{name: "x", body: func() *object { o := &object{}; o.set("auth", auth); return o }()}).bytes()
+	data, err := (&hubfile.File{Name: "x", Body: func() *hubfile.Object { o := &hubfile.Object{}; o.Set("auth", auth); return o }()}).Bytes()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestUpgradeGitHubAuth(t *testing.T) {
 			t.Errorf("no %s in\n%s", s, data)
 		}
 	}
-	if left := showJSON(vals); left != `{"jupyterhub":{"hub":{"config":{"GitHubOAuthenticator":{"client_id":"x"}}}}}` {
+	if left := hubfile.ShowJSON(vals); left != `{"jupyterhub":{"hub":{"config":{"GitHubOAuthenticator":{"client_id":"x"}}}}}` {
 		t.Errorf("raw values left: %s", left)
 	}
 }

@@ -1,4 +1,4 @@
-package scaffold
+package hubimport
 
 import (
 	"os"
@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	"github.com/pangeo-data/pangeo-gen/internal/input"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 )
@@ -81,13 +82,13 @@ func importFixture(t testing.TB, files map[string]string) (root, dir string) {
 	return root, dir
 }
 
-func runImport(t *testing.T, root, dir string) (*ImportResult, error) {
+func runImport(t *testing.T, root, dir string) (*Result, error) {
 	t.Helper()
-	e, err := Open(root)
+	e, err := hubfile.Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return e.Import(ImportOptions{Dir: dir, Name: "tiny", Command: "pangeo-gen import"})
+	return Import(e, Options{Dir: dir, Name: "tiny", Command: "pangeo-gen import"})
 }
 
 func symlink(t *testing.T, target, link string) {
@@ -512,11 +513,11 @@ func TestImportSecretsUpgrade(t *testing.T) {
 `
 	root, _ := importFixture(t, files)
 	t.Chdir(root)
-	e, err := Open(root)
+	e, err := hubfile.Open(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.Import(ImportOptions{Dir: "old/tiny", Name: "tiny", Command: "pangeo-gen import --upgrade", Upgrade: true})
+	res, err := Import(e, Options{Dir: "old/tiny", Name: "tiny", Command: "pangeo-gen import --upgrade", Upgrade: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -528,46 +529,6 @@ func TestImportSecretsUpgrade(t *testing.T) {
 	}
 	if s := res.Secrets[0]; s.Key != "jupyterhub.auth.github.clientSecret" || s.Path != "jupyterhub.hub.config.GitHubOAuthenticator.client_secret" {
 		t.Errorf("secret at %s (into %s), want jupyterhub.auth.github.clientSecret into jupyterhub.hub.config.GitHubOAuthenticator.client_secret", s.Key, s.Path)
-	}
-}
-
-// TestReadImageLinks: new --image-from reads the checkout as import reads
-// an old hub's folder: a binder/ that is a link (out of the checkout) is
-// not the configuration folder, links are not taken, and nothing is read
-// through them.
-func TestReadImageLinks(t *testing.T) {
-	e := openRepo(t)
-	dir := t.TempDir()
-	outside := t.TempDir()
-	const canary = "canary-7c2d"
-	if err := os.WriteFile(filepath.Join(outside, "environment.yml"), []byte("dependencies: ["+canary+"]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "environment.yml"), []byte("dependencies: [python=3.12]\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	symlink(t, outside, filepath.Join(dir, "binder"))
-	symlink(t, filepath.Join(outside, "environment.yml"), filepath.Join(dir, "notes.md"))
-	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.txt"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := e.readImage(&Repo{URL: "https://example.org/tutorial", Dir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s.binder != "" {
-		t.Errorf("binder %q, want the top folder: binder is a link", s.binder)
-	}
-	if got := strings.Join(s.conda.Dependencies, ","); got != "python=3.12" {
-		t.Errorf("dependencies %q, want the top environment.yml's", got)
-	}
-	if got := strings.Join(s.skipped, "; "); got != "binder: not a regular file; notes.md: not a regular file; pipe.txt: not a regular file" {
-		t.Errorf("skipped %q", got)
-	}
-	for rel, data := range s.files {
-		if strings.Contains(data, canary) {
-			t.Errorf("%s holds what a link points at", rel)
-		}
 	}
 }
 
@@ -601,5 +562,14 @@ func TestImportNumbers(t *testing.T) {
 	// The hub file says what Helm reads the huge one as (a float64), not -1.
 	if !strings.Contains(string(res.Data), "huge:  18446744073709552000\n") {
 		t.Errorf("hub file lacks huge: 18446744073709552000:\n%s", res.Data)
+	}
+}
+
+// copyTree copies the folder src to dst with the copy import makes of the
+// repository's cue.mod and schema (importCopyTree).
+func copyTree(t testing.TB, src, dst string) {
+	t.Helper()
+	if err := importCopyTree(src, dst); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -1,9 +1,15 @@
-package scaffold
+// Package hubimport maps an old hubploy hub, read by internal/oldhub, onto
+// the schema: the file hubs/<name>.cue (Import) with typed fields lifted
+// from the old values, the rest kept raw, and what cannot be kept reported
+// as losses; plaintext secrets are left out. With --upgrade it applies
+// internal/upgrade's table of the jupyterhub chart's renamed keys first.
+package hubimport
 
 import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path"
@@ -16,15 +22,18 @@ import (
 	"unicode/utf8"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/binder"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/oldhub"
+	"github.com/pangeo-data/pangeo-gen/internal/scaffold"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
-// ImportOptions say which hand-kept hub to import.
-type ImportOptions struct {
+// Options say which hand-kept hub to import.
+type Options struct {
 	// Dir is the old hub's folder (deployments/<hub> of a hubploy
 	// monorepo): hubploy.yaml, config/{common,staging,prod}.yaml,
 	// image/binder/.
@@ -48,6 +57,7 @@ type Loss struct {
 	Why string
 }
 
+// String is the loss as import reports it: file, key, why.
 func (l Loss) String() string {
 	if l.Key == "" {
 		return l.File + ": " + l.Why
@@ -55,8 +65,8 @@ func (l Loss) String() string {
 	return l.File + ": " + l.Key + ": " + l.Why
 }
 
-// ImportResult is the imported hub's file.
-type ImportResult struct {
+// Result is the imported hub's file.
+type Result struct {
 	Path string
 	Data []byte
 	// Losses are what the file does not hold, by file and key.
@@ -93,7 +103,7 @@ var importEnvs = []string{"common", "staging", "prod"}
 // the image section. A raw value that contradicts what the typed fields
 // generate is dropped and reported as a loss, like anything else the file
 // cannot hold. It writes nothing.
-func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
+func Import(e *hubfile.Env, o Options) (*Result, error) {
 	if o.Name == "" {
 		o.Name = filepath.Base(filepath.Clean(o.Dir))
 	}
@@ -108,7 +118,7 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 		return nil, err
 	}
 	defer old.Close()
-	im := &importer{e: e, o: o, old: old, res: &ImportResult{Path: loader.HubsDir + "/" + o.Name + ".cue", Original: map[string]map[string]any{}}}
+	im := &importer{e: e, o: o, old: old, res: &Result{Path: loader.HubsDir + "/" + o.Name + ".cue", Original: map[string]map[string]any{}}}
 	if err := im.read(); err != nil {
 		return nil, err
 	}
@@ -131,18 +141,18 @@ func (e *Env) Import(o ImportOptions) (*ImportResult, error) {
 }
 
 type importer struct {
-	e   *Env
-	o   ImportOptions
+	e   *hubfile.Env
+	o   Options
 	old *oldhub.Folder
-	res *ImportResult
+	res *Result
 
 	hubploy map[string]any
 	// raw are the values kept raw, by "common", "staging", "prod".
 	raw map[string]map[string]any
 	// homeDirs are the old umbrella chart's homeDirectories, by file.
 	homeDirs map[string]any
-	body     *object
-	envs     map[string]*object
+	body     *hubfile.Object
+	envs     map[string]*hubfile.Object
 	secrets  []string
 }
 
@@ -193,7 +203,9 @@ func (im *importer) read() error {
 	// The secrets are never read: their names are recorded.
 	if entries, ok, _ := im.old.ReadDir("secrets"); ok {
 		for _, d := range entries {
-			im.secrets = appendUnique(im.secrets, "secrets/"+d.Name())
+			if s := "secrets/" + d.Name(); !slices.Contains(im.secrets, s) {
+				im.secrets = append(im.secrets, s)
+			}
 		}
 	}
 
@@ -221,7 +233,7 @@ func (im *importer) read() error {
 		}
 	}
 	if wrapper == "" {
-		for _, k := range sortedKeys(files["common"]) {
+		for _, k := range slices.Sorted(maps.Keys(files["common"])) {
 			if _, ok := values.Get(files["common"], k, "jupyterhub"); ok {
 				wrapper = k
 				break
@@ -237,7 +249,7 @@ func (im *importer) read() error {
 		if wrapper == "" {
 			vals = m
 		} else {
-			for _, k := range sortedKeys(m) {
+			for _, k := range slices.Sorted(maps.Keys(m)) {
 				if k == wrapper {
 					switch inner := m[k].(type) {
 					case map[string]any:
@@ -260,9 +272,9 @@ func (im *importer) read() error {
 		// A value of the old chart's own (a chart of the monorepo's that
 		// wraps jupyterhub: beside other dependencies or templates) reaches
 		// nothing in the generated chart.
-		for _, k := range sortedKeys(vals) {
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
 			if !slices.Contains(gen.UmbrellaValueKeys, k) {
-				im.loss("config/"+env+".yaml", im.keyOf([]string{k}), fmt.Sprintf("%s: not a value of jupyterhub, dask-gateway or the generated %s chart (%s), so it would reach no template", showJSON(vals[k]), hub.GeneratedChart, strings.Join(gen.UmbrellaValueKeys, ", ")))
+				im.loss("config/"+env+".yaml", im.keyOf([]string{k}), fmt.Sprintf("%s: not a value of jupyterhub, dask-gateway or the generated %s chart (%s), so it would reach no template", hubfile.ShowJSON(vals[k]), hub.GeneratedChart, strings.Join(gen.UmbrellaValueKeys, ", ")))
 				delete(vals, k)
 			}
 		}
@@ -291,64 +303,64 @@ func (im *importer) keyOf(path []string) string {
 // build lays out the typed fields.
 func (im *importer) build() error {
 	e, name := im.e, im.o.Name
-	body := &object{}
+	body := &hubfile.Object{}
 	im.body = body
-	body.set("title", "Pangeo "+title(name)).doc = []string{"TODO(operator): the hub's one-line name, shown in its README."}
-	f := body.set("owners", []string{"your-github-login"})
-	f.doc = []string{"TODO(operator): the GitHub users who answer for the hub."}
-	f.section = true
+	body.Set("title", "Pangeo "+hubfile.Title(name)).Doc = []string{"TODO(operator): the hub's one-line name, shown in its README."}
+	f := body.Set("owners", []string{"your-github-login"})
+	f.Doc = []string{"TODO(operator): the GitHub users who answer for the hub."}
+	f.Section = true
 
 	// contact: the Let's Encrypt contact of the environments.
 	contact := ""
 	for _, env := range importEnvs {
 		for _, m := range []map[string]any{im.raw[env]} {
-			if c := getString(m, "jupyterhub", "proxy", "https", "letsencrypt", "contactEmail"); c != "" && contact == "" && e.valid("#Email", c) {
+			if c := getString(m, "jupyterhub", "proxy", "https", "letsencrypt", "contactEmail"); c != "" && contact == "" && e.Valid("#Email", c) {
 				contact = c
 			}
 		}
 	}
 	if contact != "" {
-		f = body.set("contact", contact)
-		f.doc = []string{"From proxy.https.letsencrypt.contactEmail."}
+		f = body.Set("contact", contact)
+		f.Doc = []string{"From proxy.https.letsencrypt.contactEmail."}
 	} else {
-		f = body.set("contact", "hub-admins@example.org")
-		f.doc = []string{"TODO(operator): the operators' e-mail, also the Let's Encrypt contact."}
+		f = body.Set("contact", "hub-admins@example.org")
+		f.Doc = []string{"TODO(operator): the operators' e-mail, also the Let's Encrypt contact."}
 	}
-	f.section = true
+	f.Section = true
 
-	envs := &object{}
-	im.envs = map[string]*object{}
+	envs := &hubfile.Object{}
+	im.envs = map[string]*hubfile.Object{}
 	for _, env := range []string{"staging", "prod"} {
-		eo := envs.obj(env)
+		eo := envs.Obj(env)
 		im.envs[env] = eo
 		merged := values.Apply(im.raw["common"], im.raw[env])
 		hosts, _ := values.Get(merged, "jupyterhub", "proxy", "https", "hosts")
 		domain := ""
 		if l, ok := hosts.([]any); ok && len(l) > 0 {
-			if s, ok := l[0].(string); ok && e.valid("#Domain", s) {
+			if s, ok := l[0].(string); ok && e.Valid("#Domain", s) {
 				domain = s
 			}
 		}
 		if domain != "" {
-			eo.set("domain", domain)
+			eo.Set("domain", domain)
 		} else {
 			d := env + "." + name + ".example.org"
 			if env == "prod" {
 				d = name + ".example.org"
 			}
-			eo.set("domain", d).line = "TODO(operator): the old hub had no proxy.https.hosts"
+			eo.Set("domain", d).Line = "TODO(operator): the old hub had no proxy.https.hosts"
 		}
-		if ip := getString(merged, "jupyterhub", "proxy", "service", "loadBalancerIP"); ip != "" && e.valid("#Environment.loadBalancerIP", ip) {
-			eo.set("loadBalancerIP", ip)
+		if ip := getString(merged, "jupyterhub", "proxy", "service", "loadBalancerIP"); ip != "" && e.Valid("#Environment.loadBalancerIP", ip) {
+			eo.Set("loadBalancerIP", ip)
 		}
 		if v, ok := values.Get(merged, "jupyterhub", "proxy", "https", "enabled"); ok && v == false {
-			eo.set("https", false)
+			eo.Set("https", false)
 		}
 		im.liftNotebook(eo, im.raw[env], true)
 	}
-	f = body.set("environments", envs)
-	f.section = true
-	f.doc = []string{"Domains and load balancer IPs from proxy.https.hosts and proxy.service.loadBalancerIP of config/staging.yaml and config/prod.yaml."}
+	f = body.Set("environments", envs)
+	f.Section = true
+	f.Doc = []string{"Domains and load balancer IPs from proxy.https.hosts and proxy.service.loadBalancerIP of config/staging.yaml and config/prod.yaml."}
 
 	if err := im.cloud(); err != nil {
 		return err
@@ -358,17 +370,17 @@ func (im *importer) build() error {
 	}
 
 	if auth := im.liftAuth(); auth != nil {
-		f = body.set("auth", auth)
-		f.section = true
-		f.doc = []string{"From hub.config (authenticator_class, its section, Authenticator)."}
+		f = body.Set("auth", auth)
+		f.Section = true
+		f.Doc = []string{"From hub.config (authenticator_class, its section, Authenticator)."}
 	} else {
-		auth := &object{short: true}
-		gh := auth.obj("github")
-		gh.short = true
-		gh.set("orgs", []string{"pangeo-data"})
-		f = body.set("auth", auth)
-		f.section = true
-		f.doc = wrap("TODO(operator): who may log in. The old hub's authentication settings, if any, stay in the raw values below; state them here (auth.github or auth.oauth2) and remove them there.", 72)
+		auth := &hubfile.Object{Short: true}
+		gh := auth.Obj("github")
+		gh.Short = true
+		gh.Set("orgs", []string{"pangeo-data"})
+		f = body.Set("auth", auth)
+		f.Section = true
+		f.Doc = hubfile.Wrap("TODO(operator): who may log in. The old hub's authentication settings, if any, stay in the raw values below; state them here (auth.github or auth.oauth2) and remove them there.", 72)
 	}
 
 	im.liftNotebook(body, im.raw["common"], false)
@@ -383,7 +395,7 @@ func (im *importer) build() error {
 // dask-gateway off (dask-gateway.enabled: false) in both environments. The
 // raw enabled: false, which the typed field generates, is pruned.
 func (im *importer) liftNoDask() {
-	if im.body.get("dask") != nil {
+	if im.body.Get("dask") != nil {
 		return // the kubernetes backend, from dask_config.yaml
 	}
 	for _, env := range []string{"staging", "prod"} {
@@ -395,11 +407,11 @@ func (im *importer) liftNoDask() {
 			return
 		}
 	}
-	d := &object{short: true}
-	d.set("backend", "none")
-	f := im.body.set("dask", d)
-	f.section = true
-	f.doc = wrap("No Dask: the old values set dask-gateway.enabled: false in both environments, and the image has no dask_config.yaml worker template.", 72)
+	d := &hubfile.Object{Short: true}
+	d.Set("backend", "none")
+	f := im.body.Set("dask", d)
+	f.Section = true
+	f.Doc = hubfile.Wrap("No Dask: the old values set dask-gateway.enabled: false in both environments, and the image has no dask_config.yaml worker template.", 72)
 	for _, env := range importEnvs {
 		pruneIf(im.raw[env], false, "dask-gateway", "enabled")
 		pruneIf(im.raw[env], false, "dask-kubernetes", "enabled")
@@ -410,9 +422,9 @@ func (im *importer) liftNoDask() {
 // same: the domain's hosts, the load balancer IP, the Let's Encrypt
 // contact, the notebook and culling fields.
 func (im *importer) pruneLifted(contact string) {
-	str := func(o *object, label string) any {
-		if f := o.get(label); f != nil && f.line == "" {
-			return f.value
+	str := func(o *hubfile.Object, label string) any {
+		if f := o.Get(label); f != nil && f.Line == "" {
+			return f.Value
 		}
 		return nil
 	}
@@ -434,11 +446,11 @@ func (im *importer) pruneLifted(contact string) {
 		if env != "common" {
 			o = im.envs[env]
 		}
-		if nb, ok := str(o, "notebook").(*object); ok {
+		if nb, ok := str(o, "notebook").(*hubfile.Object); ok {
 			for _, k := range []string{"cpu", "memory"} {
-				if p, ok := str(nb, k).(*inline); ok {
-					pruneIf(raw, p.get("guarantee").value, "jupyterhub", "singleuser", k, "guarantee")
-					pruneIf(raw, p.get("limit").value, "jupyterhub", "singleuser", k, "limit")
+				if p, ok := str(nb, k).(*hubfile.Inline); ok {
+					pruneIf(raw, p.Get("guarantee").Value, "jupyterhub", "singleuser", k, "guarantee")
+					pruneIf(raw, p.Get("limit").Value, "jupyterhub", "singleuser", k, "limit")
 				}
 			}
 			if str(nb, "profiles") != nil {
@@ -448,7 +460,7 @@ func (im *importer) pruneLifted(contact string) {
 			pruneIf(raw, str(nb, "startTimeout"), "jupyterhub", "singleuser", "startTimeout")
 			pruneIf(raw, str(nb, "defaultURL"), "jupyterhub", "singleuser", "defaultUrl")
 		}
-		if c, ok := str(o, "culling").(*object); ok {
+		if c, ok := str(o, "culling").(*hubfile.Object); ok {
 			pruneIf(raw, str(c, "notebookIdleTimeout"), "jupyterhub", "cull", "timeout")
 			pruneIf(raw, str(c, "notebookMaxAge"), "jupyterhub", "cull", "maxAge")
 		}
@@ -462,7 +474,7 @@ func pruneIf(m map[string]any, want any, path ...string) {
 		return
 	}
 	v, ok := values.Get(m, path...)
-	if !ok || showJSON(v) != showJSON(want) {
+	if !ok || hubfile.ShowJSON(v) != hubfile.ShowJSON(want) {
 		return
 	}
 	for i := len(path); i > 0; i-- {
@@ -534,38 +546,38 @@ func (im *importer) liftProfiles(vals map[string]any) ([]any, bool) {
 		if v, ok := ko["environment"]; ok {
 			m["env"] = v
 		}
-		if !im.e.valid("#Profile", m) {
+		if !im.e.Valid("#Profile", m) {
 			return nil, false
 		}
-		p := &object{}
-		p.set("slug", m["slug"])
-		p.set("displayName", m["displayName"])
+		p := &hubfile.Object{}
+		p.Set("slug", m["slug"])
+		p.Set("displayName", m["displayName"])
 		if v, ok := m["description"]; ok {
-			p.set("description", v)
+			p.Set("description", v)
 		}
 		if v, ok := m["default"]; ok {
-			p.set("default", v)
+			p.Set("default", v)
 		}
 		for _, k := range []string{"cpu", "memory"} {
-			r := &object{}
-			r.set("guarantee", m[k].(map[string]any)["guarantee"])
-			r.set("limit", m[k].(map[string]any)["limit"])
-			p.set(k, &inline{r})
+			r := &hubfile.Object{}
+			r.Set("guarantee", m[k].(map[string]any)["guarantee"])
+			r.Set("limit", m[k].(map[string]any)["limit"])
+			p.Set(k, &hubfile.Inline{Object: r})
 		}
 		if v, ok := m["image"]; ok {
-			p.set("image", v)
+			p.Set("image", v)
 		}
 		if env, ok := m["env"].(map[string]any); ok && len(env) > 0 {
-			eo := &object{}
+			eo := &hubfile.Object{}
 			keys := make([]string, 0, len(env))
 			for k := range env {
 				keys = append(keys, k)
 			}
 			sort.Strings(keys)
 			for _, k := range keys {
-				eo.set(k, env[k])
+				eo.Set(k, env[k])
 			}
-			p.set("env", eo)
+			p.Set("env", eo)
 		}
 		out = append(out, p)
 	}
@@ -574,9 +586,9 @@ func (im *importer) liftProfiles(vals map[string]any) ([]any, bool) {
 
 // liftNotebook sets the typed notebook and culling fields the values give
 // (they generate the same values, so the raw ones stay).
-func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
+func (im *importer) liftNotebook(o *hubfile.Object, vals map[string]any, env bool) {
 	e := im.e
-	nb := &object{}
+	nb := &hubfile.Object{}
 	su := func(k ...string) (any, bool) {
 		return values.Get(vals, append([]string{"jupyterhub", "singleuser"}, k...)...)
 	}
@@ -584,37 +596,37 @@ func (im *importer) liftNotebook(o *object, vals map[string]any, env bool) {
 		g, gok := su(label, "guarantee")
 		l, lok := su(label, "limit")
 		if gok && lok && valid(g, l) {
-			p := &object{}
-			p.set("guarantee", g)
-			p.set("limit", l)
-			nb.set(label, &inline{p})
+			p := &hubfile.Object{}
+			p.Set("guarantee", g)
+			p.Set("limit", l)
+			nb.Set(label, &hubfile.Inline{Object: p})
 		}
 	}
-	pair("cpu", func(g, l any) bool { return e.valid("#CPU", map[string]any{"guarantee": g, "limit": l}) })
-	pair("memory", func(g, l any) bool { return e.valid("#Memory", map[string]any{"guarantee": g, "limit": l}) })
-	if v, ok := su("startTimeout"); ok && e.valid("#NotebookOverride.startTimeout", v) {
-		nb.set("startTimeout", v)
+	pair("cpu", func(g, l any) bool { return e.Valid("#CPU", map[string]any{"guarantee": g, "limit": l}) })
+	pair("memory", func(g, l any) bool { return e.Valid("#Memory", map[string]any{"guarantee": g, "limit": l}) })
+	if v, ok := su("startTimeout"); ok && e.Valid("#NotebookOverride.startTimeout", v) {
+		nb.Set("startTimeout", v)
 	}
 	if v, ok := su("defaultUrl"); ok && !env {
 		if s, ok := v.(string); ok {
-			nb.set("defaultURL", s)
+			nb.Set("defaultURL", s)
 		}
 	}
 	if ps, ok := im.liftProfiles(vals); ok {
-		nb.set("profiles", ps)
+		nb.Set("profiles", ps)
 	}
-	if len(nb.fields) > 0 {
-		o.set("notebook", nb).section = !env
+	if len(nb.Fields) > 0 {
+		o.Set("notebook", nb).Section = !env
 	}
-	cull := &object{}
-	if v, ok := values.Get(vals, "jupyterhub", "cull", "timeout"); ok && e.valid("#CullingOverride.notebookIdleTimeout", v) {
-		cull.set("notebookIdleTimeout", v)
+	cull := &hubfile.Object{}
+	if v, ok := values.Get(vals, "jupyterhub", "cull", "timeout"); ok && e.Valid("#CullingOverride.notebookIdleTimeout", v) {
+		cull.Set("notebookIdleTimeout", v)
 	}
-	if v, ok := values.Get(vals, "jupyterhub", "cull", "maxAge"); ok && e.valid("#CullingOverride.notebookMaxAge", v) {
-		cull.set("notebookMaxAge", v)
+	if v, ok := values.Get(vals, "jupyterhub", "cull", "maxAge"); ok && e.Valid("#CullingOverride.notebookMaxAge", v) {
+		cull.Set("notebookMaxAge", v)
 	}
-	if len(cull.fields) > 0 {
-		o.set("culling", cull).section = !env
+	if len(cull.Fields) > 0 {
+		o.Set("culling", cull).Section = !env
 	}
 }
 
@@ -623,18 +635,18 @@ func (im *importer) cloud() error {
 	cl, _ := values.Get(im.hubploy, "cluster")
 	cm, _ := cl.(map[string]any)
 	provider := getString(cm, "provider")
-	c := &object{}
+	c := &hubfile.Object{}
 	str := func(label, val, def, todo string) {
-		if val != "" && e.valid(map[string]string{"gcp": "#GCP.", "aws": "#AWS.", "azure": "#Azure."}[c.get("provider").value.(string)]+label, val) {
-			c.set(label, val)
+		if val != "" && e.Valid(map[string]string{"gcp": "#GCP.", "aws": "#AWS.", "azure": "#Azure."}[c.Get("provider").Value.(string)]+label, val) {
+			c.Set(label, val)
 			return
 		}
-		c.set(label, def).line = "TODO(operator): " + todo
+		c.Set(label, def).Line = "TODO(operator): " + todo
 	}
-	var pools *object
+	var pools *hubfile.Object
 	switch provider {
 	case "gcloud", "gcp", "google":
-		c.set("provider", "gcp")
+		c.Set("provider", "gcp")
 		g, _ := values.Get(cm, "gcloud")
 		gm, _ := g.(map[string]any)
 		str("project", getString(gm, "project"), "pangeo-hub-project", "the GCP project id")
@@ -644,12 +656,12 @@ func (im *importer) cloud() error {
 		}
 		str("location", loc, "us-central1-b", "the cluster's zone or region")
 		str("cluster", getString(gm, "cluster"), name, "the GKE cluster's name")
-		pools = e.starterCloud("gcp", name).get("nodePools").value.(*object)
+		pools = scaffold.StarterCloud(e, "gcp", name).Get("nodePools").Value.(*hubfile.Object)
 		if k := getString(gm, "service_key"); k != "" {
 			im.credential(k)
 		}
 	case "aws":
-		c.set("provider", "aws")
+		c.Set("provider", "aws")
 		a, _ := values.Get(cm, "aws")
 		am, _ := a.(map[string]any)
 		acct := getString(am, "account_id")
@@ -661,12 +673,12 @@ func (im *importer) cloud() error {
 		str("accountId", acct, "123456789012", "the 12-digit AWS account id")
 		str("region", getString(am, "region"), "us-west-2", "the AWS region")
 		str("cluster", getString(am, "cluster"), name, "the EKS cluster's name")
-		pools = e.starterCloud("aws", name).get("nodePools").value.(*object)
+		pools = scaffold.StarterCloud(e, "aws", name).Get("nodePools").Value.(*hubfile.Object)
 		if k := getString(am, "service_key"); k != "" {
 			im.credential(k)
 		}
 	case "azure":
-		c.set("provider", "azure")
+		c.Set("provider", "azure")
 		a, _ := values.Get(cm, "azure")
 		am, _ := a.(map[string]any)
 		str("resourceGroup", getString(am, "resource_group"), "pangeo-"+name, "the cluster's resource group")
@@ -683,7 +695,7 @@ func (im *importer) cloud() error {
 		}
 		str("registry", strings.TrimSuffix(reg, ".azurecr.io"), "pangeo"+strings.ReplaceAll(name, "-", ""), "the Azure Container Registry (without .azurecr.io)")
 		str("location", getString(am, "location"), "westeurope", "the Azure region")
-		pools = e.starterCloud("azure", name).get("nodePools").value.(*object)
+		pools = scaffold.StarterCloud(e, "azure", name).Get("nodePools").Value.(*hubfile.Object)
 		// hubploy's azure credential is auth_file (service_principal in
 		// some hand-kept hubs).
 		for _, key := range []string{"auth_file", "service_principal"} {
@@ -699,11 +711,11 @@ func (im *importer) cloud() error {
 			im.credential(rk)
 		}
 	}
-	f := c.set("nodePools", pools)
-	f.doc = []string{"TODO(operator): hubploy.yaml does not say: the pools' machine types and sizes."}
-	cf := im.body.set("cloud", c)
-	cf.section = true
-	cf.doc = []string{"From hubploy.yaml's cluster."}
+	f := c.Set("nodePools", pools)
+	f.Doc = []string{"TODO(operator): hubploy.yaml does not say: the pools' machine types and sizes."}
+	cf := im.body.Set("cloud", c)
+	cf.Section = true
+	cf.Doc = []string{"From hubploy.yaml's cluster."}
 	return nil
 }
 
@@ -711,15 +723,17 @@ func (im *importer) cloud() error {
 // it from the hub's secrets/ folder, where it is named (as the folder's
 // own files are) and never read.
 func (im *importer) credential(name string) {
-	im.secrets = appendUnique(im.secrets, path.Join("secrets", name))
+	if s := path.Join("secrets", name); !slices.Contains(im.secrets, s) {
+		im.secrets = append(im.secrets, s)
+	}
 }
 
 // image converts image/binder/ and dask_config.yaml.
 func (im *importer) image() error {
 	e := im.e
-	img := &object{}
-	f := im.body.set("image", img)
-	f.section = true
+	img := &hubfile.Object{}
+	f := im.body.Set("image", img)
+	f.Section = true
 	repo := getString(im.hubploy, "images", "image_name")
 	from := "images.image_name"
 	if repo == "" {
@@ -728,7 +742,7 @@ func (im *importer) image() error {
 			repo, _ = values.Lookup(l[0], "name").(string)
 			from = "images.images[0].name"
 			for i := 1; i < len(l); i++ {
-				im.loss("hubploy.yaml", fmt.Sprintf("images.images[%d]", i), showJSON(l[i])+": a second image: the hub has one image (its profiles run it)")
+				im.loss("hubploy.yaml", fmt.Sprintf("images.images[%d]", i), hubfile.ShowJSON(l[i])+": a second image: the hub has one image (its profiles run it)")
 			}
 		}
 	}
@@ -738,25 +752,25 @@ func (im *importer) image() error {
 	}
 	// A hub without an image folder whose image has a tag used that image
 	// as it is: prebuilt.
-	if _, ok, _ := im.old.ReadDir("image"); !ok && ref != repo && e.valid("#ImageRef", ref) {
-		img.set("prebuilt", ref)
-		f.doc = append(f.doc, "prebuilt is hubploy.yaml's "+from+" (the old hub had no image folder).")
+	if _, ok, _ := im.old.ReadDir("image"); !ok && ref != repo && e.Valid("#ImageRef", ref) {
+		img.Set("prebuilt", ref)
+		f.Doc = append(f.Doc, "prebuilt is hubploy.yaml's "+from+" (the old hub had no image folder).")
 		return nil
 	}
-	if repo != "" && e.valid("#Repository", repo) {
-		img.set("repository", repo)
-		f.doc = append(f.doc, "repository is hubploy.yaml's "+from+".")
+	if repo != "" && e.Valid("#Repository", repo) {
+		img.Set("repository", repo)
+		f.Doc = append(f.Doc, "repository is hubploy.yaml's "+from+".")
 	} else {
-		img.set("repository", "registry.example.org/pangeo/"+im.o.Name+"-notebook").line = "TODO(operator): the registry repository the image is pushed to"
+		img.Set("repository", "registry.example.org/pangeo/"+im.o.Name+"-notebook").Line = "TODO(operator): the registry repository the image is pushed to"
 	}
-	const binder = "image/binder"
+	const binderDir = "image/binder"
 	config := map[string][]byte{}
-	entries, _, refused := im.old.ReadDir(binder)
+	entries, _, refused := im.old.ReadDir(binderDir)
 	if refused != "" {
-		im.loss(binder, "", refused+": not read")
+		im.loss(binderDir, "", refused+": not read")
 	}
 	for _, d := range entries {
-		rel := binder + "/" + d.Name()
+		rel := binderDir + "/" + d.Name()
 		if d.IsDir() {
 			im.loss(rel, "", "a folder: not converted")
 			continue
@@ -780,79 +794,79 @@ func (im *importer) image() error {
 			return err
 		}
 	}
-	s := &imageSpec{notes: map[string][]string{}, binder: "image/binder", files: map[string]string{}}
+	s := &binder.Image{Notes: map[string][]string{}, Folder: "image/binder", Files: map[string]string{}}
 	// The binder folder's other text files (a README, a notebook) are
 	// kept as image files, at the top of the image folder: binder/ is
 	// gen's. repo2docker's own configuration files stay a loss: it would
 	// run them.
-	for _, name := range sortedKeys(config) {
-		if slices.Contains(rootConfigFiles, name) || name == workspaceName {
+	for _, name := range slices.Sorted(maps.Keys(config)) {
+		if slices.Contains(binder.RootConfigFiles, name) || name == binder.WorkspaceName {
 			continue
 		}
 		data := config[name]
-		if len(data) > MaxFileSize || !utf8.Valid(data) || !e.valid("#BuiltImage.files", map[string]string{name: string(data)}) {
+		if len(data) > binder.MaxFileSize || !utf8.Valid(data) || !e.Valid("#BuiltImage.files", map[string]string{name: string(data)}) {
 			continue
 		}
 		delete(config, name)
-		s.files[name] = string(data)
+		s.Files[name] = string(data)
 		im.res.Normalized = append(im.res.Normalized, Loss{"image/binder/" + name, "", "kept as image.files." + name + ": at the top of the image folder (binder/ holds what gen generates)"})
 	}
-	e.convertConfig(s, config)
-	for _, field := range sortedKeys(s.notes) {
-		for _, n := range s.notes[field] {
+	s.Convert(e, config)
+	for _, field := range slices.Sorted(maps.Keys(s.Notes)) {
+		for _, n := range s.Notes[field] {
 			file, rest, _ := strings.Cut(n, ": ")
 			im.loss(file, "", rest)
 		}
 	}
-	if s.base != "" {
-		bf := img.set("base", s.base)
-		bf.doc = []string{"The FROM line of image/binder/Dockerfile."}
-		if !strings.Contains(s.base, "-onbuild") {
-			bf.doc = append(bf.doc, wrap("TODO(operator): not an -onbuild image: gen's one-line Dockerfile builds FROM it as the old one did, and the binder files below are not run by it.", 68)...)
-			im.res.Notes = append(im.res.Notes, "TODO(operator): image.base "+s.base+" is not an -onbuild image: check what the image build does with it")
+	if s.Base != "" {
+		bf := img.Set("base", s.Base)
+		bf.Doc = []string{"The FROM line of image/binder/Dockerfile."}
+		if !strings.Contains(s.Base, "-onbuild") {
+			bf.Doc = append(bf.Doc, hubfile.Wrap("TODO(operator): not an -onbuild image: gen's one-line Dockerfile builds FROM it as the old one did, and the binder files below are not run by it.", 68)...)
+			im.res.Notes = append(im.res.Notes, "TODO(operator): image.base "+s.Base+" is not an -onbuild image: check what the image build does with it")
 		}
 	}
-	conda := &object{}
-	if len(s.conda.Channels) > 0 {
-		conda.set("channels", s.conda.Channels)
+	conda := &hubfile.Object{}
+	if len(s.Conda.Channels) > 0 {
+		conda.Set("channels", s.Conda.Channels)
 	}
-	if len(s.conda.Dependencies) > 0 {
-		conda.set("dependencies", s.conda.Dependencies)
+	if len(s.Conda.Dependencies) > 0 {
+		conda.Set("dependencies", s.Conda.Dependencies)
 	}
-	if len(s.conda.Pip) > 0 {
-		conda.set("pip", s.conda.Pip)
+	if len(s.Conda.Pip) > 0 {
+		conda.Set("pip", s.Conda.Pip)
 	}
-	if len(conda.fields) > 0 {
-		img.set("conda", conda)
+	if len(conda.Fields) > 0 {
+		img.Set("conda", conda)
 	}
-	if len(s.apt) > 0 {
-		img.set("apt", s.apt)
+	if len(s.Apt) > 0 {
+		img.Set("apt", s.Apt)
 	}
-	if len(s.postBuild) > 0 {
-		img.set("postBuild", s.postBuild)
+	if len(s.PostBuild) > 0 {
+		img.Set("postBuild", s.PostBuild)
 	}
-	if len(s.start) > 0 {
-		st := &object{}
-		for _, k := range sortedKeys(s.start) {
-			st.set(k, s.start[k])
+	if len(s.Start) > 0 {
+		st := &hubfile.Object{}
+		for _, k := range slices.Sorted(maps.Keys(s.Start)) {
+			st.Set(k, s.Start[k])
 		}
-		img.set("start", st)
+		img.Set("start", st)
 	}
-	if len(s.startCommands) > 0 {
-		img.set("startCommands", s.startCommands)
+	if len(s.StartCommands) > 0 {
+		img.Set("startCommands", s.StartCommands)
 	}
-	if len(s.files) > 0 {
-		files := &object{}
-		for _, rel := range sortedKeys(s.files) {
-			files.set(rel, s.files[rel])
+	if len(s.Files) > 0 {
+		files := &hubfile.Object{}
+		for _, rel := range slices.Sorted(maps.Keys(s.Files)) {
+			files.Set(rel, s.Files[rel])
 		}
-		img.set("files", files)
+		img.Set("files", files)
 	}
-	if s.workspace != nil {
-		img.set("workspace", dataObject(s.workspace))
+	if s.Workspace != nil {
+		img.Set("workspace", hubfile.Data(s.Workspace))
 	}
-	if len(s.read) > 0 {
-		f.doc = append(f.doc, wrap("From "+strings.Join(s.read, ", ")+".", 72)...)
+	if len(s.Read) > 0 {
+		f.Doc = append(f.Doc, hubfile.Wrap("From "+strings.Join(s.Read, ", ")+".", 72)...)
 	}
 	return nil
 }
@@ -884,7 +898,7 @@ func (im *importer) daskConfig(data []byte) error {
 	leaves = func(prefix string, v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				leaves(strings.TrimPrefix(prefix+"."+k, "."), x[k])
 			}
 			return
@@ -914,7 +928,7 @@ func (im *importer) daskConfig(data []byte) error {
 		}
 		return nil
 	}
-	worker := &object{}
+	worker := &hubfile.Object{}
 	c0, _ := values.Get(map[string]any{"t": tmpl}, "t", "spec")
 	var container map[string]any
 	if spec, ok := c0.(map[string]any); ok {
@@ -933,14 +947,14 @@ func (im *importer) daskConfig(data []byte) error {
 	reqMem, _ := values.Get(container, "resources", "requests", "memory")
 	limMem, _ := values.Get(container, "resources", "limits", "memory")
 	if c, ok := cpuCores(reqCPU); ok && c > 0 {
-		worker.set("cores", coresValue(c))
+		worker.Set("cores", coresValue(c))
 		if lc, ok := cpuCores(limCPU); ok && lc > c {
-			worker.set("coresLimit", coresValue(lc))
+			worker.Set("coresLimit", coresValue(lc))
 		} else if ok && lc != c {
-			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s is below requests.cpu %s: dask.worker.cores is both, set to the request", showJSON(limCPU), showJSON(reqCPU)))
+			im.loss(file, ckey+".resources.limits.cpu", fmt.Sprintf("%s is below requests.cpu %s: dask.worker.cores is both, set to the request", hubfile.ShowJSON(limCPU), hubfile.ShowJSON(reqCPU)))
 		}
 	} else if c, ok := cpuCores(limCPU); ok && c > 0 {
-		worker.set("cores", coresValue(c))
+		worker.Set("cores", coresValue(c))
 	} else {
 		im.loss(file, ckey+".resources.cpu", "no parseable cpu: dask.worker.cores keeps its default")
 	}
@@ -948,13 +962,13 @@ func (im *importer) daskConfig(data []byte) error {
 	if mem == nil {
 		mem = limMem
 	}
-	if ms, ok := mem.(string); ok && im.e.valid("#Quantity", ms) {
-		worker.set("memory", ms)
+	if ms, ok := mem.(string); ok && im.e.Valid("#Quantity", ms) {
+		worker.Set("memory", ms)
 		if limMem != nil && limMem != mem {
-			im.loss(file, ckey+".resources.limits.memory", fmt.Sprintf("%s differs from requests.memory %s: dask.worker.memory is both, set to the request", showJSON(limMem), showJSON(reqMem)))
+			im.loss(file, ckey+".resources.limits.memory", fmt.Sprintf("%s differs from requests.memory %s: dask.worker.memory is both, set to the request", hubfile.ShowJSON(limMem), hubfile.ShowJSON(reqMem)))
 		}
 	} else {
-		im.loss(file, ckey+".resources.memory", fmt.Sprintf("%s: not a memory quantity dask.worker.memory takes", showJSON(mem)))
+		im.loss(file, ckey+".resources.memory", fmt.Sprintf("%s: not a memory quantity dask.worker.memory takes", hubfile.ShowJSON(mem)))
 	}
 	var rest []string
 	if args, ok := container["args"].([]any); ok {
@@ -963,7 +977,7 @@ func (im *importer) daskConfig(data []byte) error {
 			if a == "--nthreads" && i+1 < len(args) && nthreads.MatchString(fmt.Sprint(args[i+1])) {
 				n, _ := strconv.Atoi(fmt.Sprint(args[i+1]))
 				if n > 0 {
-					worker.set("threads", n)
+					worker.Set("threads", n)
 				}
 				i++
 				continue
@@ -984,39 +998,39 @@ func (im *importer) daskConfig(data []byte) error {
 		}
 	}
 	if len(rest) > 0 {
-		if im.e.valid("#KubernetesDask.worker.args", rest) {
-			worker.set("args", rest)
+		if im.e.Valid("#KubernetesDask.worker.args", rest) {
+			worker.Set("args", rest)
 		} else {
 			im.loss(file, ckey+".args", fmt.Sprintf("%s: not arguments dask.worker.args takes", strings.Join(rest, " ")))
 		}
 	}
-	for _, k := range sortedKeys(container) {
+	for _, k := range slices.Sorted(maps.Keys(container)) {
 		if k == "args" || k == "resources" || k == "image" || k == "name" {
 			continue
 		}
 		im.loss(file, ckey+"."+k, "not represented")
 	}
 	if spec, ok := c0.(map[string]any); ok {
-		for _, k := range sortedKeys(spec) {
+		for _, k := range slices.Sorted(maps.Keys(spec)) {
 			if k == "restartPolicy" && spec[k] == "Never" {
 				continue // gen's own
 			}
 			if k != "containers" {
-				im.loss(file, tkey+".spec."+k, fmt.Sprintf("%s: not represented (pangeo-gen writes the worker template)", showJSON(spec[k])))
+				im.loss(file, tkey+".spec."+k, fmt.Sprintf("%s: not represented (pangeo-gen writes the worker template)", hubfile.ShowJSON(spec[k])))
 			}
 		}
 	}
-	d := &object{}
-	d.set("backend", "kubernetes")
-	if len(worker.fields) > 0 {
-		d.set("worker", worker)
+	d := &hubfile.Object{}
+	d.Set("backend", "kubernetes")
+	if len(worker.Fields) > 0 {
+		d.Set("worker", worker)
 	}
 	if len(extra) > 0 {
-		d.set("config", dataObject(extra)).doc = []string{"The old dask_config.yaml's other keys."}
+		d.Set("config", hubfile.Data(extra)).Doc = []string{"The old dask_config.yaml's other keys."}
 	}
-	df := im.body.set("dask", d)
-	df.section = true
-	df.doc = []string{"From image/binder/dask_config.yaml's kubernetes.worker-template (classic dask-kubernetes)."}
+	df := im.body.Set("dask", d)
+	df.Section = true
+	df.Doc = []string{"From image/binder/dask_config.yaml's kubernetes.worker-template (classic dask-kubernetes)."}
 	return nil
 }
 
@@ -1128,7 +1142,7 @@ func (im *importer) resolve() error {
 			if !values.Delete(im.raw[env], ce.Path) {
 				return err
 			}
-			why := fmt.Sprintf("%s contradicts the value pangeo-gen generates, %s, and no typed field takes it", showJSON(ce.Raw), showJSON(ce.Typed))
+			why := fmt.Sprintf("%s contradicts the value pangeo-gen generates, %s, and no typed field takes it", hubfile.ShowJSON(ce.Raw), hubfile.ShowJSON(ce.Typed))
 			if ce.TypedEnv != "" && ce.Env == "" {
 				why += " (in " + ce.TypedEnv + ")"
 			}
@@ -1142,27 +1156,27 @@ func (im *importer) bytes() ([]byte, error) {
 	body := im.body
 	for _, env := range []string{"staging", "prod"} {
 		eo := im.envs[env]
-		eo.remove("values")
+		eo.Remove("values")
 		if len(im.raw[env]) > 0 {
-			f := eo.set("values", dataObject(im.raw[env]))
-			f.doc = []string{"The rest of config/" + env + ".yaml, unwrapped."}
+			f := eo.Set("values", hubfile.Data(im.raw[env]))
+			f.Doc = []string{"The rest of config/" + env + ".yaml, unwrapped."}
 		}
 	}
-	body.remove("values")
+	body.Remove("values")
 	if len(im.raw["common"]) > 0 {
-		f := body.set("values", dataObject(im.raw["common"]))
-		f.section = true
-		f.doc = wrap("config/common.yaml, unwrapped to the daskhub layout: what the typed fields above do not say. A raw value never overrides a typed one.", 72)
+		f := body.Set("values", hubfile.Data(im.raw["common"]))
+		f.Section = true
+		f.Doc = hubfile.Wrap("config/common.yaml, unwrapped to the daskhub layout: what the typed fields above do not say. A raw value never overrides a typed one.", 72)
 	}
 	doc := fmt.Sprintf("%s: imported from %s by `%s`.", im.o.Name, filepath.ToSlash(im.o.Dir), im.o.Command)
 	if im.res.Wrapper != "" {
 		doc += fmt.Sprintf(" The values were nested under %s: (the old umbrella chart).", im.res.Wrapper)
 	}
 	doc += " Each TODO(operator) marks a value the old hub did not have; `pangeo-gen vet " + im.o.Name + "` checks the file after each edit."
-	lines := wrap(doc, 76)
+	lines := hubfile.Wrap(doc, 76)
 	if len(im.secrets) > 0 {
 		lines = append(lines, "")
-		lines = append(lines, wrap("Secrets of the old hub (not read; put their content into deployments/"+im.o.Name+"/secrets/): "+strings.Join(im.secrets, ", ")+".", 76)...)
+		lines = append(lines, hubfile.Wrap("Secrets of the old hub (not read; put their content into deployments/"+im.o.Name+"/secrets/): "+strings.Join(im.secrets, ", ")+".", 76)...)
 	}
 	sortSecrets(im.res.Secrets)
 	if len(im.res.Secrets) > 0 {
@@ -1179,27 +1193,8 @@ func (im *importer) bytes() ([]byte, error) {
 			lines = append(lines, "  "+l.String())
 		}
 	}
-	hf := &hubFile{name: im.o.Name, doc: lines, body: body}
-	return hf.bytes()
-}
-
-// dataObject is data as the file model, keys sorted.
-func dataObject(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		o := &object{}
-		for _, k := range sortedKeys(x) {
-			o.set(k, dataObject(x[k]))
-		}
-		return o
-	case []any:
-		out := make([]any, len(x))
-		for i, it := range x {
-			out[i] = dataObject(it)
-		}
-		return out
-	}
-	return v
+	hf := &hubfile.File{Name: im.o.Name, Doc: lines, Body: body}
+	return hf.Bytes()
 }
 
 func importCopyTree(src, dst string) error {

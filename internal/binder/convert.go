@@ -1,7 +1,8 @@
-package scaffold
+package binder
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -57,7 +58,7 @@ func ConvertEnvironment(data []byte, validSpec, validVar validator) (conda Conda
 			}
 			conda.Dependencies = appendUnique(conda.Dependencies, spec)
 		case map[string]any:
-			for _, k := range sortedKeys(d) {
+			for _, k := range slices.Sorted(maps.Keys(d)) {
 				items, ok := d[k].([]any)
 				if k != "pip" || !ok {
 					notes = append(notes, fmt.Sprintf("environment.yml: dependency %s: not converted", k))
@@ -76,7 +77,7 @@ func ConvertEnvironment(data []byte, validSpec, validVar validator) (conda Conda
 			notes = append(notes, fmt.Sprintf("environment.yml: dependency %v not converted", d))
 		}
 	}
-	for _, k := range sortedKeys(env.Variables) {
+	for _, k := range slices.Sorted(maps.Keys(env.Variables)) {
 		v := fmt.Sprint(env.Variables[k])
 		if !validVar(k) {
 			notes = append(notes, fmt.Sprintf("environment.yml: variable %s not converted (not an upper-case name image.start takes)", k))

@@ -1,8 +1,9 @@
-package scaffold
+package hubimport
 
 import (
 	"strings"
 
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	"github.com/pangeo-data/pangeo-gen/internal/upgrade"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -22,6 +23,7 @@ type Upgrade struct {
 	Dropped string
 }
 
+// String is the translation as import --upgrade reports it.
 func (u Upgrade) String() string {
 	if u.Dropped != "" {
 		return u.File + ": " + u.Old + ": dropped (" + u.Dropped + ")"
@@ -58,7 +60,7 @@ func (im *importer) upgradeValues(file string, vals map[string]any) {
 // OAUTH2_AUTHORIZE_URL of hub.extraEnv); admins and allowed users. The raw
 // values it states are dropped. It returns nil when the authentication is
 // not cleanly mappable (it then stays raw).
-func (im *importer) liftAuth() *object {
+func (im *importer) liftAuth() *hubfile.Object {
 	raw := im.raw["common"]
 	hc := func(k ...string) (any, bool) {
 		return values.Get(raw, append([]string{"jupyterhub", "hub", "config"}, k...)...)
@@ -79,14 +81,14 @@ func (im *importer) liftAuth() *object {
 		}
 		return out, true
 	}
-	auth := &object{short: true}
+	auth := &hubfile.Object{Short: true}
 	var section string
 	var mapped []string
 	switch class {
 	case "github":
 		section = "GitHubOAuthenticator"
-		gh := auth.obj("github")
-		gh.short = true
+		gh := auth.Obj("github")
+		gh.Short = true
 		var orgs, teams []string
 		if v, ok := hc(section, "allowed_organizations"); ok {
 			l, ok := strs(v)
@@ -103,14 +105,14 @@ func (im *importer) liftAuth() *object {
 			mapped = append(mapped, "allowed_organizations")
 		}
 		if len(orgs) > 0 {
-			gh.set("orgs", orgs)
+			gh.Set("orgs", orgs)
 		}
 		if len(teams) > 0 {
-			gh.set("teams", teams)
+			gh.Set("teams", teams)
 		}
 	case "generic-oauth":
 		section = "GenericOAuthenticator"
-		o := auth.obj("oauth2")
+		o := auth.Obj("oauth2")
 		authorize, ok := hc(section, "authorize_url")
 		if ok {
 			mapped = append(mapped, "authorize_url")
@@ -125,17 +127,17 @@ func (im *importer) liftAuth() *object {
 				}
 				mapped = append(mapped, f.key)
 			}
-			o.set(f.label, v)
+			o.Set(f.label, v)
 		}
 		if v, ok := hc(section, "username_claim"); ok {
-			o.set("usernameClaim", v)
+			o.Set("usernameClaim", v)
 			mapped = append(mapped, "username_claim")
 		}
 		if v, ok := hc(section, "scope"); ok {
 			if _, ok := strs(v); !ok {
 				return nil
 			}
-			o.set("scopes", v)
+			o.Set("scopes", v)
 			mapped = append(mapped, "scope")
 		}
 	default:
@@ -144,10 +146,10 @@ func (im *importer) liftAuth() *object {
 	var plainAuth func(v any) any
 	plainAuth = func(v any) any {
 		switch x := v.(type) {
-		case *object:
+		case *hubfile.Object:
 			m := map[string]any{}
-			for _, f := range x.fields {
-				m[f.label] = plainAuth(f.value)
+			for _, f := range x.Fields {
+				m[f.Label] = plainAuth(f.Value)
 			}
 			return m
 		case []string:
@@ -166,11 +168,11 @@ func (im *importer) liftAuth() *object {
 			if !ok {
 				return nil
 			}
-			auth.set(k.label, l)
+			auth.Set(k.label, l)
 			lifted = append(lifted, k.key)
 		}
 	}
-	if !im.e.valid("#Auth", plainAuth(auth)) {
+	if !im.e.Valid("#Auth", plainAuth(auth)) {
 		return nil
 	}
 	cfg := []string{"jupyterhub", "hub", "config"}

@@ -1,6 +1,7 @@
-package scaffold
+package hubfile
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -13,72 +14,74 @@ import (
 	"cuelang.org/go/cue/token"
 )
 
-// object is an ordered CUE struct under construction: the fields of a hub
+// Object is an ordered CUE struct under construction: the fields of a hub
 // file in the order they are written, each with its comments. It becomes
 // cue/ast nodes, which cue/format prints, so the file is valid, formatted
 // CUE by construction.
-type object struct {
-	fields []*field
-	// short writes a struct of one field as "a: b: c" rather than in braces.
-	short bool
+type Object struct {
+	// Fields are the fields in the order they are written.
+	Fields []*Field
+	// Short writes a struct of one field as "a: b: c" rather than in braces.
+	Short bool
 }
 
-// field is one field of an object.
-type field struct {
-	label string
-	// value is *object, []any, string, int64, float64, bool or an
+// Field is one field of an Object.
+type Field struct {
+	// Label is the field's name.
+	Label string
+	// Value is *Object, []any, string, int64, float64, bool or an
 	// ast.Expr written as is.
-	value any
-	// doc are comment lines written above the field (without "// ").
-	doc []string
-	// line is a comment written after the value, on its line.
-	line string
-	// section puts a blank line before the field.
-	section bool
+	Value any
+	// Doc are comment lines written above the field (without "// ").
+	Doc []string
+	// Line is a comment written after the value, on its line.
+	Line string
+	// Section puts a blank line before the field.
+	Section bool
 }
 
-// set sets label to v, replacing the value of an existing field (and
+// Set sets label to v, replacing the value of an existing field (and
 // keeping its place and comments), and returns the field.
-func (o *object) set(label string, v any) *field {
-	if f := o.get(label); f != nil {
-		f.value = v
+func (o *Object) Set(label string, v any) *Field {
+	if f := o.Get(label); f != nil {
+		f.Value = v
 		return f
 	}
-	f := &field{label: label, value: v}
-	o.fields = append(o.fields, f)
+	f := &Field{Label: label, Value: v}
+	o.Fields = append(o.Fields, f)
 	return f
 }
 
-// get returns the field called label, or nil.
-func (o *object) get(label string) *field {
+// Get returns the field called label, or nil.
+func (o *Object) Get(label string) *Field {
 	if o == nil {
 		return nil
 	}
-	for _, f := range o.fields {
-		if f.label == label {
+	for _, f := range o.Fields {
+		if f.Label == label {
 			return f
 		}
 	}
 	return nil
 }
 
-// obj returns the object at label, adding an empty one if there is none.
-func (o *object) obj(label string) *object {
-	if f := o.get(label); f != nil {
-		if sub, ok := f.value.(*object); ok {
+// Obj returns the object at label, adding an empty one if there is none.
+func (o *Object) Obj(label string) *Object {
+	if f := o.Get(label); f != nil {
+		if sub, ok := f.Value.(*Object); ok {
 			return sub
 		}
 	}
-	sub := &object{}
-	o.set(label, sub)
+	sub := &Object{}
+	o.Set(label, sub)
 	return sub
 }
 
-// remove drops the field called label.
-func (o *object) remove(label string) {
-	for i, f := range o.fields {
-		if f.label == label {
-			o.fields = append(o.fields[:i], o.fields[i+1:]...)
+// Remove drops the field called label.
+func (o *Object) Remove(label string) {
+	for i, f := range o.Fields {
+		if f.Label == label {
+			o.Fields = append(o.Fields[:i], o.Fields[i+1:]...)
 			return
 		}
 	}
@@ -87,9 +90,9 @@ func (o *object) remove(label string) {
 // expr turns a value into a CUE expression.
 func expr(v any) ast.Expr {
 	switch v := v.(type) {
-	case *object:
+	case *Object:
 		return v.expr()
-	case *inline:
+	case *Inline:
 		return v.expr()
 	case []any:
 		return listExpr(v)
@@ -139,7 +142,7 @@ func listExpr(items []any) *ast.ListLit {
 		case string:
 			width += len(x) + 4
 			multi = multi || strings.Contains(x, "\n")
-		case *object, []any:
+		case *Object, []any:
 			multi = true
 		default:
 			width += 8
@@ -154,12 +157,12 @@ func listExpr(items []any) *ast.ListLit {
 	return &ast.ListLit{Lbrack: token.NoSpace.Pos(), Elts: elts, Rbrack: token.Newline.Pos()}
 }
 
-func (o *object) expr() ast.Expr {
-	decls := make([]ast.Decl, 0, len(o.fields))
-	for _, f := range o.fields {
+func (o *Object) expr() ast.Expr {
+	decls := make([]ast.Decl, 0, len(o.Fields))
+	for _, f := range o.Fields {
 		decls = append(decls, f.decl())
 	}
-	if o.short && len(o.fields) == 1 && len(o.fields[0].doc) == 0 {
+	if o.Short && len(o.Fields) == 1 && len(o.Fields[0].Doc) == 0 {
 		return &ast.StructLit{Elts: decls}
 	}
 	st := ast.NewStruct()
@@ -167,13 +170,13 @@ func (o *object) expr() ast.Expr {
 	return st
 }
 
-// inline is an object written on one line: {a: 1, b: 2}.
-type inline struct{ *object }
+// Inline is an Object written on one line: {a: 1, b: 2}.
+type Inline struct{ *Object }
 
-func (o *inline) expr() ast.Expr {
+func (o *Inline) expr() ast.Expr {
 	st := &ast.StructLit{Lbrace: token.NoSpace.Pos(), Rbrace: token.NoSpace.Pos()}
-	for i, f := range o.fields {
-		d := &ast.Field{Label: ast.NewStringLabel(f.label), Value: expr(f.value)}
+	for i, f := range o.Fields {
+		d := &ast.Field{Label: ast.NewStringLabel(f.Label), Value: expr(f.Value)}
 		if i > 0 {
 			ast.SetRelPos(d, token.Blank)
 		} else {
@@ -184,17 +187,17 @@ func (o *inline) expr() ast.Expr {
 	return st
 }
 
-func (f *field) decl() *ast.Field {
-	d := &ast.Field{Label: ast.NewStringLabel(f.label), Value: expr(f.value)}
-	doc, line := f.doc, f.line
-	if s, ok := f.value.(string); ok && line != "" && len(f.label)+len(s) > 48 {
+func (f *Field) decl() *ast.Field {
+	d := &ast.Field{Label: ast.NewStringLabel(f.Label), Value: expr(f.Value)}
+	doc, line := f.Doc, f.Line
+	if s, ok := f.Value.(string); ok && line != "" && len(f.Label)+len(s) > 48 {
 		// A comment after a long value would push the struct's other
 		// comments far right: write it above.
 		doc, line = append(slices.Clone(doc), line), ""
 	}
 	if len(doc) > 0 {
 		g := commentGroup(doc, true)
-		if f.section {
+		if f.Section {
 			g.List[0].Slash = token.NewSection.Pos()
 		}
 		ast.AddComment(d, g)
@@ -205,7 +208,7 @@ func (f *field) decl() *ast.Field {
 		g.Position = 4
 		ast.AddComment(d, g)
 	}
-	if f.section {
+	if f.Section {
 		ast.SetRelPos(d, token.NewSection)
 	}
 	return d
@@ -223,48 +226,53 @@ func commentGroup(lines []string, doc bool) *ast.CommentGroup {
 	return g
 }
 
-// hubFile is a hub's CUE file: package hubs, the imports its embedded
+// File is a hub's CUE file: package hubs, the imports its embedded
 // templates need, and hubs: <name>: <embeds> & {body}.
-type hubFile struct {
-	name    string
-	doc     []string
-	imports []*ast.ImportSpec
-	embeds  []ast.Expr
-	body    *object
+type File struct {
+	// Name is the hub's name (hubs: <name>:).
+	Name string
+	// Doc are comment lines written above hubs:.
+	Doc []string
+	// Imports are the import specs the embeds need.
+	Imports []*ast.ImportSpec
+	// Embeds are the templates the hub's value embeds, in order.
+	Embeds []ast.Expr
+	// Body is what the file states for the hub.
+	Body *Object
 }
 
-// bytes formats the file.
-func (h *hubFile) bytes() ([]byte, error) {
+// Bytes formats the file.
+func (h *File) Bytes() ([]byte, error) {
 	f := &ast.File{}
 	f.Decls = append(f.Decls, &ast.Package{Name: ast.NewIdent("hubs")})
-	if len(h.imports) > 0 {
-		decl := &ast.ImportDecl{Specs: h.imports}
-		if len(h.imports) > 1 {
+	if len(h.Imports) > 0 {
+		decl := &ast.ImportDecl{Specs: h.Imports}
+		if len(h.Imports) > 1 {
 			decl.Lparen = token.Blank.Pos()
 			decl.Rparen = token.Newline.Pos()
-			for _, s := range h.imports {
+			for _, s := range h.Imports {
 				ast.SetRelPos(s, token.Newline)
 			}
 		}
 		ast.SetRelPos(decl, token.NewSection)
 		f.Decls = append(f.Decls, decl)
 	}
-	var value ast.Expr = h.body.expr()
-	for i := len(h.embeds) - 1; i >= 0; i-- {
-		value = &ast.BinaryExpr{X: h.embeds[i], Op: token.AND, Y: value}
+	var value ast.Expr = h.Body.expr()
+	for i := len(h.Embeds) - 1; i >= 0; i-- {
+		value = &ast.BinaryExpr{X: h.Embeds[i], Op: token.AND, Y: value}
 	}
-	hub := &ast.Field{Label: ast.NewStringLabel(h.name), Value: value}
+	hub := &ast.Field{Label: ast.NewStringLabel(h.Name), Value: value}
 	hubs := &ast.Field{Label: ast.NewIdent("hubs"), Value: &ast.StructLit{Elts: []ast.Decl{hub}}}
-	if len(h.doc) > 0 {
-		ast.AddComment(hubs, commentGroup(h.doc, true))
+	if len(h.Doc) > 0 {
+		ast.AddComment(hubs, commentGroup(h.Doc, true))
 	}
 	ast.SetRelPos(hubs, token.NewSection)
 	f.Decls = append(f.Decls, hubs)
 	return format.Node(f, format.Simplify())
 }
 
-// wrap splits text into comment lines of at most width runes.
-func wrap(text string, width int) []string {
+// Wrap splits text into comment lines of at most width runes.
+func Wrap(text string, width int) []string {
 	var lines []string
 	var cur strings.Builder
 	for _, w := range strings.Fields(text) {
@@ -281,4 +289,33 @@ func wrap(text string, width int) []string {
 		lines = append(lines, cur.String())
 	}
 	return lines
+}
+
+// ShowJSON is x as JSON for a message or a comment (fmt.Sprint of x when
+// it is not JSON).
+func ShowJSON(x any) string {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Sprint(x)
+	}
+	return string(b)
+}
+
+// Data is data (maps, lists, scalars) as the file model, keys sorted.
+func Data(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		o := &Object{}
+		for _, k := range sortedKeys(x) {
+			o.Set(k, Data(x[k]))
+		}
+		return o
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = Data(it)
+		}
+		return out
+	}
+	return v
 }

@@ -1,8 +1,7 @@
-package scaffold
+package hubimport
 
 import (
 	"fmt"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,7 +11,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -61,11 +62,11 @@ func TestImportRoundTrip(t *testing.T) {
 			old := filepath.Join(root, "old", tc.name)
 			copyTree(t, src, old)
 
-			e, err := Open(root)
+			e, err := hubfile.Open(root)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := e.Import(ImportOptions{Dir: old, Name: tc.name, Command: "pangeo-gen import"})
+			res, err := Import(e, Options{Dir: old, Name: tc.name, Command: "pangeo-gen import"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,7 +124,7 @@ func TestImportRoundTrip(t *testing.T) {
 						return
 					}
 					if !gen.Keeps(path[len(path)-1], have, v) {
-						t.Errorf("%s: %s: generated %s, was %s", env, strings.Join(path, "."), showJSON(have), showJSON(v))
+						t.Errorf("%s: %s: generated %s, was %s", env, strings.Join(path, "."), hubfile.ShowJSON(have), hubfile.ShowJSON(v))
 					}
 				}
 				// The env file's values override common's, as Helm merges them.
@@ -214,10 +215,14 @@ func TestImportRoundTrip(t *testing.T) {
 			for _, d := range env.Dependencies {
 				switch d := d.(type) {
 				case string:
-					deps = appendUnique(deps, d)
+					if s := d; !slices.Contains(deps, s) {
+						deps = append(deps, s)
+					}
 				case map[string]any:
 					for _, p := range d["pip"].([]any) {
-						pip = appendUnique(pip, p.(string))
+						if s := p.(string); !slices.Contains(pip, s) {
+							pip = append(pip, s)
+						}
 					}
 				}
 			}

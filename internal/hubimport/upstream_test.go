@@ -1,10 +1,9 @@
-package scaffold
+package hubimport
 
 import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
 
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 

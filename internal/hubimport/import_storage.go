@@ -1,8 +1,9 @@
-package scaffold
+package hubimport
 
 import (
 	"fmt"
 
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -33,7 +34,7 @@ func (im *importer) liftStorage() {
 	nfs, _ := values.Get(hd, "nfs")
 	nm, _ := nfs.(map[string]any)
 	if hm, ok := hd.(map[string]any); !ok || len(hm) != 1 || nm == nil {
-		im.loss(common, "homeDirectories", showJSON(hd)+": not the old umbrella chart's homeDirectories.nfs: not imported")
+		im.loss(common, "homeDirectories", hubfile.ShowJSON(hd)+": not the old umbrella chart's homeDirectories.nfs: not imported")
 		return
 	}
 	if enabled, _ := nm["enabled"].(bool); !enabled {
@@ -56,13 +57,13 @@ func (im *importer) liftStorage() {
 	if subPath == "" {
 		subPath = "{username}"
 	}
-	st := &object{}
-	st.set("type", "nfs")
-	st.set("server", server)
-	st.set("path", export)
-	st.set("subPath", subPath)
+	st := &hubfile.Object{}
+	st.Set("type", "nfs")
+	st.Set("server", server)
+	st.Set("path", export)
+	st.Set("subPath", subPath)
 	if claim != "" {
-		st.set("claim", claim)
+		st.Set("claim", claim)
 	}
 	plain := map[string]any{"type": "nfs", "server": server, "path": export, "subPath": subPath}
 	if claim != "" {
@@ -72,22 +73,22 @@ func (im *importer) liftStorage() {
 	case su("type") != "static" || claim == "":
 		im.loss(common, "homeDirectories", "the old umbrella chart's NFS export, but singleuser.storage is not static storage on a claim: not imported")
 		return
-	case !im.e.valid("#NFSStorage", plain):
-		im.loss(common, "homeDirectories", showJSON(nm)+": not a storage the schema takes ("+showJSON(plain)+")")
+	case !im.e.Valid("#NFSStorage", plain):
+		im.loss(common, "homeDirectories", hubfile.ShowJSON(nm)+": not a storage the schema takes ("+hubfile.ShowJSON(plain)+")")
 		return
 	}
 	for k := range nm {
 		switch k {
 		case "enabled", "serverIP", "serverPath":
 		case "serverName":
-			im.res.Normalized = append(im.res.Normalized, Loss{common, "homeDirectories.nfs.serverName", fmt.Sprintf("%s: left out, the file share's name, which mounting the export does not use (serverIP and serverPath do)", showJSON(nm[k]))})
+			im.res.Normalized = append(im.res.Normalized, Loss{common, "homeDirectories.nfs.serverName", fmt.Sprintf("%s: left out, the file share's name, which mounting the export does not use (serverIP and serverPath do)", hubfile.ShowJSON(nm[k]))})
 		default:
 			im.loss(common, im.keyOf([]string{"homeDirectories", "nfs", k}), "not a key of the old umbrella chart's homeDirectories.nfs")
 		}
 	}
-	f := im.body.set("storage", st)
-	f.section = true
-	f.doc = []string{"From homeDirectories.nfs and singleuser.storage.static of config/common.yaml."}
+	f := im.body.Set("storage", st)
+	f.Section = true
+	f.Doc = []string{"From homeDirectories.nfs and singleuser.storage.static of config/common.yaml."}
 
 	raw := im.raw["common"]
 	pruneIf(raw, "static", "jupyterhub", "singleuser", "storage", "type")
@@ -103,7 +104,7 @@ func (im *importer) liftStorage() {
 			"securityContext": map[string]any{"runAsUser": 0},
 			"volumeMounts":    []any{map[string]any{"name": "home", "mountPath": "/home/jovyan", "subPath": subPath}},
 		}
-		if showJSON(values.Normalize(l[0])) == showJSON(values.Normalize(want)) {
+		if hubfile.ShowJSON(values.Normalize(l[0])) == hubfile.ShowJSON(values.Normalize(want)) {
 			pruneIf(raw, l, "jupyterhub", "singleuser", "initContainers")
 			im.res.Normalized = append(im.res.Normalized, Loss{common, im.keyOf([]string{"jupyterhub", "singleuser", "initContainers"}),
 				"the volume-mount-hack of NFS homes, which gen writes for storage, the same but for its image: " + oldMountHackImage + " pinned to a release"})

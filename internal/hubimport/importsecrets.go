@@ -1,6 +1,7 @@
-package scaffold
+package hubimport
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -30,6 +31,7 @@ type Secret struct {
 // password, CryptKeeper keys), whatever the value looks like.
 const KindSecretKey = "value of a secret key"
 
+// String is the secret as import reports it: where it was, where it goes.
 func (s Secret) String() string {
 	into := strings.Join(s.Into, " and ")
 	return s.File + ": " + s.Key + ": plaintext secret left out; move it into " + into + " as " + s.Path
@@ -86,7 +88,7 @@ func holdsSecret(path []string, v any) string {
 			}
 		}
 	case map[string]any:
-		for _, k := range sortedKeys(x) {
+		for _, k := range slices.Sorted(maps.Keys(x)) {
 			if kind := holdsSecret(append(slices.Clone(path), k), x[k]); kind != "" {
 				return kind
 			}
@@ -107,7 +109,7 @@ func (im *importer) leaveOutSecrets(env string, vals map[string]any) {
 	}
 	var walk func(path []string, m map[string]any)
 	walk = func(path []string, m map[string]any) {
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			p := append(slices.Clone(path), k)
 			if sub, ok := m[k].(map[string]any); ok {
 				if len(sub) > 0 {

@@ -1,15 +1,18 @@
-package scaffold
+package hubimport
 
 import (
 	"bytes"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	"github.com/pangeo-data/pangeo-gen/internal/oldhub"
 )
 
@@ -109,12 +112,12 @@ func parseArchive(data []byte) []archiveFile {
 //	go test -run '^$' -fuzz '^FuzzImportRead$' -fuzztime 10s ./internal/scaffold
 func FuzzImportRead(f *testing.F) {
 	root, _ := importFixture(f, nil)
-	e, err := Open(root)
+	e, err := hubfile.Open(root)
 	if err != nil {
 		f.Fatal(err)
 	}
 	var seed strings.Builder
-	for _, rel := range sortedKeys(tinyHub) {
+	for _, rel := range slices.Sorted(maps.Keys(tinyHub)) {
 		seed.WriteString("-- " + rel + " --\n" + tinyHub[rel])
 	}
 	f.Add([]byte(seed.String()))
@@ -139,8 +142,8 @@ func FuzzImportRead(f *testing.F) {
 			t.Fatal(err)
 		}
 		defer old.Close()
-		im := &importer{e: e, o: ImportOptions{Dir: dir, Name: "hub", Command: "pangeo-gen import"}, old: old,
-			res: &ImportResult{Path: "hubs/hub.cue", Original: map[string]map[string]any{}}}
+		im := &importer{e: e, o: Options{Dir: dir, Name: "hub", Command: "pangeo-gen import"}, old: old,
+			res: &Result{Path: "hubs/hub.cue", Original: map[string]map[string]any{}}}
 		var out []byte
 		err = im.read()
 		if err == nil {

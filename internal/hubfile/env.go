@@ -1,10 +1,10 @@
-// Package scaffold writes the CUE file of a new hub: a copy of an existing
-// hub's shape (its embedded template and what must differ: name, domains,
-// cluster, registry repository) or a commented starter for a provider, and
-// optionally an image section taken from a repository's binder/ folder.
-// The file is built as cue/ast and printed by cue/format; every value the
-// operator has to replace carries a TODO(operator) comment.
-package scaffold
+// Package hubfile is a hub's CUE file and what it is checked against: the
+// file model (Object, Field, File), built as cue/ast and printed by
+// cue/format so it is valid, formatted CUE by construction, and Env, the
+// repository's schema and hubs package evaluated (hub names, schema checks,
+// the defaults a new hub gets). Both new (internal/scaffold) and import
+// (internal/hubimport) write their file with it.
+package hubfile
 
 import (
 	"bytes"
@@ -65,6 +65,7 @@ type NameError struct {
 	Reason string
 }
 
+// Error says which name is refused and why.
 func (e *NameError) Error() string { return fmt.Sprintf("bad hub name %q: %s", e.Name, e.Reason) }
 
 // CheckName checks a new hub's name with the schema's #Name (a DNS label of
@@ -88,6 +89,7 @@ type ExistsError struct {
 	Name, Why string
 }
 
+// Error says which name is taken and where.
 func (e *ExistsError) Error() string {
 	return fmt.Sprintf("hub %s already exists (%s): pick another name", e.Name, e.Why)
 }
@@ -95,7 +97,7 @@ func (e *ExistsError) Error() string {
 // CheckFree refuses a name that a hub of the package or a file of hubs/
 // already has.
 func (e *Env) CheckFree(name string) error {
-	if e.hub(name).Exists() {
+	if e.Hub(name).Exists() {
 		return &ExistsError{name, "hubs: " + name + " is declared"}
 	}
 	rel := filepath.ToSlash(filepath.Join(loader.HubsDir, name+".cue"))
@@ -107,13 +109,13 @@ func (e *Env) CheckFree(name string) error {
 	return nil
 }
 
-// hub is the evaluated hubs.<name>.
-func (e *Env) hub(name string) cue.Value {
+// Hub is the evaluated hubs.<name>.
+func (e *Env) Hub(name string) cue.Value {
 	return e.pkg.LookupPath(cue.MakePath(cue.Str("hubs"), cue.Str(name)))
 }
 
-// hubNames are the names of the federation's hubs, sorted.
-func (e *Env) hubNames() []string {
+// HubNames are the names of the federation's hubs, sorted.
+func (e *Env) HubNames() []string {
 	var names []string
 	it, err := e.pkg.LookupPath(cue.ParsePath("hubs")).Fields()
 	if err != nil {
@@ -132,8 +134,8 @@ func (e *Env) HasDefinition(name string) bool {
 	return e.pkg.LookupPath(cue.MakePath(cue.Def(name))).Exists()
 }
 
-// domains are every domain the federation's hubs use.
-func (e *Env) domains() map[string]bool {
+// Domains are every domain the federation's hubs use.
+func (e *Env) Domains() map[string]bool {
 	out := map[string]bool{}
 	it, err := e.pkg.LookupPath(cue.ParsePath("hubs")).Fields()
 	if err != nil {
@@ -153,11 +155,11 @@ func (e *Env) domains() map[string]bool {
 	return out
 }
 
-// base evaluates what a new hub gets before it states anything: the hubs
+// Base evaluates what a new hub gets before it states anything: the hubs
 // package with an overlay file hubs/<name>.cue holding only
 // hubs: <name>: <embeds> & {}. Defaults, fixed values and required fields
 // of the schema and the templates are all in it.
-func (e *Env) base(name string, file []byte) (cue.Value, error) {
+func (e *Env) Base(name string, file []byte) (cue.Value, error) {
 	abs := filepath.Join(e.Root, loader.HubsDir, name+".cue")
 	cfg := &load.Config{Dir: e.Root, Overlay: map[string]load.Source{abs: load.FromBytes(file)}}
 	insts := load.Instances([]string{"./" + loader.HubsDir}, cfg)
@@ -171,18 +173,22 @@ func (e *Env) base(name string, file []byte) (cue.Value, error) {
 	return v.LookupPath(cue.MakePath(cue.Str("hubs"), cue.Str(name))), nil
 }
 
-// valid reports whether x satisfies the schema definition or field at
+// Encode is x as a CUE value of the Env's context (to unify with what it
+// evaluated).
+func (e *Env) Encode(x any) cue.Value { return e.ctx.Encode(x) }
+
+// Valid reports whether x satisfies the schema definition or field at
 // path (such as "#CondaSpec" or "#BuiltImage.apt").
-func (e *Env) valid(path string, x any) bool {
-	def := lookup(e.schema, path)
+func (e *Env) Valid(path string, x any) bool {
+	def := Lookup(e.schema, path)
 	if !def.Exists() {
 		return false
 	}
 	return def.Unify(e.ctx.Encode(x)).Validate(cue.Concrete(true)) == nil
 }
 
-// concrete returns v's default when it is concrete data, and whether it is.
-func concrete(v cue.Value) (cue.Value, bool) {
+// Concrete returns v's default when it is concrete data, and whether it is.
+func Concrete(v cue.Value) (cue.Value, bool) {
 	if !v.Exists() {
 		return v, false
 	}
@@ -193,21 +199,21 @@ func concrete(v cue.Value) (cue.Value, bool) {
 	return d, true
 }
 
-// sameData reports whether two concrete values are the same data.
-func sameData(a, b cue.Value) bool {
+// SameData reports whether two concrete values are the same data.
+func SameData(a, b cue.Value) bool {
 	ja, err1 := a.MarshalJSON()
 	jb, err2 := b.MarshalJSON()
 	return err1 == nil && err2 == nil && bytes.Equal(ja, jb)
 }
 
-// fromValue turns concrete CUE data into the file model, leaving out the
+// FromValue turns concrete CUE data into the file model, leaving out the
 // fields of a struct whose value equals the default base gives them (so a
 // copied struct states only what differs from the schema and templates).
-func fromValue(v, base cue.Value) (any, error) {
+func FromValue(v, base cue.Value) (any, error) {
 	v, _ = v.Default()
 	switch v.Kind() {
 	case cue.StructKind:
-		o := &object{}
+		o := &Object{}
 		it, err := v.Fields()
 		if err != nil {
 			return nil, err
@@ -216,16 +222,16 @@ func fromValue(v, base cue.Value) (any, error) {
 			sel := it.Selector()
 			var b cue.Value
 			if base.Exists() {
-				b = lookupSels(base, []string{sel.Unquoted()})
+				b = LookupSels(base, []string{sel.Unquoted()})
 			}
-			if d, ok := concrete(b); ok && sameData(d, it.Value()) {
+			if d, ok := Concrete(b); ok && SameData(d, it.Value()) {
 				continue
 			}
-			x, err := fromValue(it.Value(), b)
+			x, err := FromValue(it.Value(), b)
 			if err != nil {
 				return nil, err
 			}
-			o.set(sel.Unquoted(), x)
+			o.Set(sel.Unquoted(), x)
 		}
 		return o, nil
 	case cue.ListKind:
@@ -235,7 +241,7 @@ func fromValue(v, base cue.Value) (any, error) {
 			return nil, err
 		}
 		for it.Next() {
-			x, err := fromValue(it.Value(), cue.Value{})
+			x, err := FromValue(it.Value(), cue.Value{})
 			if err != nil {
 				return nil, err
 			}
@@ -259,8 +265,8 @@ func fromValue(v, base cue.Value) (any, error) {
 // sortedKeys returns m's keys, sorted.
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
-// title capitalises the first letter of each '-'-separated word.
-func title(name string) string {
+// Title capitalises the first letter of each '-'-separated word.
+func Title(name string) string {
 	words := strings.Split(name, "-")
 	for i, w := range words {
 		if w != "" {
@@ -270,17 +276,18 @@ func title(name string) string {
 	return strings.Join(words, " ")
 }
 
-// lookup follows a dotted path through v, taking each step's default (a
+// Lookup follows a dotted path through v, taking each step's default (a
 // disjunction such as #Dask resolves to its default) and finding required
 // and optional fields too (cloud!, project!).
-func lookup(v cue.Value, path string) cue.Value {
+func Lookup(v cue.Value, path string) cue.Value {
 	if path == "" {
 		return v
 	}
-	return lookupSels(v, strings.Split(path, "."))
+	return LookupSels(v, strings.Split(path, "."))
 }
 
-func lookupSels(v cue.Value, labels []string) cue.Value {
+// LookupSels is Lookup of a path already split into labels.
+func LookupSels(v cue.Value, labels []string) cue.Value {
 	for _, l := range labels {
 		if d, ok := v.Default(); ok {
 			v = d
