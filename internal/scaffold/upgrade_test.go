@@ -9,6 +9,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -46,7 +47,11 @@ func TestImportUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := e.Import(ImportOptions{Dir: old, Name: tc.name, Command: "pangeo-gen import --upgrade", Upgrade: true})
+			schema, err := os.ReadFile(shareddata.Path(t, "upstream/charts/jupyterhub-4.4.0/values.schema.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.Import(ImportOptions{Dir: old, Name: tc.name, Command: "pangeo-gen import --upgrade", Upgrade: true, JupyterHubSchema: schema})
 			if err != nil {
 				t.Fatal(err)
 			}

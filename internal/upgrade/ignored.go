@@ -168,3 +168,36 @@ func ruled(path []string) bool {
 	}
 	return false
 }
+
+// Wrapper is an old umbrella chart that hubs nested their values under
+// (pangeo:), one that no longer exists: what its own templates read and
+// the charts it depended on. A value under it that is neither reached no
+// template.
+type Wrapper struct {
+	// Reads are the top-level keys of the wrapper's values its templates
+	// read.
+	Reads []string
+	// Dependencies are its dependencies' keys.
+	Dependencies []string
+}
+
+// Wrappers are the old umbrella charts by their key. pangeo is
+// pangeo-data/helm-chart's pangeo chart: its one template
+// (dask-kubernetes-rbac.yaml) reads rbac.enabled, its NOTES.txt no value,
+// and its requirements.yaml and values.yaml name the dependencies
+// jupyterhub and (from 2020) dask-gateway. daskhub is not here: its
+// templates are not known to read nothing else.
+var Wrappers = map[string]Wrapper{
+	"pangeo": {Reads: []string{"rbac"}, Dependencies: []string{"jupyterhub", "dask-gateway"}},
+}
+
+// WrapperKey is the change of key, a top-level key of the values nested
+// under the old umbrella chart wrapper: dropped when the wrapper is one of
+// Wrappers and neither its templates nor its dependencies take the key.
+func WrapperKey(wrapper, key string) (Change, bool) {
+	w, ok := Wrappers[wrapper]
+	if !ok || slices.Contains(w.Reads, key) || slices.Contains(w.Dependencies, key) {
+		return Change{}, false
+	}
+	return Change{Old: []string{key}, Chart: wrapper, Dropped: fmt.Sprintf("no effect in chart %s: its templates read only %s and its dependencies take %s", wrapper, strings.Join(w.Reads, ", "), strings.Join(w.Dependencies, ", "))}, true
+}

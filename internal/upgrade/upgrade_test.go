@@ -27,6 +27,24 @@ func tree(t *testing.T, s string) map[string]any {
 	return values.Plain(m).(map[string]any)
 }
 
+// checkChanges: changes (their String) are want, and jh, where they were
+// made, is the tree of YAML wantTree.
+func checkChanges(t *testing.T, jh map[string]any, changes []Change, want []string, wantTree string) {
+	t.Helper()
+	var got []string
+	for _, c := range changes {
+		got = append(got, c.String())
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	g, _ := json.Marshal(jh)
+	w, _ := json.Marshal(tree(t, wantTree))
+	if string(g) != string(w) {
+		t.Errorf("values %s, want %s", g, w)
+	}
+}
+
 func TestJupyterHub(t *testing.T) {
 	for _, tc := range []struct {
 		name, in, want string
@@ -76,18 +94,7 @@ func TestJupyterHub(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			jh := tree(t, tc.in)
-			var got []string
-			for _, c := range JupyterHub(jh) {
-				got = append(got, c.String())
-			}
-			if !slices.Equal(got, tc.changes) {
-				t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.changes, "\n"))
-			}
-			g, _ := json.Marshal(jh)
-			w, _ := json.Marshal(tree(t, tc.want))
-			if string(g) != string(w) {
-				t.Errorf("values %s, want %s", g, w)
-			}
+			checkChanges(t, jh, JupyterHub(jh), tc.changes, tc.want)
 		})
 	}
 }
@@ -214,18 +221,7 @@ func TestIgnored(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			jh := tree(t, tc.in)
-			var got []string
-			for _, c := range Ignored(jh, s, tc.era) {
-				got = append(got, c.String())
-			}
-			if !slices.Equal(got, tc.changes) {
-				t.Errorf("changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.changes, "\n"))
-			}
-			g, _ := json.Marshal(jh)
-			w, _ := json.Marshal(tree(t, tc.want))
-			if string(g) != string(w) {
-				t.Errorf("values %s, want %s", g, w)
-			}
+			checkChanges(t, jh, Ignored(jh, s, tc.era), tc.changes, tc.want)
 		})
 	}
 }
@@ -245,6 +241,23 @@ func TestEra(t *testing.T) {
 		}
 		if got := Era(cs); got != tc.want {
 			t.Errorf("Era(%v) = %q, want %q", tc.charts, got, tc.want)
+		}
+	}
+}
+
+func TestWrapperKey(t *testing.T) {
+	for _, tc := range []struct {
+		wrapper, key, want string
+	}{
+		{"pangeo", "typo", "typo: dropped (no effect in chart pangeo: its templates read only rbac and its dependencies take jupyterhub, dask-gateway)"},
+		{"pangeo", "rbac", ""},
+		{"pangeo", "dask-gateway", ""},
+		{"daskhub", "typo", ""},
+		{"", "typo", ""},
+	} {
+		c, ok := WrapperKey(tc.wrapper, tc.key)
+		if got := c.String(); ok != (tc.want != "") || (ok && got != tc.want) {
+			t.Errorf("WrapperKey(%s, %s) = %q, %v; want %q", tc.wrapper, tc.key, got, ok, tc.want)
 		}
 	}
 }
