@@ -147,6 +147,10 @@ var authAliases = map[string]string{
 	"oauthenticator.GitHubOAuthenticator":          "github",
 }
 
+// authTypes are the values of the old auth.type that had a section of
+// their own, auth.<type> (the chart read the chosen type's alone).
+var authTypes = []string{"azuread", "cilogon", "custom", "dummy", "github", "gitlab", "globus", "google", "hmac", "ldap", "lti", "mediawiki"}
+
 // githubKeys are the chart's old auth.github keys and oauthenticator's.
 var githubKeys = map[string]string{
 	"clientId": "client_id", "clientSecret": "client_secret", "callbackUrl": "oauth_callback_url",
@@ -160,7 +164,8 @@ var githubKeys = map[string]string{
 // file's, unwrapped): every Table rule, then the old top-level auth:
 // section into hub.config (JupyterHub.authenticator_class, the
 // authenticator class's section, Authenticator.admin_users and
-// allowed_users). It returns the changes in the order made.
+// allowed_users, enable_auth_state and CryptKeeper.keys). It returns the
+// changes in the order made.
 func JupyterHub(jh map[string]any) []Change {
 	var out []Change
 	for _, r := range Table {
@@ -319,6 +324,26 @@ func auth(jh map[string]any) []Change {
 			}
 			set(users, "hub", "config", "Authenticator", "allowed_users")
 			up(k, "hub.config.Authenticator.allowed_users")
+		case k == "state":
+			// The encrypted auth state: JupyterHub's own settings.
+			sm, _ := v.(map[string]any)
+			for _, sk := range slices.Sorted(maps.Keys(sm)) {
+				switch sk {
+				case "enabled":
+					set(sm[sk], "hub", "config", "Authenticator", "enable_auth_state")
+					up("state.enabled", "hub.config.Authenticator.enable_auth_state")
+				case "cryptoKey":
+					set([]any{sm[sk]}, "hub", "config", "CryptKeeper", "keys")
+					up("state.cryptoKey", "hub.config.CryptKeeper.keys")
+				default:
+					lost("removed from the jupyterhub chart ("+Auth+"), no successor", "state", sk)
+				}
+			}
+		case slices.Contains(authTypes, k) && k != typ:
+			// Before 0.11.0 the chart's jupyterhub_config.py read the
+			// section of auth.type alone.
+			out = append(out, Change{Old: []string{"auth", k}, Chart: Auth,
+				Dropped: fmt.Sprintf("no effect in chart before %s: auth.type is %q, and the chart read only that type's section", Auth, typ)})
 		default:
 			lost("removed from the jupyterhub chart ("+Auth+"), no successor", k)
 		}

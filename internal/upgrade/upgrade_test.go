@@ -83,14 +83,19 @@ func TestJupyterHub(t *testing.T) {
 			"hub: {config: {JupyterHub: {authenticator_class: github}, GitHubOAuthenticator: {allowed_organizations: [o]}}}",
 			[]string{"auth.github.org_whitelist -> hub.config.GitHubOAuthenticator.allowed_organizations",
 				"auth.type -> hub.config.JupyterHub.authenticator_class"}},
-		{"auth github", "auth: {type: github, github: {clientId: i, orgWhitelist: [o]}, admin: {access: true, users: [u]}, state: {enabled: true}}",
-			"hub: {config: {JupyterHub: {authenticator_class: github}, GitHubOAuthenticator: {client_id: i, allowed_organizations: [o]}, Authenticator: {admin_users: [u]}}}",
+		{"auth github", "auth: {type: github, github: {clientId: i, orgWhitelist: [o]}, admin: {access: true, users: [u]}, state: {enabled: true}, ldap: {server: {address: x}}, tpyo: 1}",
+			"hub: {config: {JupyterHub: {authenticator_class: github}, GitHubOAuthenticator: {client_id: i, allowed_organizations: [o]}, Authenticator: {admin_users: [u], enable_auth_state: true}}}",
 			[]string{"auth.admin.access: dropped (no effect in chart 2.0.0: JupyterHub 2+ admins have access by their role)",
 				"auth.admin.users -> hub.config.Authenticator.admin_users",
 				"auth.github.clientId -> hub.config.GitHubOAuthenticator.client_id",
 				"auth.github.orgWhitelist -> hub.config.GitHubOAuthenticator.allowed_organizations",
-				"auth.state: removed from the jupyterhub chart (0.11.0), no successor",
+				"auth.ldap: dropped (no effect in chart before 0.11.0: auth.type is \"github\", and the chart read only that type's section)",
+				"auth.state.enabled -> hub.config.Authenticator.enable_auth_state",
+				"auth.tpyo: removed from the jupyterhub chart (0.11.0), no successor",
 				"auth.type -> hub.config.JupyterHub.authenticator_class"}},
+		{"auth state key", "auth: {state: {enabled: true, cryptoKey: k}}",
+			"hub: {config: {Authenticator: {enable_auth_state: true}, CryptKeeper: {keys: [k]}}}",
+			[]string{"auth.state.cryptoKey -> hub.config.CryptKeeper.keys", "auth.state.enabled -> hub.config.Authenticator.enable_auth_state"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			jh := tree(t, tc.in)
