@@ -21,7 +21,8 @@ type Upgrade struct {
 	// Old is the key path as the old file wrote it (with the wrapper); New
 	// is the path it became, in the daskhub layout ("" when dropped).
 	Old, New string
-	// Chart is the jupyterhub chart version that made the change.
+	// Chart is the jupyterhub chart version that made the change (for a
+	// key the old umbrella chart never read, that chart's name).
 	Chart string
 	// Dropped says why a key without successor is left out, losing nothing.
 	Dropped string

@@ -120,7 +120,9 @@ type Change struct {
 	Old []string
 	// New is where it went under jupyterhub; nil when dropped or lost.
 	New []string
-	// Chart is the chart version that made the change.
+	// Chart is the chart version that made the change: the rule's, the era
+	// of an ignored key (see Ignored), or an old umbrella chart's name (see
+	// WrapperKey).
 	Chart string
 	// Dropped says why a key without successor is left out with no loss.
 	Dropped string
