@@ -149,6 +149,17 @@ var authAliases = map[string]string{
 	"oauthenticator.GitHubOAuthenticator":          "github",
 }
 
+// authKeys are the old auth.admin and auth.state keys that are
+// JupyterHub's own settings, by where they went.
+var authKeys = map[string]string{
+	"admin.users":     "hub.config.Authenticator.admin_users",
+	"state.enabled":   "hub.config.Authenticator.enable_auth_state",
+	"state.cryptoKey": cryptKeys,
+}
+
+// cryptKeys takes a list: the old auth.state.cryptoKey is its one key.
+const cryptKeys = "hub.config.CryptKeeper.keys"
+
 // authTypes are the values of the old auth.type that had a section of
 // their own, auth.<type> (the chart read the chosen type's alone).
 var authTypes = []string{"azuread", "cilogon", "custom", "dummy", "github", "gitlab", "globus", "google", "hmac", "ldap", "lti", "mediawiki"}
@@ -299,25 +310,30 @@ func auth(jh map[string]any) []Change {
 				set(gm[gk], "hub", "config", "GitHubOAuthenticator", nk)
 				up("github."+gk, "hub.config.GitHubOAuthenticator."+nk)
 			}
-		case k == "admin":
-			am, _ := v.(map[string]any)
-			for _, ak := range slices.Sorted(maps.Keys(am)) {
-				switch ak {
-				case "users":
-					set(am[ak], "hub", "config", "Authenticator", "admin_users")
-					up("admin.users", "hub.config.Authenticator.admin_users")
-				case "access":
-					if b, ok := am[ak].(bool); ok && b {
-						// admin access to the users' servers, the chart's old
-						// default: JupyterHub 2+ gives it to admins by role.
-						out = append(out, Change{Old: []string{"auth", "admin", "access"}, Chart: AuthRoles,
-							Dropped: "no effect in chart " + AuthRoles + ": JupyterHub 2+ admins have access by their role"})
-						continue
+		case k == "admin" || k == "state":
+			sm, _ := v.(map[string]any)
+			for _, sk := range slices.Sorted(maps.Keys(sm)) {
+				if to, ok := authKeys[k+"."+sk]; ok {
+					x := sm[sk]
+					if to == cryptKeys {
+						x = []any{x}
 					}
-					lost(showJSON(am[ak])+": removed from the jupyterhub chart ("+AuthRoles+": admins have the admin role), no successor", "admin", ak)
-				default:
-					lost("removed from the jupyterhub chart ("+Auth+"), no successor", "admin", ak)
+					set(x, strings.Split(to, ".")...)
+					up(k+"."+sk, to)
+					continue
 				}
+				if k+"."+sk != "admin.access" {
+					lost("removed from the jupyterhub chart ("+Auth+"), no successor", k, sk)
+					continue
+				}
+				if b, ok := sm[sk].(bool); ok && b {
+					// admin access to the users' servers, the chart's old
+					// default: JupyterHub 2+ gives it to admins by role.
+					out = append(out, Change{Old: []string{"auth", "admin", "access"}, Chart: AuthRoles,
+						Dropped: "no effect in chart " + AuthRoles + ": JupyterHub 2+ admins have access by their role"})
+					continue
+				}
+				lost(showJSON(sm[sk])+": removed from the jupyterhub chart ("+AuthRoles+": admins have the admin role), no successor", "admin", sk)
 			}
 		case k == "whitelist" || k == "allowedUsers":
 			users, ok := values.Get(auth, k, "users")
@@ -326,21 +342,6 @@ func auth(jh map[string]any) []Change {
 			}
 			set(users, "hub", "config", "Authenticator", "allowed_users")
 			up(k, "hub.config.Authenticator.allowed_users")
-		case k == "state":
-			// The encrypted auth state: JupyterHub's own settings.
-			sm, _ := v.(map[string]any)
-			for _, sk := range slices.Sorted(maps.Keys(sm)) {
-				switch sk {
-				case "enabled":
-					set(sm[sk], "hub", "config", "Authenticator", "enable_auth_state")
-					up("state.enabled", "hub.config.Authenticator.enable_auth_state")
-				case "cryptoKey":
-					set([]any{sm[sk]}, "hub", "config", "CryptKeeper", "keys")
-					up("state.cryptoKey", "hub.config.CryptKeeper.keys")
-				default:
-					lost("removed from the jupyterhub chart ("+Auth+"), no successor", "state", sk)
-				}
-			}
 		case slices.Contains(authTypes, k) && k != typ:
 			// Before 0.11.0 the chart's jupyterhub_config.py read the
 			// section of auth.type alone.
