@@ -58,13 +58,20 @@ stderr by file and key; import then exits 1 and writes nothing, unless
 --allow-loss (it writes the hub and still lists them).
 
 --upgrade also translates the keys the jupyterhub chart renamed or removed
-since the old values were written (z2jh 2.0 to 4.x), before the typed fields
-are lifted, and lists each on stderr ("upgrade: FILE: OLD -> NEW"): the
-top-level auth: becomes hub.config (JupyterHub.authenticator_class, the
-authenticator's section, Authenticator.admin_users and allowed_users), and
-singleuser.cloudMetadata.enabled the inverse blockWithIptables. An
-authentication that maps cleanly onto auth.github or auth.oauth2 is lifted
-there. A removed key with no successor is a loss.`,
+since the old values were written (z2jh 0.8 to 4.4, the table of
+internal/upgrade), before the typed fields are lifted, and lists each on
+stderr ("upgrade: FILE: OLD -> NEW"): the top-level auth: becomes hub.config
+(JupyterHub.authenticator_class, the authenticator's section,
+Authenticator.admin_users and allowed_users), singleuser.cloudMetadata.enabled
+the inverse blockWithIptables, proxy.nodeSelector proxy.chp.nodeSelector, ...
+An authentication that maps cleanly onto auth.github or auth.oauth2 is
+lifted there. A removed key with no successor is a loss. A key no jupyterhub
+chart release ever had (a typo), in values that predate the chart's 1.0.0
+values schema, and a key of the old pangeo umbrella chart that its
+templates never read, had no effect: each is dropped and listed ("upgrade:
+FILE: OLD: dropped (no effect in chart X)"). Telling those keys needs the
+jupyterhub chart's values schema: the pinned chart, vendored or cached
+(pangeo-gen charts pull); without it they stay as written.`,
 		Example: `  pangeo-gen import ../pangeo-cloud-federation/deployments/ocean
   pangeo-gen import ../pangeo-cloud-federation/deployments/icesat2 --name icesat --upgrade`,
 		Args: usageArgs(cobra.ExactArgs(1)),

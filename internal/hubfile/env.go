@@ -173,6 +173,10 @@ func (e *Env) Base(name string, file []byte) (cue.Value, error) {
 	return v.LookupPath(cue.MakePath(cue.Str("hubs"), cue.Str(name))), nil
 }
 
+// Schema is the schema's value at path (dotted, as Lookup takes it), such
+// as "#Chart.jupyterhub.version".
+func (e *Env) Schema(path string) cue.Value { return Lookup(e.schema, path) }
+
 // Encode is x as a CUE value of the Env's context (to unify with what it
 // evaluated).
 func (e *Env) Encode(x any) cue.Value { return e.ctx.Encode(x) }

@@ -45,6 +45,11 @@ type Options struct {
 	// Upgrade translates the keys the jupyterhub chart renamed or removed
 	// since the old values were written (see Upgrade).
 	Upgrade bool
+	// JupyterHubSchema is the values.schema.json of the jupyterhub chart
+	// the new hub pins, for Upgrade to tell the keys the old chart ignored;
+	// nil takes it from the vendored charts or the chart cache, offline
+	// (none there: those keys stay as they are).
+	JupyterHubSchema []byte
 }
 
 // Loss is a value of the old hub the new file cannot represent.
@@ -243,6 +248,7 @@ func (im *importer) read() error {
 	im.res.Wrapper = wrapper
 	im.raw = map[string]map[string]any{}
 	im.homeDirs = map[string]any{}
+	unwrapped := map[string]map[string]any{}
 	for _, env := range importEnvs {
 		m := files[env]
 		vals := map[string]any{}
@@ -274,13 +280,21 @@ func (im *importer) read() error {
 		// nothing in the generated chart.
 		for _, k := range slices.Sorted(maps.Keys(vals)) {
 			if !slices.Contains(gen.UmbrellaValueKeys, k) {
+				if im.o.Upgrade && im.upgradeWrapperKey("config/"+env+".yaml", k) {
+					delete(vals, k)
+					continue
+				}
 				im.loss("config/"+env+".yaml", im.keyOf([]string{k}), fmt.Sprintf("%s: not a value of jupyterhub, dask-gateway or the generated %s chart (%s), so it would reach no template", hubfile.ShowJSON(vals[k]), hub.GeneratedChart, strings.Join(gen.UmbrellaValueKeys, ", ")))
 				delete(vals, k)
 			}
 		}
-		if im.o.Upgrade {
-			im.upgradeValues("config/"+env+".yaml", vals)
-		}
+		unwrapped[env] = vals
+	}
+	if im.o.Upgrade {
+		im.upgradeAll(unwrapped)
+	}
+	for _, env := range importEnvs {
+		vals := unwrapped[env]
 		im.leaveOutSecrets(env, vals)
 		im.raw[env] = vals
 		im.res.Original[env] = values.CopyMap(vals)

@@ -109,7 +109,7 @@ func parseArchive(data []byte) []archiveFile {
 // the file, a loss, a note or an error, and no plaintext secret is left
 // in the raw values.
 //
-//	go test -run '^$' -fuzz '^FuzzImportRead$' -fuzztime 10s ./internal/scaffold
+//	go test -run '^$' -fuzz '^FuzzImportRead$' -fuzztime 10s ./internal/hubimport
 func FuzzImportRead(f *testing.F) {
 	root, _ := importFixture(f, nil)
 	e, err := hubfile.Open(root)

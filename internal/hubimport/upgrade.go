@@ -1,9 +1,13 @@
 package hubimport
 
 import (
+	"context"
 	"strings"
 
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
+	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/upgrade"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -17,7 +21,8 @@ type Upgrade struct {
 	// Old is the key path as the old file wrote it (with the wrapper); New
 	// is the path it became, in the daskhub layout ("" when dropped).
 	Old, New string
-	// Chart is the jupyterhub chart version that made the change.
+	// Chart is the jupyterhub chart version that made the change (for a
+	// key the old umbrella chart never read, that chart's name).
 	Chart string
 	// Dropped says why a key without successor is left out, losing nothing.
 	Dropped string
@@ -31,16 +36,45 @@ func (u Upgrade) String() string {
 	return u.File + ": " + u.Old + " -> " + u.New
 }
 
+// upgradeAll translates the unwrapped values of every file (by env) with
+// upgradeValues, then drops from each the keys the old chart ignored
+// (upgrade.Ignored): the era the translations date the values to holds for
+// the hub, whose files all ran on one chart.
+func (im *importer) upgradeAll(vals map[string]map[string]any) {
+	var changes []upgrade.Change
+	for _, env := range importEnvs {
+		changes = append(changes, im.upgradeValues("config/"+env+".yaml", vals[env])...)
+	}
+	schema := im.chartSchema()
+	if schema == nil {
+		return
+	}
+	era := upgrade.Era(changes)
+	for _, env := range importEnvs {
+		if jh, ok := vals[env]["jupyterhub"].(map[string]any); ok {
+			im.record("config/"+env+".yaml", upgrade.Ignored(jh, schema, era))
+		}
+	}
+}
+
 // upgradeValues translates, in place, the keys of one file's unwrapped
 // values that the jupyterhub chart renamed or removed since (the table of
 // internal/upgrade): each is an Upgrade, and what cannot be translated a
-// loss.
-func (im *importer) upgradeValues(file string, vals map[string]any) {
+// loss. It returns the changes.
+func (im *importer) upgradeValues(file string, vals map[string]any) []upgrade.Change {
 	jh, ok := vals["jupyterhub"].(map[string]any)
 	if !ok {
-		return
+		return nil
 	}
-	for _, c := range upgrade.JupyterHub(jh) {
+	changes := upgrade.JupyterHub(jh)
+	im.record(file, changes)
+	return changes
+}
+
+// record lists the changes of file's jupyterhub values as Upgrades, or
+// losses.
+func (im *importer) record(file string, changes []upgrade.Change) {
+	for _, c := range changes {
 		old := im.keyOf(append([]string{"jupyterhub"}, c.Old...))
 		switch {
 		case c.Lost != "":
@@ -51,6 +85,64 @@ func (im *importer) upgradeValues(file string, vals map[string]any) {
 			im.res.Upgrades = append(im.res.Upgrades, Upgrade{File: file, Old: old, New: "jupyterhub." + strings.Join(c.New, "."), Chart: c.Chart})
 		}
 	}
+}
+
+// upgradeWrapperKey lists key, a value under the old umbrella chart's
+// wrapper that the generated chart has no place for, as dropped when the
+// old umbrella chart never read it (upgrade.WrapperKey), and says so.
+func (im *importer) upgradeWrapperKey(file, key string) bool {
+	c, ok := upgrade.WrapperKey(im.res.Wrapper, key)
+	if ok {
+		im.res.Upgrades = append(im.res.Upgrades, Upgrade{File: file, Old: im.keyOf(c.Old), Chart: c.Chart, Dropped: c.Dropped})
+	}
+	return ok
+}
+
+// chartSchema is the values schema of the jupyterhub chart the new hub
+// pins by default (the schema's #Chart.jupyterhub): Options'
+// JupyterHubSchema, else the chart's, vendored or cached (read offline); nil
+// when there is none.
+func (im *importer) chartSchema() *upgrade.Schema {
+	data := im.o.JupyterHubSchema
+	if data == nil {
+		data = cachedJupyterHubSchema(im.e)
+	}
+	if data == nil {
+		return nil
+	}
+	s, err := upgrade.ParseSchema(data)
+	if err != nil {
+		return nil
+	}
+	return s
+}
+
+// cachedJupyterHubSchema is the values.schema.json of the jupyterhub chart
+// of the schema's default pin, when vendored or cached; nil otherwise.
+func cachedJupyterHubSchema(e *hubfile.Env) []byte {
+	var pin hub.Pin
+	for label, dst := range map[string]*string{"version": &pin.Version, "repository": &pin.Repository} {
+		v, ok := hubfile.Concrete(e.Schema("#Chart.jupyterhub." + label))
+		if !ok {
+			return nil
+		}
+		if s, err := v.String(); err == nil {
+			*dst = s
+		}
+	}
+	cache, err := release.NewCache(e.Root, true)
+	if err != nil {
+		return nil
+	}
+	ref := charts.PinRef(charts.JupyterHubChart, pin)
+	if !cache.Has(ref) {
+		return nil
+	}
+	ch, err := cache.Load(context.Background(), "", ref)
+	if err != nil {
+		return nil
+	}
+	return ch.Schema
 }
 
 // liftAuth states the authentication of the common values'

@@ -10,6 +10,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
+	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -47,7 +48,11 @@ func TestImportUpgrade(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Import(e, Options{Dir: old, Name: tc.name, Command: "pangeo-gen import --upgrade", Upgrade: true})
+			schema, err := os.ReadFile(shareddata.Path(t, "upstream/charts/jupyterhub-4.4.0/values.schema.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Import(e, Options{Dir: old, Name: tc.name, Command: "pangeo-gen import --upgrade", Upgrade: true, JupyterHubSchema: schema})
 			if err != nil {
 				t.Fatal(err)
 			}
