@@ -39,13 +39,15 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 		return nil
 	}
 	type loaded struct {
-		ch  *chart.Chart
-		err error
+		ch *chart.Chart
+		// workloads is workloads(ch), what the hubs are checked against.
+		workloads *chart.Chart
+		err       error
 	}
 	byPins := map[string]*loaded{}
 	type job struct {
 		out      *gen.Output
-		ch       *chart.Chart
+		ch       *chart.Chart // workloads of the hub's charts
 		engine   helmengine.Engine
 		problems []*valueProblem
 		notes    []string
@@ -66,7 +68,10 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 		l := byPins[key]
 		if l == nil {
 			ch, err := release.LoadChart(context.Background(), cache, c.fed, h, "")
-			l = &loaded{ch, err}
+			l = &loaded{ch: ch, err: err}
+			if err == nil {
+				l.workloads = workloads(ch)
+			}
 			byPins[key] = l
 		}
 		switch {
@@ -81,7 +86,7 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 				c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check the values of %s against its charts: %v", h.Name, err))
 				continue
 			}
-			jobs = append(jobs, job{out: out, ch: l.ch, engine: engine})
+			jobs = append(jobs, job{out: out, ch: l.workloads, engine: engine})
 			c.charts[h.Name] = l.ch
 		}
 	}
@@ -94,7 +99,7 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 		sem <- struct{}{}
 		go func(j *job) {
 			defer func() { <-sem; wg.Done() }()
-			j.problems, j.pods, j.notes = checkCharts(j.out, workloads(j.ch), j.engine)
+			j.problems, j.pods, j.notes = checkCharts(j.out, j.ch, j.engine)
 		}(&jobs[i])
 	}
 	wg.Wait()

@@ -3,12 +3,8 @@ package vet
 import (
 	"testing"
 
-	"helm.sh/helm/v3/pkg/chart/loader"
-
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
-	"github.com/pangeo-data/pangeo-gen/internal/load"
-	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 )
 
 // BenchmarkChartValues is the per-hub work of vet's chart-values and
@@ -16,18 +12,7 @@ import (
 // repository (both envs each), as chartValues runs it on one goroutine
 // per hub. Run with -cpu 1 to read ns/op as CPU time.
 func BenchmarkChartValues(b *testing.B) {
-	root, err := load.FindRoot(".")
-	if err != nil {
-		b.Fatal(err)
-	}
-	fed, err := load.Load(root)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ch, err := loader.Load(releasetest.UpstreamUmbrella(b, root))
-	if err != nil {
-		b.Fatal(err)
-	}
+	fed, ch := upstreamFederation(b)
 	var outs []*gen.Output
 	for _, h := range fed.Hubs {
 		out, err := gen.GenerateHub(h)

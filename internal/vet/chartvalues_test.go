@@ -24,19 +24,7 @@ import (
 // the same chart pods as the whole chart (through kustomize, as render
 // does), for every hub-env of the repository, and leaves the chart alone.
 func TestWorkloadsChart(t *testing.T) {
-	root, err := load.FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed, err := load.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := releasetest.UpstreamUmbrella(t, root)
-	ch, err := loader.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fed, ch := upstreamFederation(t)
 	templates := len(ch.Templates)
 	w := workloads(ch)
 	if len(ch.Templates) != templates || !bytes.Equal(ch.Schema, w.Schema) {
@@ -139,4 +127,24 @@ func TestWorkloadsHashed(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("workloads kept %v, want %v", got, want)
 	}
+}
+
+// upstreamFederation is the repository's federation and its test umbrella
+// chart with the real jupyterhub and dask-gateway charts (skipped without
+// them).
+func upstreamFederation(t testing.TB) (*load.Federation, *chart.Chart) {
+	t.Helper()
+	root, err := load.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, err := load.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := loader.Load(releasetest.UpstreamUmbrella(t, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fed, ch
 }
