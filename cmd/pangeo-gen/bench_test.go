@@ -175,6 +175,7 @@ func BenchmarkVetPlacement(b *testing.B) {
 			if err := releasetest.Upstream.WriteVendor(filepath.Join(dir, "vendor", "charts"), "", ""); err != nil {
 				b.Fatal(err)
 			}
+			defer reportCPU(b)()
 			for b.Loop() {
 				run(b, "--root", dir, "vet")
 			}

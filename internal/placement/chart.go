@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 )
@@ -56,36 +58,11 @@ func ChartPods(stream []byte, release string) ([]Pod, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read rendered objects: %w", err)
 		}
-		var head struct {
-			Kind     string `json:"kind"`
-			Metadata struct {
-				Name string `json:"name"`
-			} `json:"metadata"`
+		kind, objName, tmpl, ok, err := podTemplate(doc)
+		if err != nil {
+			return nil, err
 		}
-		if err := yaml.Unmarshal(doc, &head); err != nil {
-			return nil, fmt.Errorf("read rendered objects: %w", err)
-		}
-		var tmpl corev1.PodTemplateSpec
-		switch head.Kind {
-		case "Deployment":
-			var d appsv1.Deployment
-			if err := yaml.Unmarshal(doc, &d); err != nil {
-				return nil, fmt.Errorf("Deployment/%s: %w", head.Metadata.Name, err)
-			}
-			tmpl = d.Spec.Template
-		case "StatefulSet":
-			var s appsv1.StatefulSet
-			if err := yaml.Unmarshal(doc, &s); err != nil {
-				return nil, fmt.Errorf("StatefulSet/%s: %w", head.Metadata.Name, err)
-			}
-			tmpl = s.Spec.Template
-		case "DaemonSet":
-			var s appsv1.DaemonSet
-			if err := yaml.Unmarshal(doc, &s); err != nil {
-				return nil, fmt.Errorf("DaemonSet/%s: %w", head.Metadata.Name, err)
-			}
-			tmpl = s.Spec.Template
-		default:
+		if !ok {
 			continue
 		}
 		component := tmpl.Labels["component"]
@@ -96,7 +73,7 @@ func ChartPods(stream []byte, release string) ([]Pod, error) {
 		if !ok {
 			continue
 		}
-		object := head.Kind + "/" + head.Metadata.Name
+		object := kind + "/" + objName
 		name := object
 		if release != "" {
 			name = strings.ReplaceAll(object, release, "<release>")
@@ -113,4 +90,76 @@ func ChartPods(stream []byte, release string) ([]Pod, error) {
 		pods = append(pods, p)
 	}
 	return pods, nil
+}
+
+// podTemplate is the kind, name and pod template of a rendered object
+// that is a Deployment, StatefulSet or DaemonSet; ok false for another
+// kind. An object whose first top-level kind line names one of those is
+// decoded once, as that kind (its kind and name are the decoded
+// object's); any other, or one that decodes otherwise, is read as
+// readObject reads it.
+func podTemplate(doc []byte) (kind, name string, tmpl corev1.PodTemplateSpec, ok bool, err error) {
+	if m := kindLine.FindSubmatch(doc); m != nil {
+		var meta metav1.TypeMeta
+		var objectMeta metav1.ObjectMeta
+		var decoded bool
+		switch string(m[1]) {
+		case "Deployment":
+			var d appsv1.Deployment
+			decoded = yaml.Unmarshal(doc, &d) == nil
+			meta, objectMeta, tmpl = d.TypeMeta, d.ObjectMeta, d.Spec.Template
+		case "StatefulSet":
+			var s appsv1.StatefulSet
+			decoded = yaml.Unmarshal(doc, &s) == nil
+			meta, objectMeta, tmpl = s.TypeMeta, s.ObjectMeta, s.Spec.Template
+		case "DaemonSet":
+			var s appsv1.DaemonSet
+			decoded = yaml.Unmarshal(doc, &s) == nil
+			meta, objectMeta, tmpl = s.TypeMeta, s.ObjectMeta, s.Spec.Template
+		}
+		if decoded && meta.Kind == string(m[1]) {
+			return meta.Kind, objectMeta.Name, tmpl, true, nil
+		}
+	}
+	return readObject(doc)
+}
+
+// kindLine is the first top-level kind line of an object.
+var kindLine = regexp.MustCompile(`(?m)^kind:[ \t]*(Deployment|StatefulSet|DaemonSet)[ \t]*$`)
+
+// readObject is podTemplate of any object: its kind and name first, then,
+// for a workload, the whole object as that kind.
+func readObject(doc []byte) (kind, name string, tmpl corev1.PodTemplateSpec, ok bool, err error) {
+	var head struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(doc, &head); err != nil {
+		return "", "", tmpl, false, fmt.Errorf("read rendered objects: %w", err)
+	}
+	switch head.Kind {
+	case "Deployment":
+		var d appsv1.Deployment
+		if err := yaml.Unmarshal(doc, &d); err != nil {
+			return "", "", tmpl, false, fmt.Errorf("Deployment/%s: %w", head.Metadata.Name, err)
+		}
+		tmpl = d.Spec.Template
+	case "StatefulSet":
+		var s appsv1.StatefulSet
+		if err := yaml.Unmarshal(doc, &s); err != nil {
+			return "", "", tmpl, false, fmt.Errorf("StatefulSet/%s: %w", head.Metadata.Name, err)
+		}
+		tmpl = s.Spec.Template
+	case "DaemonSet":
+		var s appsv1.DaemonSet
+		if err := yaml.Unmarshal(doc, &s); err != nil {
+			return "", "", tmpl, false, fmt.Errorf("DaemonSet/%s: %w", head.Metadata.Name, err)
+		}
+		tmpl = s.Spec.Template
+	default:
+		return head.Kind, head.Metadata.Name, tmpl, false, nil
+	}
+	return head.Kind, head.Metadata.Name, tmpl, true, nil
 }

@@ -517,27 +517,84 @@ func RenderStub(ctx context.Context, engine helmengine.Engine, out *gen.Output, 
 	if err != nil {
 		return nil, err
 	}
-	release := Release(out.Hub.Name, env)
-	labels, patches := kustomizeLayer(out.Hub, env)
-	kept := false
-	for _, ps := range [][]hub.Patch{out.Hub.Kustomize.Patches, out.Hub.Environments[env].Kustomize.Patches} {
-		for _, p := range ps {
-			kept = kept || keep(p)
-		}
-	}
-	if !kept {
-		res, err := engine.Render(ctx, helmengine.Request{
-			Chart:       ch,
-			ReleaseName: release,
-			Namespace:   release,
-			Values:      vals,
-			KubeVersion: render.DefaultKubeVersion,
-		})
+	if !keepsPatch(out.Hub, env, keep) {
+		res, err := engine.Render(ctx, stubRequest(out, env, ch, vals))
 		if err != nil {
 			return nil, err
 		}
 		return []byte(res.Manifest), nil
 	}
+	return renderPatched(ctx, engine, out, env, ch, vals)
+}
+
+// StubCheck is what CheckStub found of a hub-env.
+type StubCheck struct {
+	// Problems and CheckErr are the engine's CheckValues's.
+	Problems []helmengine.SchemaProblem
+	CheckErr error
+	// Objects and RenderErr are RenderStub's, both nil when there are
+	// Problems (nothing was rendered).
+	Objects   []byte
+	RenderErr error
+}
+
+// CheckStub checks the StubValues of a hub-env against the
+// values.schema.json files of ch (engine.CheckValues) and, unless the
+// schemas refuse a value, renders its objects as RenderStub does (a check
+// that fails with an error renders all the same), the values coalesced
+// over the charts' defaults once for both when it can
+// (helmengine.CheckRender).
+func CheckStub(ctx context.Context, engine helmengine.Engine, out *gen.Output, env string, ch *chart.Chart, keep func(hub.Patch) bool) StubCheck {
+	vals, err := StubValues(out, env)
+	if err != nil {
+		return StubCheck{CheckErr: err, RenderErr: err}
+	}
+	var c StubCheck
+	if keepsPatch(out.Hub, env, keep) {
+		if c.Problems, c.CheckErr = engine.CheckValues(ch, vals); c.CheckErr == nil && len(c.Problems) > 0 {
+			return c
+		}
+		c.Objects, c.RenderErr = renderPatched(ctx, engine, out, env, ch, vals)
+		return c
+	}
+	r := helmengine.CheckRender(ctx, engine, stubRequest(out, env, ch, vals))
+	c = StubCheck{Problems: r.Problems, CheckErr: r.CheckErr, RenderErr: r.RenderErr}
+	if r.Result != nil {
+		c.Objects = []byte(r.Result.Manifest)
+	}
+	return c
+}
+
+// keepsPatch says whether keep says so of one of the kustomize patches
+// of a hub-env.
+func keepsPatch(h *hub.Hub, env string, keep func(hub.Patch) bool) bool {
+	for _, ps := range [][]hub.Patch{h.Kustomize.Patches, h.Environments[env].Kustomize.Patches} {
+		for _, p := range ps {
+			if keep(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// stubRequest is the Helm request of a hub-env's release with values vals.
+func stubRequest(out *gen.Output, env string, ch *chart.Chart, vals map[string]any) helmengine.Request {
+	release := Release(out.Hub.Name, env)
+	return helmengine.Request{
+		Chart:       ch,
+		ReleaseName: release,
+		Namespace:   release,
+		Values:      vals,
+		KubeVersion: render.DefaultKubeVersion,
+	}
+}
+
+// renderPatched renders a hub-env with values vals and its kustomize
+// layer, as Render does.
+func renderPatched(ctx context.Context, engine helmengine.Engine, out *gen.Output, env string, ch *chart.Chart, vals map[string]any) ([]byte, error) {
+	release := Release(out.Hub.Name, env)
+	labels, patches := kustomizeLayer(out.Hub, env)
 	return render.Render(ctx, render.Options{
 		Release:   release,
 		Namespace: release,

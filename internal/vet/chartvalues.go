@@ -30,7 +30,7 @@ import (
 // to nothing), and so is a hub whose charts cannot be loaded.
 //
 // It returns the charts' own pods of each hub-env whose values the charts
-// take (rendered by release.RenderStub), by hub and env, for the placement
+// take (rendered by release.CheckStub), by hub and env, for the placement
 // check; a hub whose charts are not there has none.
 func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]placement.Pod {
 	cache, err := release.NewCache(c.fed.Root, true)
@@ -39,13 +39,15 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 		return nil
 	}
 	type loaded struct {
-		ch  *chart.Chart
-		err error
+		ch *chart.Chart
+		// workloads is workloads(ch), what the hubs are checked against.
+		workloads *chart.Chart
+		err       error
 	}
 	byPins := map[string]*loaded{}
 	type job struct {
 		out      *gen.Output
-		ch       *chart.Chart
+		ch       *chart.Chart // workloads of the hub's charts
 		engine   helmengine.Engine
 		problems []*valueProblem
 		notes    []string
@@ -66,7 +68,10 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 		l := byPins[key]
 		if l == nil {
 			ch, err := release.LoadChart(context.Background(), cache, c.fed, h, "")
-			l = &loaded{ch, err}
+			l = &loaded{ch: ch, err: err}
+			if err == nil {
+				l.workloads = workloads(ch)
+			}
 			byPins[key] = l
 		}
 		switch {
@@ -81,7 +86,7 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 				c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check the values of %s against its charts: %v", h.Name, err))
 				continue
 			}
-			jobs = append(jobs, job{out: out, ch: l.ch, engine: engine})
+			jobs = append(jobs, job{out: out, ch: l.workloads, engine: engine})
 			c.charts[h.Name] = l.ch
 		}
 	}
@@ -94,8 +99,7 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 		sem <- struct{}{}
 		go func(j *job) {
 			defer func() { <-sem; wg.Done() }()
-			j.problems, j.notes = checkValues(j.out, j.ch, j.engine)
-			j.pods, j.notes = chartPods(j.out, j.ch, j.engine, j.problems, j.notes)
+			j.problems, j.pods, j.notes = checkCharts(j.out, j.ch, j.engine)
 		}(&jobs[i])
 	}
 	wg.Wait()
@@ -121,32 +125,50 @@ func placesPods(p hub.Patch) bool {
 	return placementPatch.MatchString(p.Patch) || strings.Contains(p.Patch, "template")
 }
 
-// chartPods renders each env of a hub whose values the charts take (no
-// problem of checkValues names it) and reads the charts' own pods from
-// the objects (placement.ChartPods); an env that does not render is a
-// note.
-func chartPods(out *gen.Output, ch *chart.Chart, engine helmengine.Engine, problems []*valueProblem, notes []string) (map[string][]placement.Pod, []string) {
-	refused := map[string]bool{}
-	for _, p := range problems {
-		for _, env := range p.envs {
-			refused[env] = true
-		}
-	}
-	pods := map[string][]placement.Pod{}
-	ch = workloads(ch)
+// checkCharts checks the values of each env of a hub against chart ch
+// (the hub's charts, or their workloads), as engine's Helm checks them,
+// and renders each env whose values the charts take to read the charts'
+// own pods from the objects (placement.ChartPods), both at once
+// (release.CheckStub). A problem of both envs (a value of the hub's, not
+// of one env's) is one problem. The notes of the check come first, then
+// those of an env that does not render. It is safe to call concurrently
+// (it touches no CUE value).
+func checkCharts(out *gen.Output, ch *chart.Chart, engine helmengine.Engine) (problems []*valueProblem, pods map[string][]placement.Pod, notes []string) {
+	h := out.Hub
+	byKey := map[string]*valueProblem{}
+	pods = map[string][]placement.Pod{}
+	var placementNotes []string
 	for _, env := range hub.EnvNames {
-		if refused[env] {
+		c := release.CheckStub(context.Background(), engine, out, env, ch, placesPods)
+		if c.CheckErr != nil {
+			notes = append(notes, fmt.Sprintf("cannot check the %s values of %s against its charts: %v", env, h.Name, c.CheckErr))
+		}
+		for _, p := range c.Problems {
+			elems := valueElems(h, env, p.Path)
+			path := strings.Join(p.Path, ".")
+			if path == "" {
+				path = "(the values)"
+			}
+			text := fmt.Sprintf("%s: %s (the values.schema.json of chart %s %s)", path, p.Message, p.Chart, p.Version)
+			key := strings.Join(elems, "\x00") + "\x00" + text
+			if byKey[key] == nil {
+				byKey[key] = &valueProblem{elems: elems, text: text}
+				problems = append(problems, byKey[key])
+			}
+			byKey[key].envs = append(byKey[key].envs, env)
+		}
+		if len(c.Problems) > 0 {
 			continue
 		}
-		stream, err := release.RenderStub(context.Background(), engine, out, env, ch, placesPods)
+		err := c.RenderErr
 		if err == nil {
-			pods[env], err = placement.ChartPods(stream, release.Release(out.Hub.Name, env))
+			pods[env], err = placement.ChartPods(c.Objects, release.Release(h.Name, env))
 		}
 		if err != nil {
-			notes = append(notes, fmt.Sprintf("cannot check the placement of the %s chart pods of %s: %v", env, out.Hub.Name, err))
+			placementNotes = append(placementNotes, fmt.Sprintf("cannot check the placement of the %s chart pods of %s: %v", env, h.Name, err))
 		}
 	}
-	return pods, notes
+	return problems, pods, append(notes, placementNotes...)
 }
 
 // valueProblem is a value of a hub that a chart's schema refuses: where
@@ -155,40 +177,6 @@ type valueProblem struct {
 	elems []string
 	text  string
 	envs  []string
-}
-
-// checkValues checks the values of each env of a hub against chart ch, as
-// engine's Helm checks them. A problem of both envs (a value of the hub's,
-// not of one env's) is one problem. It is safe to call concurrently (it
-// touches no CUE value).
-func checkValues(out *gen.Output, ch *chart.Chart, engine helmengine.Engine) (problems []*valueProblem, notes []string) {
-	h := out.Hub
-	byKey := map[string]*valueProblem{}
-	for _, env := range hub.EnvNames {
-		values, err := release.StubValues(out, env)
-		if err == nil {
-			var ps []helmengine.SchemaProblem
-			if ps, err = engine.CheckValues(ch, values); err == nil {
-				for _, p := range ps {
-					elems := valueElems(h, env, p.Path)
-					path := strings.Join(p.Path, ".")
-					if path == "" {
-						path = "(the values)"
-					}
-					text := fmt.Sprintf("%s: %s (the values.schema.json of chart %s %s)", path, p.Message, p.Chart, p.Version)
-					key := strings.Join(elems, "\x00") + "\x00" + text
-					if byKey[key] == nil {
-						byKey[key] = &valueProblem{elems: elems, text: text}
-						problems = append(problems, byKey[key])
-					}
-					byKey[key].envs = append(byKey[key].envs, env)
-				}
-				continue
-			}
-		}
-		notes = append(notes, fmt.Sprintf("cannot check the %s values of %s against its charts: %v", env, h.Name, err))
-	}
-	return problems, notes
 }
 
 // valueElems is where a chart value is set in the hub: in the env's raw
@@ -226,43 +214,63 @@ func hubList(names []string) string {
 // (_*.tpl, *.tpl) and
 // every template those include by path (the checksum annotations of the
 // jupyterhub chart's hub and proxy include their ConfigMap and Secret).
-// Rendering it gives the same workloads as the whole chart, for a part
-// of the cost. It has no values.schema.json either: the values it is
-// rendered with are those checkValues found the schemas take. The copy
-// shares everything else with ch, which is not modified.
+// A template that the others include by path only to hash it, as
+// `include (print .Template.BasePath "/hub/secret.yaml") . | sha256sum`
+// (a checksum annotation of a pod template, which no placement reads),
+// is kept empty: only the annotation's hash changes, and the Secret with
+// all the values in YAML is neither rendered nor parsed. Rendering it
+// gives the same workloads as the whole chart, but for those hashes, for
+// a part of the cost; its values, dependencies and values.schema.json
+// files are ch's, so that checking values against it is checking them
+// against ch. The copy shares everything else with ch, which is not
+// modified.
 func workloads(ch *chart.Chart) *chart.Chart {
 	out := *ch
-	out.Schema = nil
-	keep := map[string]bool{}
+	// full are the templates kept whole, hashed those only hashed.
+	full, hashed := map[string]bool{}, map[string]bool{}
 	for _, t := range ch.Templates {
 		base := path.Base(t.Name)
 		// A template that names no kind of its own (one that includes a
 		// helper writing the object, as the image puller's DaemonSets) is
 		// kept: only those that write other kinds alone go.
 		if strings.HasPrefix(base, "_") || strings.HasSuffix(base, ".tpl") || workloadKind.Match(t.Data) || !anyKind.Match(t.Data) {
-			keep[t.Name] = true
+			full[t.Name] = true
 		}
 	}
 	for changed := true; changed; {
 		changed = false
 		for _, t := range ch.Templates {
-			if keep[t.Name] {
+			if full[t.Name] {
 				continue
 			}
 			// A template is included by its path below templates/.
 			rel := strings.TrimPrefix(t.Name, "templates")
+			quoted := []byte(`"` + rel + `"`)
 			for _, k := range ch.Templates {
-				if keep[k.Name] && bytes.Contains(k.Data, []byte(`"`+rel+`"`)) {
-					keep[t.Name], changed = true, true
-					break
+				if !full[k.Name] {
+					continue
 				}
+				n := bytes.Count(k.Data, quoted)
+				if n == 0 {
+					continue
+				}
+				if n == len(hashedInclude(rel).FindAll(k.Data, -1)) {
+					hashed[t.Name] = true
+					continue
+				}
+				full[t.Name], changed = true, true
+				delete(hashed, t.Name)
+				break
 			}
 		}
 	}
 	out.Templates = nil
 	for _, t := range ch.Templates {
-		if keep[t.Name] {
+		switch {
+		case full[t.Name]:
 			out.Templates = append(out.Templates, t)
+		case hashed[t.Name]:
+			out.Templates = append(out.Templates, &chart.File{Name: t.Name})
 		}
 	}
 	var deps []*chart.Chart
@@ -271,6 +279,12 @@ func workloads(ch *chart.Chart) *chart.Chart {
 	}
 	out.SetDependencies(deps...)
 	return &out
+}
+
+// hashedInclude matches the include of the template at rel (its path
+// below templates/) whose output is only hashed.
+func hashedInclude(rel string) *regexp.Regexp {
+	return regexp.MustCompile(`include\s+\(\s*print\s+\$?\.Template\.BasePath\s+"` + regexp.QuoteMeta(rel) + `"\s*\)\s+\.\s*\|\s*sha256sum\b`)
 }
 
 var (

@@ -1,12 +1,15 @@
 package vet
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"reflect"
+	"strings"
 	"testing"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
@@ -21,23 +24,22 @@ import (
 // the same chart pods as the whole chart (through kustomize, as render
 // does), for every hub-env of the repository, and leaves the chart alone.
 func TestWorkloadsChart(t *testing.T) {
-	root, err := load.FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed, err := load.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := releasetest.UpstreamUmbrella(t, root)
-	ch, err := loader.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fed, ch := upstreamFederation(t)
 	templates := len(ch.Templates)
 	w := workloads(ch)
-	if len(ch.Templates) != templates || ch.Schema == nil && w.Schema != nil {
+	if len(ch.Templates) != templates || !bytes.Equal(ch.Schema, w.Schema) {
 		t.Fatal("workloads changed the chart")
+	}
+	// The jupyterhub chart's hub Secret is only hashed by the hub's pod
+	// template: it is kept, empty.
+	hashed := false
+	for _, d := range w.Dependencies() {
+		for _, f := range d.Templates {
+			hashed = hashed || d.Name() == "jupyterhub" && f.Name == "templates/hub/secret.yaml" && len(f.Data) == 0
+		}
+	}
+	if !hashed {
+		t.Error("workloads kept the jupyterhub chart's hub Secret whole")
 	}
 	kept := len(w.Dependencies()[0].Templates) + len(w.Dependencies()[1].Templates)
 	all := len(ch.Dependencies()[0].Templates) + len(ch.Dependencies()[1].Templates)
@@ -57,10 +59,12 @@ func TestWorkloadsChart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			part, err := release.RenderStub(context.Background(), helmengine.NewV3(), out, env, w, never)
-			if err != nil {
-				t.Fatal(err)
+			// What vet renders: the values checked and rendered at once.
+			c := release.CheckStub(context.Background(), helmengine.NewV3(), out, env, w, never)
+			if c.CheckErr != nil || len(c.Problems) > 0 || c.RenderErr != nil {
+				t.Fatalf("%s: %+v", rel, c)
 			}
+			part := c.Objects
 			want, err := placement.ChartPods(full, rel)
 			if err != nil {
 				t.Fatal(err)
@@ -93,4 +97,54 @@ func placementOf(pods []placement.Pod) map[string]string {
 		out[p.Name] = fmt.Sprintf("%s sel=%v aff=%v tol=%v req=%v src=%v %v %v", p.Role, s.NodeSelector, s.Affinity, s.Tolerations, req, p.Selector, p.Affinity, p.Tolerations)
 	}
 	return out
+}
+
+// TestWorkloadsHashed: a template the workloads include by path only to
+// hash it is kept empty; one included otherwise too is kept whole, and so
+// is what it includes; one not included goes.
+func TestWorkloadsHashed(t *testing.T) {
+	tpl := func(name, data string) *chart.File { return &chart.File{Name: "templates/" + name, Data: []byte(data)} }
+	ch := &chart.Chart{Metadata: &chart.Metadata{Name: "c", Version: "1.0.0"}, Templates: []*chart.File{
+		tpl("deploy.yaml", "kind: Deployment\nmetadata:\n  annotations:\n"+
+			`    a: {{ include (print .Template.BasePath "/hashed.yaml") . | sha256sum }}`+"\n"+
+			`    b: {{ include (print $.Template.BasePath "/both.yaml") . | sha256sum | quote }}`+"\n"+
+			`    c: {{ include (print .Template.BasePath "/read.yaml") . | fromYaml | toJson }}`+"\n"),
+		tpl("sts.yaml", "kind: StatefulSet\n"+`x: {{ include (print .Template.BasePath "/both.yaml") . | trim }}`+"\n"),
+		tpl("hashed.yaml", "kind: Secret\n"),
+		tpl("both.yaml", "kind: ConfigMap\n"),
+		tpl("read.yaml", "kind: ConfigMap\n"+`y: {{ include (print .Template.BasePath "/deep.yaml") . | sha256sum }}`+"\n"),
+		tpl("deep.yaml", "kind: Secret\n"),
+		tpl("other.yaml", "kind: Service\n"),
+	}}
+	got := map[string]string{}
+	for _, f := range workloads(ch).Templates {
+		got[strings.TrimPrefix(f.Name, "templates/")] = "whole"
+		if len(f.Data) == 0 {
+			got[strings.TrimPrefix(f.Name, "templates/")] = "empty"
+		}
+	}
+	want := map[string]string{"deploy.yaml": "whole", "sts.yaml": "whole", "hashed.yaml": "empty", "both.yaml": "whole", "read.yaml": "whole", "deep.yaml": "empty"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("workloads kept %v, want %v", got, want)
+	}
+}
+
+// upstreamFederation is the repository's federation and its test umbrella
+// chart with the real jupyterhub and dask-gateway charts (skipped without
+// them).
+func upstreamFederation(t testing.TB) (*load.Federation, *chart.Chart) {
+	t.Helper()
+	root, err := load.FindRoot(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fed, err := load.Load(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := loader.Load(releasetest.UpstreamUmbrella(t, root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fed, ch
 }

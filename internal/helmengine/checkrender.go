@@ -1,0 +1,163 @@
+package helmengine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/releaseutil"
+
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
+)
+
+// Checked is what CheckRender found: the engine's CheckValues and, when
+// the schemas take the values, its Render.
+type Checked struct {
+	// Problems and CheckErr are CheckValues's.
+	Problems []SchemaProblem
+	CheckErr error
+	// Result and RenderErr are Render's; both nil when there are
+	// Problems (nothing was rendered).
+	Result    *Result
+	RenderErr error
+}
+
+// CheckRender checks the values of req against the values.schema.json
+// files of req.Chart as e.CheckValues does and, unless the schemas refuse
+// a value, renders req as e.Render does but for the schemas, which it does
+// not check twice (a check that fails with an error renders all the
+// same). Helm 3 coalesces the values over the charts' defaults once for
+// both (Helm's install does it twice for its render alone, and CheckValues
+// again): its render is the client-only install's, the templates executed
+// by Helm's engine, the manifests sorted by Helm, without the rest of the
+// install. Other majors run CheckValues, then Render.
+func CheckRender(ctx context.Context, e Engine, req Request) Checked {
+	if _, ok := e.(v3Engine); ok {
+		if c, ok := v3CheckRender(ctx, req); ok {
+			return c
+		}
+	}
+	var c Checked
+	if c.Problems, c.CheckErr = e.CheckValues(req.Chart, req.Values); c.CheckErr == nil && len(c.Problems) > 0 {
+		return c
+	}
+	req.Chart = withoutSchemas(req.Chart)
+	c.Result, c.RenderErr = e.Render(ctx, req)
+	return c
+}
+
+// v3CheckRender is CheckRender with Helm 3, the values coalesced once;
+// false when anything before the templates' execution fails, so that
+// CheckValues and Render say why in their words.
+func v3CheckRender(ctx context.Context, req Request) (Checked, bool) {
+	name, err := req.check()
+	if err != nil || ctx.Err() != nil || chartutil.ValidateReleaseName(req.ReleaseName) != nil {
+		return Checked{}, false
+	}
+	kv, err := chartutil.ParseKubeVersion(req.KubeVersion)
+	if err != nil {
+		return Checked{}, false
+	}
+	// What Install.RunWithContext does for a client-only dry run: the
+	// dependencies processed, the values coalesced (here once, for the
+	// check too), the default capabilities at the requested version.
+	c := charts.Copy(req.Chart)
+	vals := values.CopyMap(req.Values)
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
+		return Checked{}, false
+	}
+	coalesced, err := chartutil.CoalesceValues(c, vals)
+	if err != nil {
+		return Checked{}, false
+	}
+	problems, err := checkTree(v3Tree(c), coalesced)
+	if err != nil {
+		return Checked{}, false
+	}
+	if len(problems) > 0 {
+		return Checked{Problems: problems}, true
+	}
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = *kv
+	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
+		return Checked{}, false
+	}
+	top := chartutil.Values{
+		"Chart":        c.Metadata,
+		"Capabilities": caps,
+		"Release": map[string]any{
+			"Name":      req.ReleaseName,
+			"Namespace": req.Namespace,
+			"IsUpgrade": false,
+			"IsInstall": true,
+			"Revision":  1,
+			"Service":   "Helm",
+		},
+		"Values": coalesced,
+	}
+	res, err := v3Manifest(c, top, req.IncludeCRDs)
+	if err != nil {
+		return Checked{RenderErr: &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}}, true
+	}
+	return Checked{Result: res}, true
+}
+
+// v3Manifest is what Helm 3's Configuration.renderResources makes of a
+// chart whose dependencies were processed, with its render values top,
+// for a client-only install without post-renderer or output folder: the
+// templates executed, NOTES.txt left out, the hooks apart and the
+// manifests in install order.
+func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result, error) {
+	var e engine.Engine
+	files, err := e.Render(c, top)
+	if err != nil {
+		return nil, err
+	}
+	for k := range files {
+		if strings.HasSuffix(k, "NOTES.txt") {
+			delete(files, k)
+		}
+	}
+	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	if includeCRDs {
+		for _, crd := range c.CRDObjects() {
+			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", crd.Filename, string(crd.File.Data))
+		}
+	}
+	for _, m := range manifests {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+	}
+	res := &Result{Manifest: b.String()}
+	for _, h := range hooks {
+		res.Hooks = append(res.Hooks, convertHook(h))
+	}
+	return res, nil
+}
+
+// withoutSchemas is a shallow copy of chart ch and its dependencies
+// without their values.schema.json files, for a render of values already
+// checked against them.
+func withoutSchemas(ch *chart.Chart) *chart.Chart {
+	if ch == nil {
+		return nil
+	}
+	out := *ch
+	out.Schema = nil
+	var deps []*chart.Chart
+	for _, d := range ch.Dependencies() {
+		deps = append(deps, withoutSchemas(d))
+	}
+	out.SetDependencies(deps...)
+	return &out
+}
