@@ -2,6 +2,7 @@ package gen
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -381,9 +382,13 @@ func daskConfig(h *hub.Hub) ([]byte, error) {
 		if k == nil {
 			return nil, fmt.Errorf("dask backend kubernetes without settings")
 		}
+		tmpl, err := workerTemplate(h, k)
+		if err != nil {
+			return nil, err
+		}
 		kc := &daskKubernetesConfig{
 			IdleTimeout:    fmt.Sprintf("%ds", h.Culling.DaskIdleTimeout),
-			WorkerTemplate: workerTemplate(h, k),
+			WorkerTemplate: tmpl,
 		}
 		kc.Count.Max = k.MaxWorkers
 		c.Kubernetes = kc
@@ -423,9 +428,45 @@ func daskConfigWith(h *hub.Hub, c daskConfigDoc, raw map[string]any) ([]byte, er
 	return YAML(h, out)
 }
 
+// workerUserVar is the notebook's variable of the user's name, as the
+// worker template writes it: dask-kubernetes expands the template's
+// ${VARS} from the notebook's environment, as it does ${JUPYTER_IMAGE_SPEC}.
+const workerUserVar = "${JUPYTERHUB_USER}"
+
+// workerHomeVolume names the home volume in the worker template.
+const workerHomeVolume = "home"
+
+// WorkerStorage is the volume and the volume mount of the hub's home
+// storage in a classic Dask worker pod (dask.worker.mountStorage), as the
+// notebook mounts it: the generated chart's claim (storage.claim) or else
+// the NFS export, mounted at /home/jovyan at the user's sub path
+// (storage.subPath with {username} written ${JUPYTERHUB_USER}). The shared
+// folder is the notebook's only. Dynamic storage has no volume the workers
+// can share (each user's is ReadWriteOnce): a *hub.FieldError at
+// dask.worker.mountStorage. Import compares an old worker template with it.
+func WorkerStorage(s hub.Storage) (volume, mount map[string]any, err error) {
+	if s.Type != "nfs" {
+		return nil, nil, &hub.FieldError{Path: []string{"dask", "worker", "mountStorage"}, Msg: fmt.Sprintf(
+			"the workers cannot mount %s storage: each user's home is a volume of its own (ReadWriteOnce), which worker pods on other nodes cannot mount; use storage type \"nfs\" (with a claim or an export) or drop mountStorage", s.Type)}
+	}
+	if s.Server == "" || s.Path == "" {
+		return nil, nil, errors.New("storage: nfs needs a server and a path")
+	}
+	volume = map[string]any{"name": workerHomeVolume}
+	if s.Claim != "" {
+		volume["persistentVolumeClaim"] = map[string]any{"claimName": s.Claim}
+	} else {
+		volume["nfs"] = map[string]any{"server": s.Server, "path": path.Clean(s.Path)}
+	}
+	subPath := strings.ReplaceAll(cmp.Or(s.SubPath, "{username}"), "{username}", workerUserVar)
+	mount = map[string]any{"name": workerHomeVolume, "mountPath": valHomeMountPath, "subPath": subPath}
+	return volume, mount, nil
+}
+
 // workerTemplate is the pod of one Dask worker: the notebook's own image
-// (the clone pattern), requests equal to limits, on the dask pool.
-func workerTemplate(h *hub.Hub, k *hub.KubernetesDask) map[string]any {
+// (the clone pattern), requests equal to limits, on the dask pool, with
+// the hub's home storage when the workers mount it.
+func workerTemplate(h *hub.Hub, k *hub.KubernetesDask) (map[string]any, error) {
 	cpu := formatNumber(k.Worker.Cores)
 	threads := k.Worker.Threads
 	if threads <= 0 {
@@ -456,7 +497,15 @@ func workerTemplate(h *hub.Hub, k *hub.KubernetesDask) map[string]any {
 	if len(tolerations) > 0 {
 		spec["tolerations"] = tolerations
 	}
-	return map[string]any{"kind": "Pod", "spec": spec}
+	if k.Worker.MountStorage {
+		volume, mount, err := WorkerStorage(h.Storage)
+		if err != nil {
+			return nil, err
+		}
+		spec["volumes"] = []map[string]any{volume}
+		spec["containers"].([]map[string]any)[0]["volumeMounts"] = []map[string]any{mount}
+	}
+	return map[string]any{"kind": "Pod", "spec": spec}, nil
 }
 
 type catalogSource struct {

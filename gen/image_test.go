@@ -3,11 +3,13 @@ package gen
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -1051,6 +1053,65 @@ func TestDaskConfigKubernetesExtra(t *testing.T) {
 			args := values.Lookup(c, "args").([]any)
 			if args[len(args)-1] != "--no-dashboard" {
 				t.Errorf("args %v do not end with the hub's", args)
+			}
+		})
+	}
+}
+
+// TestWorkerStorage: the workers mount what the notebook mounts as its
+// home (valStorage): the same claim or export, the same mount path and,
+// once KubeSpawner expands {username} and dask-kubernetes the notebook's
+// ${JUPYTERHUB_USER}, the same sub path. Dynamic storage is refused at
+// dask.worker.mountStorage.
+func TestWorkerStorage(t *testing.T) {
+	shared := &hub.SharedFolder{Path: "/homes/shared", MountPath: "/home/jovyan/shared", ReadOnly: true}
+	for _, tc := range []struct {
+		name    string
+		storage hub.Storage
+		err     string
+	}{
+		{"claim", hub.Storage{Type: "nfs", Server: "10.0.0.2", Path: "/homes/", SubPath: "home/{username}", Claim: "home-nfs", Shared: shared}, ""},
+		{"export", hub.Storage{Type: "nfs", Server: "10.0.0.2", Path: "/homes/", SubPath: "{username}", Shared: shared}, ""},
+		{"default sub path", hub.Storage{Type: "nfs", Server: "fs.example.org", Path: "/export"}, ""},
+		{"deep sub path", hub.Storage{Type: "nfs", Server: "10.0.0.2", Path: "/", SubPath: "home/ocean.pangeo.io/{username}/work"}, ""},
+		{"dynamic", hub.Storage{Type: "dynamic", Capacity: "10Gi"}, "dask.worker.mountStorage: the workers cannot mount dynamic storage"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			volume, mount, err := WorkerStorage(tc.storage)
+			if tc.err != "" {
+				var fe *hub.FieldError
+				if !errors.As(err, &fe) || !strings.HasPrefix(err.Error(), tc.err) {
+					t.Fatalf("error %v, want a FieldError %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			su := map[string]any{}
+			if err := valStorage(tc.storage, su); err != nil {
+				t.Fatal(err)
+			}
+			st := su["storage"].(map[string]any)
+			// The notebook's home mount is the volume-mount-hack's.
+			home := values.Lookup(su, "initContainers").([]any)[0].(map[string]any)["volumeMounts"].([]any)[0].(map[string]any)
+			nbSub := strings.ReplaceAll(home["subPath"].(string), "{username}", "alice")
+			wSub := strings.ReplaceAll(mount["subPath"].(string), workerUserVar, "alice")
+			if nbSub != wSub || strings.Contains(wSub, "{") {
+				t.Errorf("worker sub path %q (as alice %q), the notebook's %q", mount["subPath"], wSub, nbSub)
+			}
+			if mount["mountPath"] != home["mountPath"] || mount["name"] != volume["name"] {
+				t.Errorf("worker mount %v of volume %v, the notebook's %v", mount, volume, home)
+			}
+			if tc.storage.Claim != "" {
+				if got := values.Lookup(volume, "persistentVolumeClaim", "claimName"); got != values.Lookup(st, "static", "pvcName") || volume["nfs"] != nil {
+					t.Errorf("worker volume %v, the notebook's claim %v", volume, values.Lookup(st, "static", "pvcName"))
+				}
+				return
+			}
+			nb := st["extraVolumes"].([]any)[0].(map[string]any)
+			if !reflect.DeepEqual(volume["nfs"], nb["nfs"]) || volume["persistentVolumeClaim"] != nil {
+				t.Errorf("worker volume %v, the notebook's %v", volume, nb)
 			}
 		})
 	}

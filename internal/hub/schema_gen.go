@@ -557,6 +557,12 @@ type KubernetesDask struct {
 		// args are more dask-worker arguments, after pangeo-gen's own
 		// (--nthreads, --memory-limit, --death-timeout).
 		Args []string `json:"args"`
+
+		// mountStorage mounts the hub's home storage into every worker
+		// as the notebook mounts it (at /home/jovyan, the user's subPath
+		// with {username} as ${JUPYTERHUB_USER}): NFS storage only, a
+		// dynamic volume is the user's own (ReadWriteOnce).
+		MountStorage bool `json:"mountStorage"`
 	} `json:"worker"`
 
 	// maxWorkers caps the workers of one cluster.

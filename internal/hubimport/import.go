@@ -159,6 +159,12 @@ type importer struct {
 	body     *hubfile.Object
 	envs     map[string]*hubfile.Object
 	secrets  []string
+	// storage is the NFS home storage liftStorage lifted, nil when none.
+	storage *hub.Storage
+	// workerVolumes are the classic worker template's volumes and volume
+	// mounts, mapped once the storage is known (liftWorkerStorage); nil
+	// when the template has none.
+	workerVolumes *workerVolumes
 }
 
 func (im *importer) loss(file, key, why string) {
@@ -399,6 +405,7 @@ func (im *importer) build() error {
 
 	im.liftNotebook(body, im.raw["common"], false)
 	im.liftStorage()
+	im.liftWorkerStorage()
 	im.liftNoDask()
 	im.pruneLifted(contact)
 	return nil
@@ -1018,19 +1025,39 @@ func (im *importer) daskConfig(data []byte) error {
 			im.loss(file, ckey+".args", fmt.Sprintf("%s: not arguments dask.worker.args takes", strings.Join(rest, " ")))
 		}
 	}
+	wv := &workerVolumes{worker: worker, file: file, volumesKey: tkey + ".spec.volumes", mountsKey: ckey + ".volumeMounts"}
 	for _, k := range slices.Sorted(maps.Keys(container)) {
-		if k == "args" || k == "resources" || k == "image" || k == "name" {
+		switch k {
+		case "args", "resources", "image", "name":
+			continue
+		case "volumeMounts":
+			wv.mounts, wv.hasMounts = container[k], true
 			continue
 		}
 		im.loss(file, ckey+"."+k, "not represented")
 	}
 	if spec, ok := c0.(map[string]any); ok {
+		// The dask pool's selector, as gen writes it: the same on every hub.
+		selector := map[string]any{}
+		for k, v := range gen.Placement(&hub.Hub{}, "dask").Labels {
+			selector[k] = v
+		}
 		for _, k := range slices.Sorted(maps.Keys(spec)) {
-			if k == "restartPolicy" && spec[k] == "Never" {
-				continue // gen's own
-			}
-			if k != "containers" {
-				im.loss(file, tkey+".spec."+k, fmt.Sprintf("%s: not represented (pangeo-gen writes the worker template)", hubfile.ShowJSON(spec[k])))
+			key := tkey + ".spec." + k
+			switch {
+			case k == "containers":
+			case k == "restartPolicy" && spec[k] == "Never":
+				// gen's own
+			case k == "restartPolicy":
+				im.loss(file, key, fmt.Sprintf("%s: pangeo-gen's workers are never restarted (restartPolicy Never): a Dask worker that exits is replaced by the cluster, not restarted in its pod", hubfile.ShowJSON(spec[k])))
+			case k == "volumes":
+				wv.volumes, wv.hasVolumes = spec[k], true
+			case k == "nodeSelector" && sameData(spec[k], selector):
+				im.res.Normalized = append(im.res.Normalized, Loss{file, key, fmt.Sprintf("%s: the dask pool's selector, which gen writes into the worker template", hubfile.ShowJSON(spec[k]))})
+			case k == "nodeSelector":
+				im.loss(file, key, fmt.Sprintf("%s: pangeo-gen places the workers on the hub's dask pool by its selector %s (the cluster definition labels that pool), not on other nodes", hubfile.ShowJSON(spec[k]), hubfile.ShowJSON(selector)))
+			default:
+				im.loss(file, key, fmt.Sprintf("%s: not represented (pangeo-gen writes the worker template)", hubfile.ShowJSON(spec[k])))
 			}
 		}
 	}
@@ -1039,6 +1066,10 @@ func (im *importer) daskConfig(data []byte) error {
 	if len(worker.Fields) > 0 {
 		d.Set("worker", worker)
 	}
+	if wv.hasVolumes || wv.hasMounts {
+		wv.dask = d
+		im.workerVolumes = wv
+	}
 	if len(extra) > 0 {
 		d.Set("config", hubfile.Data(extra)).Doc = []string{"The old dask_config.yaml's other keys."}
 	}
@@ -1046,6 +1077,74 @@ func (im *importer) daskConfig(data []byte) error {
 	df.Section = true
 	df.Doc = []string{"From image/binder/dask_config.yaml's kubernetes.worker-template (classic dask-kubernetes)."}
 	return nil
+}
+
+// workerVolumes are a classic worker template's volumes and its
+// container's volume mounts, with the keys they were read at.
+type workerVolumes struct {
+	// worker and dask are the hub file's dask.worker and dask objects.
+	worker, dask          *hubfile.Object
+	file                  string
+	volumesKey, mountsKey string
+	volumes, mounts       any
+	hasVolumes, hasMounts bool
+}
+
+// liftWorkerStorage maps a classic worker template's volumes and volume
+// mounts: exactly (as data) the volume and mount gen writes for the
+// imported storage (gen.WorkerStorage) become dask.worker.mountStorage:
+// true; anything else is a loss that says what differs.
+func (im *importer) liftWorkerStorage() {
+	wv := im.workerVolumes
+	if wv == nil {
+		return
+	}
+	if im.storage == nil {
+		why := "the workers' own volumes: pangeo-gen mounts only the hub's NFS home storage into workers (dask.worker.mountStorage), and the old hub has none it imports"
+		if wv.hasVolumes {
+			im.loss(wv.file, wv.volumesKey, hubfile.ShowJSON(wv.volumes)+": "+why)
+		}
+		if wv.hasMounts {
+			im.loss(wv.file, wv.mountsKey, hubfile.ShowJSON(wv.mounts)+": "+why)
+		}
+		return
+	}
+	volume, mount, err := gen.WorkerStorage(*im.storage)
+	if err != nil {
+		im.loss(wv.file, wv.volumesKey, err.Error())
+		return
+	}
+	wantVolumes, wantMounts := []any{volume}, []any{mount}
+	okVolumes, okMounts := sameData(wv.volumes, wantVolumes), sameData(wv.mounts, wantMounts)
+	if okVolumes && okMounts {
+		f := wv.worker.Set("mountStorage", true)
+		f.Doc = []string{"From the worker template's volumes and volumeMounts: the hub's home storage."}
+		if wv.dask.Get("worker") == nil {
+			wv.dask.Fields = slices.Insert(wv.dask.Fields, 1, &hubfile.Field{Label: "worker", Value: wv.worker})
+		}
+		return
+	}
+	// why says why one of the two is not imported.
+	why := func(got, want any, ok, otherSet bool, other string) string {
+		switch {
+		case !otherSet:
+			return fmt.Sprintf("%s without %s: not the hub's home storage as dask.worker.mountStorage mounts it (a volume %s and its mount %s)", hubfile.ShowJSON(got), other, hubfile.ShowJSON(volume), hubfile.ShowJSON(mount))
+		case ok:
+			return fmt.Sprintf("%s: the hub's home storage, but %s differs from what dask.worker.mountStorage writes: not imported", hubfile.ShowJSON(got), other)
+		}
+		return fmt.Sprintf("%s: not the hub's home storage as dask.worker.mountStorage writes it, %s (the workers mount only that)", hubfile.ShowJSON(got), hubfile.ShowJSON(want))
+	}
+	if wv.hasVolumes {
+		im.loss(wv.file, wv.volumesKey, why(wv.volumes, wantVolumes, okVolumes, wv.hasMounts, "volumeMounts"))
+	}
+	if wv.hasMounts {
+		im.loss(wv.file, wv.mountsKey, why(wv.mounts, wantMounts, okMounts, wv.hasVolumes, "spec.volumes"))
+	}
+}
+
+// sameData reports whether two decoded YAML trees hold the same data.
+func sameData(a, b any) bool {
+	return hubfile.ShowJSON(values.Normalize(a)) == hubfile.ShowJSON(values.Normalize(b))
 }
 
 // cpuCores is a Kubernetes CPU quantity as cores: a number, or a string

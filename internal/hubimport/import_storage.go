@@ -3,6 +3,7 @@ package hubimport
 import (
 	"fmt"
 
+	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -88,6 +89,7 @@ func (im *importer) liftStorage() {
 	}
 	f := im.body.Set("storage", st)
 	f.Section = true
+	im.storage = &hub.Storage{Type: "nfs", Server: server, Path: export, SubPath: subPath, Claim: claim}
 	f.Doc = []string{"From homeDirectories.nfs and singleuser.storage.static of config/common.yaml."}
 
 	raw := im.raw["common"]
@@ -104,7 +106,7 @@ func (im *importer) liftStorage() {
 			"securityContext": map[string]any{"runAsUser": 0},
 			"volumeMounts":    []any{map[string]any{"name": "home", "mountPath": "/home/jovyan", "subPath": subPath}},
 		}
-		if hubfile.ShowJSON(values.Normalize(l[0])) == hubfile.ShowJSON(values.Normalize(want)) {
+		if sameData(l[0], want) {
 			pruneIf(raw, l, "jupyterhub", "singleuser", "initContainers")
 			im.res.Normalized = append(im.res.Normalized, Loss{common, im.keyOf([]string{"jupyterhub", "singleuser", "initContainers"}),
 				"the volume-mount-hack of NFS homes, which gen writes for storage, the same but for its image: " + oldMountHackImage + " pinned to a release"})

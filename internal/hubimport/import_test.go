@@ -15,6 +15,7 @@ import (
 	loader "github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
+	"github.com/pangeo-data/pangeo-gen/internal/vet"
 )
 
 // referenceHub is a hand-kept hub of pangeo-cloud-federation, at the
@@ -39,9 +40,15 @@ func TestImportRoundTrip(t *testing.T) {
 	}{
 		{"2019-08/deployments/ocean", "ocean", nil},
 		{"2024-02/deployments/gcp-uscentral1b", "gcp-uscentral1b", nil},
+		// Our own: NFS homes on the old chart's claim, mounted into the
+		// classic workers too (the reference hubs have none).
+		{"testdata/nfs-workers", "nfs-workers", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src := referenceHub(t, tc.ref)
+			src := tc.ref
+			if !strings.HasPrefix(src, "testdata/") {
+				src = referenceHub(t, tc.ref)
+			}
 			root := t.TempDir()
 			repo, err := loader.FindRoot(".")
 			if err != nil {
@@ -87,6 +94,17 @@ func TestImportRoundTrip(t *testing.T) {
 			out, err := gen.GenerateHub(fed.Hub(tc.name))
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Its pods (the workers with their volumes included) fit and are
+			// placed on their pools, and the workers run the notebook's image.
+			vr, err := vet.Run(fed, []string{tc.name})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range vr.Findings {
+				if f.Check == "placement" || f.Check == "fit" || f.Check == "worker-image" || f.Check == "generate" {
+					t.Errorf("vet: %s", f)
+				}
 			}
 
 			// lost reports whether a values path is a reported loss.
@@ -137,7 +155,8 @@ func TestImportRoundTrip(t *testing.T) {
 
 			// The image's Dask configuration holds the old one's: every key
 			// outside the worker template as data, and the template's
-			// resources, restart policy and worker arguments.
+			// resources, restart policy, worker arguments, node selector,
+			// volumes and volume mounts (as data).
 			if data, err := os.ReadFile(filepath.Join(src, "image", "binder", "dask_config.yaml")); err == nil {
 				var was, have map[string]any
 				if err := yaml.Unmarshal(data, &was); err != nil {
@@ -175,6 +194,14 @@ func TestImportRoundTrip(t *testing.T) {
 					hc := hs["containers"].([]any)[0].(map[string]any)
 					if fmt.Sprint(hs["restartPolicy"]) != fmt.Sprint(ws["restartPolicy"]) {
 						t.Errorf("restartPolicy %v, was %v", hs["restartPolicy"], ws["restartPolicy"])
+					}
+					for _, k := range []string{"nodeSelector", "volumes"} {
+						if w, ok := ws[k]; ok && !sameData(hs[k], w) {
+							t.Errorf("worker template spec.%s %s, was %s", k, hubfile.ShowJSON(hs[k]), hubfile.ShowJSON(w))
+						}
+					}
+					if w, ok := wc["volumeMounts"]; ok && !sameData(hc["volumeMounts"], w) {
+						t.Errorf("worker volumeMounts %s, was %s", hubfile.ShowJSON(hc["volumeMounts"]), hubfile.ShowJSON(w))
 					}
 					for _, k := range []string{"requests", "limits"} {
 						for _, r := range []string{"cpu", "memory"} {
