@@ -66,6 +66,21 @@ func GenerateHub(h *hub.Hub) (*Output, error) {
 	return out, nil
 }
 
+// Reuse returns prev, the output GenerateHub made for a hub (of another
+// revision, say), as the output of h, and true, when h is the same hub:
+// reflect.DeepEqual to prev.Hub, name included. GenerateHub is a pure
+// function of the hub model, so that is the output it would make for h
+// (with h as its Hub); the files are shared, not copied. It returns
+// nil, false when h differs.
+func Reuse(prev *Output, h *hub.Hub) (*Output, bool) {
+	if prev == nil || h == nil || !reflect.DeepEqual(prev.Hub, h) {
+		return nil, false
+	}
+	out := *prev
+	out.Hub = h
+	return &out, true
+}
+
 // Shared returns the files of the repository that depend on several hubs
 // and that gen's generators write: the generated umbrella chart, the root
 // .sops.yaml and each cluster's definition under clusters/ (ClusterFiles;

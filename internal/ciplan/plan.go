@@ -112,24 +112,25 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	var baseSnap, headSnap *Snapshot
+	// Both revisions are taken out and loaded side by side; then the base
+	// is generated, and the head reusing the base's output of every hub
+	// that is the same at both (federation.GenerateHubsReusing).
+	var baseFed, headFed *loaded
 	var headErr error
 	var wg sync.WaitGroup
 	if baseErr == nil {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			baseSnap = snapshot(ctx, repo, baseCommit, filepath.Join(tmp, "base"))
+			baseFed = materialise(ctx, repo, baseCommit, filepath.Join(tmp, "base"))
 		}()
 	}
 	if head == Worktree {
-		headSnap = SnapshotAt(opts.Root)
-		headSnap.Rev = "the working tree"
+		headFed = loadAt(opts.Root)
 	} else {
 		dir := filepath.Join(tmp, "head")
 		if headErr = repo.Materialise(ctx, headCommit, dir, load.SourceDirs...); headErr == nil {
-			headSnap = SnapshotAt(dir)
-			headSnap.Rev = head
+			headFed = loadAt(dir)
 		}
 	}
 	wg.Wait()
@@ -140,6 +141,16 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 	}
 	if headErr != nil {
 		return Result{}, fmt.Errorf("head %s: %w", head, headErr)
+	}
+	var baseSnap *Snapshot
+	var baseOuts []*gen.Output
+	if baseErr == nil {
+		baseSnap, baseOuts = baseFed.snapshot(nil)
+	}
+	headSnap, _ := headFed.snapshot(baseOuts)
+	headSnap.Rev = head
+	if head == Worktree {
+		headSnap.Rev = "the working tree"
 	}
 	if baseErr != nil {
 		reason := fmt.Sprintf("base %s could not be resolved (%v): every hub is listed", opts.Base, baseErr)
@@ -209,8 +220,38 @@ func Sum(f gen.File) FileSum { return FileSum{Mode: f.Mode, Sum: sha256.Sum256(f
 // SnapshotAt loads the federation at root and generates every hub
 // (federation.GenerateHubs): what Plan compares.
 func SnapshotAt(root string) *Snapshot {
-	s := &Snapshot{Hubs: map[string]*HubFiles{}, Clusters: map[string]*ClusterFiles{}}
+	s, _ := loadAt(root).snapshot(nil)
+	return s
+}
+
+// loaded is a revision's federation as it loaded: fed and err from
+// load.Load at root, or err alone when the revision could not be taken
+// out.
+type loaded struct {
+	root string
+	fed  *load.Federation
+	err  error
+	// failed is set when the revision could not be taken out (fed is nil).
+	failed bool
+}
+
+// loadAt loads the federation at root.
+func loadAt(root string) *loaded {
 	fed, err := load.Load(root)
+	return &loaded{root: root, fed: fed, err: err}
+}
+
+// snapshot generates every hub of the loaded federation, taking the
+// output of a hub that is the same in prev (the outputs of another
+// revision's snapshot) from there, and returns the snapshot with the
+// outputs generated (nil when it did not load).
+func (l *loaded) snapshot(prev []*gen.Output) (*Snapshot, []*gen.Output) {
+	s := &Snapshot{Hubs: map[string]*HubFiles{}, Clusters: map[string]*ClusterFiles{}}
+	if l.failed {
+		s.Err = l.err
+		return s, nil
+	}
+	root, fed, err := l.root, l.fed, l.err
 	if err != nil {
 		s.Err = err
 		if fed != nil {
@@ -221,14 +262,14 @@ func SnapshotAt(root string) *Snapshot {
 		for _, name := range hubFileNames(root) {
 			s.Hubs[name] = &HubFiles{}
 		}
-		return s
+		return s, nil
 	}
 	selected, err := federation.Select(fed, nil)
 	if err != nil {
 		s.Err = err
-		return s
+		return s, nil
 	}
-	res := federation.GenerateHubs(fed, selected)
+	res := federation.GenerateHubsReusing(fed, selected, prev)
 	if _, err := federation.Shared(fed.Hubs, res.Outputs); err != nil {
 		s.Err = err
 	}
@@ -275,7 +316,7 @@ func SnapshotAt(root string) *Snapshot {
 			}
 		}
 	}
-	return s
+	return s, res.Outputs
 }
 
 var hubLine = regexp.MustCompile(`(?m)^hubs:\s*"?([a-z0-9-]+)"?\s*:`)
@@ -525,11 +566,10 @@ func resolveBase(ctx context.Context, repo *git.Repo, base, head string, log io.
 	})
 }
 
-// snapshot materialises the federation at commit into dir and generates
-// it.
-func snapshot(ctx context.Context, repo *git.Repo, commit, dir string) *Snapshot {
+// materialise takes the federation at commit out into dir and loads it.
+func materialise(ctx context.Context, repo *git.Repo, commit, dir string) *loaded {
 	if err := repo.Materialise(ctx, commit, dir, load.SourceDirs...); err != nil {
-		return &Snapshot{Err: err, Hubs: map[string]*HubFiles{}, Clusters: map[string]*ClusterFiles{}}
+		return &loaded{root: dir, err: err, failed: true}
 	}
-	return SnapshotAt(dir)
+	return loadAt(dir)
 }

@@ -73,6 +73,19 @@ type Result struct {
 // do not contradict typed ones. Findings are limited to the hubs selected
 // (see Select).
 func GenerateHubs(fed *load.Federation, selected map[string]bool) *Result {
+	return GenerateHubsReusing(fed, selected, nil)
+}
+
+// GenerateHubsReusing is GenerateHubs, taking a hub's output from prev
+// (the outputs of another GenerateHubs by this binary: of another
+// revision, in ci plan) when prev holds one for the same hub, equal in
+// every field (gen.Reuse): the hub is not generated again. The checks
+// run on fed as GenerateHubs runs them.
+func GenerateHubsReusing(fed *load.Federation, selected map[string]bool, prev []*gen.Output) *Result {
+	byName := make(map[string]*gen.Output, len(prev))
+	for _, o := range prev {
+		byName[o.Hub.Name] = o
+	}
 	r := &Result{Findings: append(domains(fed), clusters(fed)...)}
 	// gen.GenerateHub is pure and touches no CUE value: generate the hubs
 	// side by side, then collect them (and place their errors, which
@@ -85,6 +98,10 @@ func GenerateHubs(fed *load.Federation, selected map[string]bool) *Result {
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, h := range fed.Hubs {
+		if out, ok := gen.Reuse(byName[h.Name], h); ok {
+			outs[i].out = out
+			continue
+		}
 		g.Go(func() error {
 			outs[i].out, outs[i].err = gen.GenerateHub(h)
 			return nil

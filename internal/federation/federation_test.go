@@ -296,3 +296,34 @@ func TestNoHeavyDependencies(t *testing.T) {
 		}
 	}
 }
+
+func TestGenerateHubsReusing(t *testing.T) {
+	fed := federation(t)
+	sel, _ := Select(fed, nil)
+	prev := GenerateHubs(fed, sel)
+	if len(prev.Findings) > 0 || len(prev.Outputs) != 3 {
+		t.Fatalf("the repository's hubs: %v", prev.Findings)
+	}
+	// alpha is the same hub (another value, equal), bravo is edited,
+	// charlie is the same pointer.
+	same := edited(t, fed, "alpha", func(*hub.Hub) {})
+	changed := edited(t, fed, "bravo", func(h *hub.Hub) { h.Title += " (edited)" })
+	head := withHubs(fed, same, changed, fed.Hub("charlie"))
+	got := GenerateHubsReusing(head, sel, prev.Outputs)
+	want := GenerateHubs(head, sel)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("the outputs reusing the previous ones differ from those generated afresh")
+	}
+	for i, out := range got.Outputs {
+		if out.Hub != head.Hubs[i] {
+			t.Errorf("output %d is of hub %p, want the head's %p", i, out.Hub, head.Hubs[i])
+		}
+		reused := &out.Files[0] == &prev.Outputs[i].Files[0]
+		if wantReused := out.Hub.Name != "bravo"; reused != wantReused {
+			t.Errorf("%s: reused %v, want %v", out.Hub.Name, reused, wantReused)
+		}
+	}
+	if reflect.DeepEqual(got.Outputs[1].Files, prev.Outputs[1].Files) {
+		t.Error("the edited hub's files did not change: the test edits nothing")
+	}
+}
