@@ -451,12 +451,23 @@ func (p *Plan) write(r *os.Root) error {
 	if err != nil {
 		return unchanged(err)
 	}
+	// Files are staged and renamed a folder at a time, through a root
+	// opened on the folder: each file then costs one name to resolve,
+	// not every folder of its path (os.Root opens each on the way).
+	groups := byDir(contents)
 	var g errgroup.Group
 	g.SetLimit(ioParallelism)
-	for i, f := range contents {
-		g.Go(func() (err error) {
-			staged[i], err = stage(r, f.Path, f.Mode, f.Data)
-			return err
+	for _, grp := range groups {
+		g.Go(func() error {
+			return inDir(r, grp.dir, func(d *os.Root) error {
+				for _, i := range grp.files {
+					var err error
+					if staged[i], err = stageIn(d, grp.dir, contents[i].Path, contents[i].Mode, contents[i].Data); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -472,9 +483,21 @@ func (p *Plan) write(r *os.Root) error {
 		return unchanged(err)
 	}
 	errs := make([]error, len(staged))
-	for i := 1; i < len(staged); i++ {
+	for _, grp := range groups {
 		g.Go(func() error {
-			errs[i] = staged[i].rename(r)
+			err := inDir(r, grp.dir, func(d *os.Root) error {
+				for _, i := range grp.files {
+					if i > 0 {
+						errs[i] = staged[i].renameIn(d, grp.dir)
+					}
+				}
+				return nil
+			})
+			for _, i := range grp.files {
+				if i > 0 && errs[i] == nil && err != nil {
+					errs[i] = fmt.Errorf("write %s: %w", staged[i].rel, err)
+				}
+			}
 			return nil
 		})
 	}
@@ -616,11 +639,15 @@ type stagedFile struct {
 }
 
 // rename moves the staged file onto its target.
-func (s *stagedFile) rename(r *os.Root) error {
+func (s *stagedFile) rename(r *os.Root) error { return s.renameIn(r, ".") }
+
+// renameIn is rename through d, a root opened on the folder dir (relative
+// to the repository root) that holds the staged file and its target.
+func (s *stagedFile) renameIn(d *os.Root, dir string) error {
 	if err := hook(OpRename, s.rel); err != nil {
 		return fmt.Errorf("write %s: %w", s.rel, err)
 	}
-	if err := r.Rename(filepath.FromSlash(s.tmp), filepath.FromSlash(s.rel)); err != nil {
+	if err := d.Rename(filepath.FromSlash(relTo(dir, s.tmp)), filepath.FromSlash(relTo(dir, s.rel))); err != nil {
 		return fmt.Errorf("write %s: %w", s.rel, err)
 	}
 	s.tmp = "" // renamed: nothing to clean up
@@ -630,21 +657,76 @@ func (s *stagedFile) rename(r *os.Root) error {
 // stage writes data to a temporary file (named with TempPrefix) in the
 // target's folder, which exists, with the target's mode.
 func stage(r *os.Root, rel string, mode fs.FileMode, data []byte) (stagedFile, error) {
+	return stageIn(r, ".", rel, mode, data)
+}
+
+// stageIn is stage through d, a root opened on the folder dir (relative
+// to the repository root) that holds rel.
+func stageIn(d *os.Root, dir, rel string, mode fs.FileMode, data []byte) (stagedFile, error) {
 	if err := hook(OpStage, rel); err != nil {
 		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
 	}
 	tmp := tempName(rel)
-	f, err := r.OpenFile(filepath.FromSlash(tmp), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	name := filepath.FromSlash(relTo(dir, tmp))
+	f, err := d.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
 	}
 	_, werr := f.Write(data)
 	cerr := f.Chmod(mode.Perm())
 	if err := errors.Join(werr, cerr, f.Close()); err != nil {
-		r.Remove(filepath.FromSlash(tmp))
+		d.Remove(name)
 		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
 	}
 	return stagedFile{rel: rel, tmp: tmp}, nil
+}
+
+// dirFiles are the indexes of the files of one folder.
+type dirFiles struct {
+	dir   string
+	files []int
+}
+
+// byDir groups files by folder, the folders sorted, each folder's files
+// in the order given.
+func byDir(files []*gen.File) []dirFiles {
+	at := map[string]int{}
+	var out []dirFiles
+	for i, f := range files {
+		dir := path.Dir(f.Path)
+		j, ok := at[dir]
+		if !ok {
+			j = len(out)
+			at[dir] = j
+			out = append(out, dirFiles{dir: dir})
+		}
+		out[j].files = append(out[j].files, i)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].dir < out[j].dir })
+	return out
+}
+
+// inDir calls do with a root opened on the folder dir beneath r (r itself
+// for "."), closed after.
+func inDir(r *os.Root, dir string, do func(d *os.Root) error) error {
+	if dir == "." {
+		return do(r)
+	}
+	d, err := r.OpenRoot(filepath.FromSlash(dir))
+	if err != nil {
+		return fmt.Errorf("open %s: %w", dir, err)
+	}
+	defer d.Close()
+	return do(d)
+}
+
+// relTo is the slash path p (relative to the repository root) relative to
+// its folder dir ("." for the root).
+func relTo(dir, p string) string {
+	if dir == "." {
+		return p
+	}
+	return strings.TrimPrefix(p, dir+"/")
 }
 
 func describeRefused(cs []Change, force bool) string {
