@@ -503,3 +503,28 @@ func TestImmutableFile(t *testing.T) {
 		t.Error("b not written by the next gen")
 	}
 }
+
+// TestLinkPlantedInANewFolder: gen does not look into a folder it has just
+// made (it is empty), but a link put there meanwhile, where gen makes a
+// folder, is not written through: nothing is changed.
+func TestLinkPlantedInANewFolder(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	setHook(t, func(op Op, rel string) error {
+		if op == OpMkdir && rel == "deployments/b/image/binder" {
+			return os.Symlink(outside, filepath.Join(root, "deployments/b/image/binder"))
+		}
+		return nil
+	})
+	p, err := Compare(root, []gen.File{file("deployments/b/image/binder/apt.txt", "git\n")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.Apply(false)
+	if err == nil || !strings.Contains(err.Error(), "create deployments/b/image/binder: something else made it meanwhile") || !strings.Contains(err.Error(), "nothing was changed") {
+		t.Fatalf("Apply = %v", err)
+	}
+	if entries, _ := os.ReadDir(outside); len(entries) != 0 {
+		t.Errorf("written through the link: %v", entries)
+	}
+}

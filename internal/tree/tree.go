@@ -591,6 +591,7 @@ func writeManifest(r *os.Root, data []byte) error {
 func mkdirs(r *os.Root, dirs []string) ([]string, error) {
 	var created []string
 	seen := map[string]bool{".": true}
+	made := map[string]bool{} // the folders made here, empty when made
 	for _, d := range dirs {
 		var parts []string
 		for q := d; !seen[q]; q = path.Dir(q) {
@@ -599,13 +600,25 @@ func mkdirs(r *os.Root, dirs []string) ([]string, error) {
 		for i := len(parts) - 1; i >= 0; i-- {
 			q := parts[i]
 			seen[q] = true
-			fi, err := r.Lstat(filepath.FromSlash(q))
+			var fi fs.FileInfo
+			err := fs.ErrNotExist
+			if !made[path.Dir(q)] {
+				// In a folder made here nothing is there to look at:
+				// Mkdir says so if something appeared since.
+				fi, err = r.Lstat(filepath.FromSlash(q))
+			}
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				if err := hook(OpMkdir, q); err != nil {
 					return created, fmt.Errorf("create %s: %w", q, err)
 				}
-				if err := r.Mkdir(filepath.FromSlash(q), 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+				err := r.Mkdir(filepath.FromSlash(q), 0o755)
+				switch {
+				case err == nil:
+					made[q] = true
+				case errors.Is(err, fs.ErrExist) && made[path.Dir(q)]:
+					return created, fmt.Errorf("create %s: something else made it meanwhile", q)
+				case !errors.Is(err, fs.ErrExist):
 					return created, fmt.Errorf("create %s: %w", q, err)
 				}
 				created = append(created, q)
