@@ -74,12 +74,18 @@ func transform(objs []*object, ns string, lbls map[string]string) ([]*kustomized
 		if err := subjectNamespaces(n, ns, serviceAccounts); err != nil {
 			return nil, fmt.Errorf("%s: %w", ob, err)
 		}
-		y, err := asYAML(n)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
 		id := resid.NewResIdWithNamespace(resid.GvkFromNode(n), n.GetName(), n.GetNamespace())
-		out = append(out, &kustomized{id: id, namespace: id.Namespace, yaml: y})
+		out = append(out, &kustomized{id: id, namespace: id.Namespace})
+	}
+	// Writing the objects out is most of the work, and each is its own.
+	err := eachIndex(len(objs), func(i int) (err error) {
+		if out[i].yaml, err = asYAML(objs[i].node); err != nil {
+			return fmt.Errorf("%s: %w", objs[i], err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -108,11 +114,14 @@ func crdLabels(own, lbls map[string]string) map[string]string {
 // Same bytes (TestAsYAMLIsKrusty), without three of the five passes over
 // the text.
 func asYAML(n *kyaml.RNode) ([]byte, error) {
-	m := map[string]any{}
-	if err := n.YNode().Decode(&m); err != nil {
-		return nil, err
+	v, err := plainNode(n.YNode())
+	if errors.Is(err, errNotPlain) {
+		m := map[string]any{}
+		if err := n.YNode().Decode(&m); err != nil {
+			return nil, err
+		}
+		v, err = jsonValue(m)
 	}
-	v, err := jsonValue(m)
 	if errors.Is(err, errNotPlain) {
 		j, err := n.MarshalJSON()
 		if err != nil {
@@ -124,6 +133,67 @@ func asYAML(n *kyaml.RNode) ([]byte, error) {
 		return nil, err
 	}
 	return yamlv2.Marshal(v)
+}
+
+// plainNode is jsonValue of what n, a mapping, decodes to, built from the
+// nodes themselves (no map decoded first, then copied): a string scalar is
+// its text, any other scalar is decoded alone. What decoding the whole
+// mapping treats otherwise (an alias, a merge key, a key that is not a
+// string, a key twice, a tag of its own on a collection) is errNotPlain,
+// for asYAML to decode the mapping as a whole.
+func plainNode(n *kyaml.Node) (any, error) {
+	switch n.Kind {
+	case kyaml.MappingNode:
+		if n.Tag != "" && n.Tag != kyaml.NodeTagMap {
+			return nil, errNotPlain
+		}
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != kyaml.ScalarNode || !isString(k) {
+				return nil, errNotPlain
+			}
+			if _, dup := out[k.Value]; dup {
+				return nil, errNotPlain
+			}
+			v, err := plainNode(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = v
+		}
+		return out, nil
+	case kyaml.SequenceNode:
+		if n.Tag != "" && n.Tag != kyaml.NodeTagSeq {
+			return nil, errNotPlain
+		}
+		out := make([]any, len(n.Content))
+		for i, e := range n.Content {
+			v, err := plainNode(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case kyaml.ScalarNode:
+		if isString(n) {
+			return jsonValue(n.Value)
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, err
+		}
+		return jsonValue(v)
+	}
+	return nil, errNotPlain
+}
+
+// isString reports whether the scalar n decodes to its text as it is: a
+// string by its tag, by its quotes (or block style), or, without a tag, by
+// its text (the node's ShortTag; a "!" tag decodes otherwise).
+func isString(n *kyaml.Node) bool {
+	return n.Tag != "!" && n.ShortTag() == kyaml.NodeTagString
 }
 
 // errNotPlain: a value jsonValue leaves to the JSON round trip.
