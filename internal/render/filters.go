@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,43 +52,54 @@ func transform(objs []*object, ns string, lbls map[string]string) ([]*kustomized
 			serviceAccounts[ob.node.GetName()] = true
 		}
 	}
+	// The filters run in order (kustomize's filters share state), stopping
+	// at the first object that fails; writing the objects out, most of the
+	// work, is each object's own, side by side. The error is the first
+	// object's that failed either way, as one pass in order would meet it.
 	out := make([]*kustomized, 0, len(objs))
+	var filterErr error
 	for _, ob := range objs {
+		if filterErr = filterObject(ob, nsFilter, labelFilter, lbls, serviceAccounts); filterErr != nil {
+			filterErr = fmt.Errorf("%s: %w", ob, filterErr)
+			break
+		}
 		n := ob.node
-		// krusty's namespace transformer records each object's previous id
-		// in build annotations and removes them at the end, which rewrites
-		// the annotations as a map of strings and drops them when empty
-		// (a chart's "annotations:" with nothing under it).
-		if err := n.SetAnnotations(n.GetAnnotations()); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
-		if _, err := nsFilter.Filter([]*kyaml.RNode{n}); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
-		if n.GetKind() == "CustomResourceDefinition" {
-			if err := n.SetLabels(crdLabels(n.GetLabels(), lbls)); err != nil {
-				return nil, fmt.Errorf("%s: %w", ob, err)
-			}
-		} else if _, err := labelFilter.Filter([]*kyaml.RNode{n}); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
-		if err := subjectNamespaces(n, ns, serviceAccounts); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
 		id := resid.NewResIdWithNamespace(resid.GvkFromNode(n), n.GetName(), n.GetNamespace())
 		out = append(out, &kustomized{id: id, namespace: id.Namespace})
 	}
-	// Writing the objects out is most of the work, and each is its own.
-	err := eachIndex(len(objs), func(i int) (err error) {
+	err := eachIndex(len(out), func(i int) (err error) {
 		if out[i].yaml, err = asYAML(objs[i].node); err != nil {
 			return fmt.Errorf("%s: %w", objs[i], err)
 		}
 		return nil
 	})
-	if err != nil {
+	if err = cmp.Or(err, filterErr); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// filterObject is transform's pass of kustomize's filters over one object.
+func filterObject(ob *object, nsFilter namespace.Filter, labelFilter labels.Filter, lbls map[string]string, serviceAccounts map[string]bool) error {
+	n := ob.node
+	// krusty's namespace transformer records each object's previous id
+	// in build annotations and removes them at the end, which rewrites
+	// the annotations as a map of strings and drops them when empty
+	// (a chart's "annotations:" with nothing under it).
+	if err := n.SetAnnotations(n.GetAnnotations()); err != nil {
+		return err
+	}
+	if _, err := nsFilter.Filter([]*kyaml.RNode{n}); err != nil {
+		return err
+	}
+	if n.GetKind() == "CustomResourceDefinition" {
+		if err := n.SetLabels(crdLabels(n.GetLabels(), lbls)); err != nil {
+			return err
+		}
+	} else if _, err := labelFilter.Filter([]*kyaml.RNode{n}); err != nil {
+		return err
+	}
+	return subjectNamespaces(n, nsFilter.Namespace, serviceAccounts)
 }
 
 // crdLabels are the labels of a CRD: its own and the part-of label alone.
