@@ -6,8 +6,9 @@
 //
 //  1. Helm renders the chart client-only (internal/helmengine), CRDs
 //     included, the charts' values.schema.json files enforced.
-//  2. The release manifest is split into objects; empty documents are
-//     dropped. Helm's hooks are left out on purpose: the hub charts' hooks
+//  2. The release manifest is split into objects, its files parsed side
+//     by side (on GOMAXPROCS cores, in manifest order); empty documents
+//     are dropped. Helm's hooks are left out on purpose: the hub charts' hooks
 //     are the jupyterhub image-puller (Job hook-image-awaiter, DaemonSet
 //     hook-image-puller and their RBAC), which exist to make `helm upgrade`
 //     wait until images are pulled. Under `kubectl apply` nothing waits on
@@ -22,7 +23,7 @@
 //     With patches that is krusty on an in-memory file system; without,
 //     kustomize's namespace and labels filters on the objects themselves
 //     (transform), which give krusty's bytes without its set-up and second
-//     parse.
+//     parse, the objects written out side by side.
 //  4. A Namespace object is added (unless Options.NamespaceExists), and
 //     the objects are ordered: the Namespace first, then CRDs, then the rest in Helm's install order
 //     (releaseutil.InstallOrder; kinds it does not know last, by kind), by
