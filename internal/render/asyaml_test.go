@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"cmp"
+	"fmt"
 	"testing"
 
 	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
@@ -21,11 +23,25 @@ func TestAsYAMLIsKrusty(t *testing.T) {
 		{"collections", `{kind: A, e: {}, l: [], nested: [[1, [2]], {b: {c: [x]}}], "10": a, "9": b, a10: c, a9: d, "": empty}`},
 		{"anchors and merges", "kind: A\nbase: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\nref: *b\n"},
 		{"long", "kind: A\ns: " + string(bytes.Repeat([]byte("word "), 40)) + "\n"},
+		{"tags of their own", "kind: A\nm: !m {a: 1}\ns: !s [1]\nx: ! 12\ny: ! '12'\nq: !!str true\nn: !!null ~\n"},
+		{"keys", "kind: A\n'<<': quoted\n\"1\": one\n? |\n  block\n: v\n"},
+		{"key not a string", "kind: A\n1: a\ntrue: b\n"},
+		{"untagged", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			n, err := kyaml.Parse(tc.doc)
+			n, err := kyaml.Parse(cmp.Or(tc.doc, "kind: A\n"))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.doc == "" {
+				// Nodes made in code, not parsed: no tag, any style.
+				for i, v := range []string{"123", "true", "abc", "~", "", "1.5", "2001-12-14"} {
+					for j, style := range []kyaml.Style{0, kyaml.DoubleQuotedStyle, kyaml.LiteralStyle} {
+						n.YNode().Content = append(n.YNode().Content,
+							&kyaml.Node{Kind: kyaml.ScalarNode, Value: fmt.Sprintf("k%d-%d", i, j), Style: style},
+							&kyaml.Node{Kind: kyaml.ScalarNode, Value: v, Style: style})
+					}
+				}
 			}
 			j, err := n.MarshalJSON()
 			if err != nil {

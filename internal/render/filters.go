@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,37 +52,54 @@ func transform(objs []*object, ns string, lbls map[string]string) ([]*kustomized
 			serviceAccounts[ob.node.GetName()] = true
 		}
 	}
+	// The filters run in order (kustomize's filters share state), stopping
+	// at the first object that fails; writing the objects out, most of the
+	// work, is each object's own, side by side. The error is the first
+	// object's that failed either way, as one pass in order would meet it.
 	out := make([]*kustomized, 0, len(objs))
+	var filterErr error
 	for _, ob := range objs {
+		if filterErr = filterObject(ob, nsFilter, labelFilter, lbls, serviceAccounts); filterErr != nil {
+			filterErr = fmt.Errorf("%s: %w", ob, filterErr)
+			break
+		}
 		n := ob.node
-		// krusty's namespace transformer records each object's previous id
-		// in build annotations and removes them at the end, which rewrites
-		// the annotations as a map of strings and drops them when empty
-		// (a chart's "annotations:" with nothing under it).
-		if err := n.SetAnnotations(n.GetAnnotations()); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
-		if _, err := nsFilter.Filter([]*kyaml.RNode{n}); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
-		if n.GetKind() == "CustomResourceDefinition" {
-			if err := n.SetLabels(crdLabels(n.GetLabels(), lbls)); err != nil {
-				return nil, fmt.Errorf("%s: %w", ob, err)
-			}
-		} else if _, err := labelFilter.Filter([]*kyaml.RNode{n}); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
-		if err := subjectNamespaces(n, ns, serviceAccounts); err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
-		y, err := asYAML(n)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", ob, err)
-		}
 		id := resid.NewResIdWithNamespace(resid.GvkFromNode(n), n.GetName(), n.GetNamespace())
-		out = append(out, &kustomized{id: id, namespace: id.Namespace, yaml: y})
+		out = append(out, &kustomized{id: id, namespace: id.Namespace})
+	}
+	err := eachIndex(len(out), func(i int) (err error) {
+		if out[i].yaml, err = asYAML(objs[i].node); err != nil {
+			return fmt.Errorf("%s: %w", objs[i], err)
+		}
+		return nil
+	})
+	if err = cmp.Or(err, filterErr); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// filterObject is transform's pass of kustomize's filters over one object.
+func filterObject(ob *object, nsFilter namespace.Filter, labelFilter labels.Filter, lbls map[string]string, serviceAccounts map[string]bool) error {
+	n := ob.node
+	// krusty's namespace transformer records each object's previous id
+	// in build annotations and removes them at the end, which rewrites
+	// the annotations as a map of strings and drops them when empty
+	// (a chart's "annotations:" with nothing under it).
+	if err := n.SetAnnotations(n.GetAnnotations()); err != nil {
+		return err
+	}
+	if _, err := nsFilter.Filter([]*kyaml.RNode{n}); err != nil {
+		return err
+	}
+	if n.GetKind() == "CustomResourceDefinition" {
+		if err := n.SetLabels(crdLabels(n.GetLabels(), lbls)); err != nil {
+			return err
+		}
+	} else if _, err := labelFilter.Filter([]*kyaml.RNode{n}); err != nil {
+		return err
+	}
+	return subjectNamespaces(n, nsFilter.Namespace, serviceAccounts)
 }
 
 // crdLabels are the labels of a CRD: its own and the part-of label alone.
@@ -108,11 +126,14 @@ func crdLabels(own, lbls map[string]string) map[string]string {
 // Same bytes (TestAsYAMLIsKrusty), without three of the five passes over
 // the text.
 func asYAML(n *kyaml.RNode) ([]byte, error) {
-	m := map[string]any{}
-	if err := n.YNode().Decode(&m); err != nil {
-		return nil, err
+	v, err := plainNode(n.YNode())
+	if errors.Is(err, errNotPlain) {
+		m := map[string]any{}
+		if err := n.YNode().Decode(&m); err != nil {
+			return nil, err
+		}
+		v, err = jsonValue(m)
 	}
-	v, err := jsonValue(m)
 	if errors.Is(err, errNotPlain) {
 		j, err := n.MarshalJSON()
 		if err != nil {
@@ -124,6 +145,67 @@ func asYAML(n *kyaml.RNode) ([]byte, error) {
 		return nil, err
 	}
 	return yamlv2.Marshal(v)
+}
+
+// plainNode is jsonValue of what n, a mapping, decodes to, built from the
+// nodes themselves (no map decoded first, then copied): a string scalar is
+// its text, any other scalar is decoded alone. What decoding the whole
+// mapping treats otherwise (an alias, a merge key, a key that is not a
+// string, a key twice, a tag of its own on a collection) is errNotPlain,
+// for asYAML to decode the mapping as a whole.
+func plainNode(n *kyaml.Node) (any, error) {
+	switch n.Kind {
+	case kyaml.MappingNode:
+		if n.Tag != "" && n.Tag != kyaml.NodeTagMap {
+			return nil, errNotPlain
+		}
+		out := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != kyaml.ScalarNode || !isString(k) {
+				return nil, errNotPlain
+			}
+			if _, dup := out[k.Value]; dup {
+				return nil, errNotPlain
+			}
+			v, err := plainNode(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			out[k.Value] = v
+		}
+		return out, nil
+	case kyaml.SequenceNode:
+		if n.Tag != "" && n.Tag != kyaml.NodeTagSeq {
+			return nil, errNotPlain
+		}
+		out := make([]any, len(n.Content))
+		for i, e := range n.Content {
+			v, err := plainNode(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	case kyaml.ScalarNode:
+		if isString(n) {
+			return jsonValue(n.Value)
+		}
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, err
+		}
+		return jsonValue(v)
+	}
+	return nil, errNotPlain
+}
+
+// isString reports whether the scalar n decodes to its text as it is: a
+// string by its tag, by its quotes (or block style), or, without a tag, by
+// its text (the node's ShortTag; a "!" tag decodes otherwise).
+func isString(n *kyaml.Node) bool {
+	return n.Tag != "!" && n.ShortTag() == kyaml.NodeTagString
 }
 
 // errNotPlain: a value jsonValue leaves to the JSON round trip.

@@ -6,8 +6,9 @@
 //
 //  1. Helm renders the chart client-only (internal/helmengine), CRDs
 //     included, the charts' values.schema.json files enforced.
-//  2. The release manifest is split into objects; empty documents are
-//     dropped. Helm's hooks are left out on purpose: the hub charts' hooks
+//  2. The release manifest is split into objects, its files parsed side
+//     by side (on GOMAXPROCS cores, in manifest order); empty documents
+//     are dropped. Helm's hooks are left out on purpose: the hub charts' hooks
 //     are the jupyterhub image-puller (Job hook-image-awaiter, DaemonSet
 //     hook-image-puller and their RBAC), which exist to make `helm upgrade`
 //     wait until images are pulled. Under `kubectl apply` nothing waits on
@@ -22,7 +23,7 @@
 //     With patches that is krusty on an in-memory file system; without,
 //     kustomize's namespace and labels filters on the objects themselves
 //     (transform), which give krusty's bytes without its set-up and second
-//     parse.
+//     parse, the objects written out side by side.
 //  4. A Namespace object is added (unless Options.NamespaceExists), and
 //     the objects are ordered: the Namespace first, then CRDs, then the rest in Helm's install order
 //     (releaseutil.InstallOrder; kinds it does not know last, by kind), by
@@ -40,10 +41,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/releaseutil"
@@ -250,8 +254,11 @@ const sourceSeparator = "\n---\n# Source: "
 // splitManifest parses a Helm manifest into its objects, dropping empty
 // documents. Each object's source is the chart file named in the
 // "# Source:" line Helm writes before the documents of each file.
+// The files are parsed side by side (eachIndex), their objects kept in
+// manifest order.
 func splitManifest(manifest string) ([]*object, error) {
-	var objs []*object
+	type file struct{ source, text string }
+	var files []file
 	for i, chunk := range strings.Split("\n"+manifest, sourceSeparator) {
 		source := "?"
 		if i > 0 {
@@ -262,13 +269,39 @@ func splitManifest(manifest string) ([]*object, error) {
 			}
 			source = strings.TrimSpace(source)
 		}
-		o, err := splitDocuments(chunk, source)
-		if err != nil {
-			return nil, err
-		}
-		objs = append(objs, o...)
+		files = append(files, file{source, chunk})
 	}
-	return objs, nil
+	parsed := make([][]*object, len(files))
+	err := eachIndex(len(files), func(i int) (err error) {
+		parsed[i], err = splitDocuments(files[i].text, files[i].source)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(parsed...), nil
+}
+
+// eachIndex calls f(i) for every i below n, side by side (GOMAXPROCS at
+// a time), and returns the error of the lowest i that failed: the error
+// a loop in order would stop at.
+func eachIndex(n int, f func(i int) error) error {
+	errs := make([]error, n)
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range n {
+		g.Go(func() error {
+			errs[i] = f(i)
+			return nil
+		})
+	}
+	g.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // splitDocuments parses a YAML stream into its objects, dropping empty

@@ -3,13 +3,16 @@ package render
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"reflect"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
@@ -779,5 +782,43 @@ metadata:
 		if _, err := splitManifest(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// TestEachIndex: every index runs once, and the error is the lowest
+// failing index's whatever the order the calls finish in.
+func TestEachIndex(t *testing.T) {
+	for _, tc := range []struct {
+		n    int
+		fail []int
+		want string
+	}{
+		{0, nil, ""},
+		{1, nil, ""},
+		{50, nil, ""},
+		{50, []int{49}, "fail 49"},
+		{50, []int{3, 17, 40}, "fail 3"},
+		{50, []int{0, 1}, "fail 0"},
+	} {
+		t.Run(fmt.Sprint(tc.n, tc.fail), func(t *testing.T) {
+			calls := make([]atomic.Int32, tc.n)
+			err := eachIndex(tc.n, func(i int) error {
+				calls[i].Add(1)
+				if slices.Contains(tc.fail, i) {
+					// the later failures finish first
+					time.Sleep(time.Duration(tc.n-i) * 100 * time.Microsecond)
+					return fmt.Errorf("fail %d", i)
+				}
+				return nil
+			})
+			if got := fmt.Sprint(err); (err == nil) != (tc.want == "") || err != nil && got != tc.want {
+				t.Errorf("error %v, want %q", err, tc.want)
+			}
+			for i := range calls {
+				if c := calls[i].Load(); c != 1 {
+					t.Errorf("index %d called %d times", i, c)
+				}
+			}
+		})
 	}
 }
