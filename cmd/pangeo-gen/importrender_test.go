@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/txtar"
+	corev1 "k8s.io/api/core/v1"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
@@ -51,8 +55,10 @@ type importFixture struct {
 // says which), generates the federation, renders each hub-env once with
 // the real jupyterhub and dask-gateway charts of ../shared/upstream/charts
 // (their values schemas enforced, placeholder secrets, offline) and
-// decodes every object strictly (rendertest.StrictStream). A fixture with
-// the same old folder as one before it is not rendered again.
+// decodes every object strictly (rendertest.StrictStream), and the classic
+// Dask worker template of the generated image, the pod dask-kubernetes
+// makes, strictly as a v1 Pod. A fixture with the same old folder as one
+// before it is not rendered again.
 func TestImportRender(t *testing.T) {
 	root := repoRoot(t)
 	shareddata.Path(t, referenceFederation)
@@ -87,6 +93,7 @@ func TestImportRender(t *testing.T) {
 	var rendered []string
 	ran, refused := 0, 0 // the fixtures run (rendered or duplicates) and those skipped as refused; -run may select some
 	nCR := 0             // the custom resources checked against their CRDs
+	nWorkers := 0        // the classic Dask worker templates decoded
 	for _, fx := range fixtures {
 		t.Run(fx.name, func(t *testing.T) {
 			if fx.refused != "" {
@@ -121,6 +128,7 @@ func TestImportRender(t *testing.T) {
 			args := append([]string{"--root", work, "import", filepath.Join(work, fx.args[0])}, fx.args[1:]...)
 			mainOK(t, append(args, "--upgrade")...)
 			mainOK(t, "--root", work, "gen")
+			nWorkers += strictWorkerTemplate(t, filepath.Join(work, "deployments", name, "image", ".dask", "config.yaml"))
 			chart := releasetest.UpstreamUmbrella(t, work)
 			for _, env := range hub.EnvNames {
 				y := mainOK(t, "--root", work, "render", name, "--env", env, "--chart", chart, "--placeholder-secrets", "--offline")
@@ -146,6 +154,44 @@ func TestImportRender(t *testing.T) {
 	if nCR == 0 {
 		t.Error("no custom resource checked against its CRD")
 	}
+	if nWorkers == 0 {
+		t.Error("no classic Dask worker template checked")
+	}
+}
+
+// strictWorkerTemplate decodes the classic Dask worker template of the
+// image's generated Dask config at path (kubernetes.worker-template, the
+// pod dask-kubernetes creates for each worker, not a rendered object)
+// strictly into a v1 Pod: 1 when the config has one, 0 when it has none
+// (a hub on dask-gateway or without Dask).
+func strictWorkerTemplate(t *testing.T, path string) int {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Kubernetes struct {
+			WorkerTemplate json.RawMessage `json:"worker-template"`
+		} `json:"kubernetes"`
+	}
+	if err := sigsyaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(cfg.Kubernetes.WorkerTemplate) == 0 {
+		return 0
+	}
+	var pod corev1.Pod
+	if err := sigsyaml.UnmarshalStrict(cfg.Kubernetes.WorkerTemplate, &pod); err != nil {
+		t.Errorf("%s: kubernetes.worker-template is not a v1 Pod: %v", path, err)
+	}
+	if len(pod.Spec.Containers) == 0 {
+		t.Errorf("%s: kubernetes.worker-template has no container", path)
+	}
+	return 1
 }
 
 // referenceFixture is the hub of ../shared/reference's monorepo at src,
