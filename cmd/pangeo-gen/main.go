@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -20,7 +21,25 @@ import (
 	"golang.org/x/term"
 )
 
-func main() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	setGC()
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// gcPercent is the garbage collector's target (GOGC) pangeo-gen runs with
+// unless GOGC is set: a short-lived process whose heap is mostly Helm's and
+// CUE's garbage spends 15-20% less CPU in render and vet at 200 than at
+// Go's 100, within render's memory budget (scripts/bench-render.sh prints
+// the peak RSS against helm's).
+const gcPercent = 200
+
+// setGC sets the collector's target to gcPercent, unless the user set
+// GOGC (which the runtime has read then).
+func setGC() {
+	if _, ok := os.LookupEnv("GOGC"); !ok {
+		debug.SetGCPercent(gcPercent)
+	}
+}
 
 // exitError carries an exit code; its message, if any, is already printed.
 type exitError struct{ code int }
