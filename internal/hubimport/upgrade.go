@@ -47,6 +47,7 @@ func (im *importer) upgradeAll(vals map[string]map[string]any) {
 	}
 	schema := im.chartSchema()
 	if schema == nil {
+		im.res.Notes = append(im.res.Notes, "the values.schema.json of the jupyterhub chart the hub pins is neither vendored nor cached, so keys the old charts ignored are kept as written: run pangeo-gen charts pull, then import again, to drop and list them")
 		return
 	}
 	era := upgrade.Era(changes)
