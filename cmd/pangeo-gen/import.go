@@ -7,8 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
 	"github.com/pangeo-data/pangeo-gen/internal/hubimport"
+	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 )
 
@@ -110,7 +112,13 @@ func (g *globals) importHub(dir, name string, allowLoss, upgrade bool) error {
 	if upgrade {
 		parts = append(parts, "--upgrade")
 	}
-	res, err := hubimport.Import(env, hubimport.Options{Dir: dir, Name: name, Command: strings.Join(parts, " "), Upgrade: upgrade})
+	opts := hubimport.Options{Dir: dir, Name: name, Command: strings.Join(parts, " "), Upgrade: upgrade}
+	if pin, ok := hubimport.JupyterHubPin(env); upgrade && ok {
+		if opts.JupyterHubSchema, err = release.CachedValuesSchema(root, charts.JupyterHubChart, pin); err != nil {
+			return err
+		}
+	}
+	res, err := hubimport.Import(env, opts)
 	if err != nil {
 		return err
 	}

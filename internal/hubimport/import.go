@@ -46,9 +46,9 @@ type Options struct {
 	// since the old values were written (see Upgrade).
 	Upgrade bool
 	// JupyterHubSchema is the values.schema.json of the jupyterhub chart
-	// the new hub pins, for Upgrade to tell the keys the old chart ignored;
-	// nil takes it from the vendored charts or the chart cache, offline
-	// (none there: those keys stay as they are).
+	// the new hub pins (JupyterHubPin), for Upgrade to tell the keys the
+	// old chart ignored; nil: those keys stay as they are, with a note
+	// (the import command passes the vendored or cached chart's).
 	JupyterHubSchema []byte
 }
 

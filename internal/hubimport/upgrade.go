@@ -1,13 +1,10 @@
 package hubimport
 
 import (
-	"context"
 	"strings"
 
-	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/hubfile"
-	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/upgrade"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -100,50 +97,36 @@ func (im *importer) upgradeWrapperKey(file, key string) bool {
 }
 
 // chartSchema is the values schema of the jupyterhub chart the new hub
-// pins by default (the schema's #Chart.jupyterhub): Options'
-// JupyterHubSchema, else the chart's, vendored or cached (read offline); nil
+// pins by default (JupyterHubPin): Options' JupyterHubSchema, parsed; nil
 // when there is none.
 func (im *importer) chartSchema() *upgrade.Schema {
-	data := im.o.JupyterHubSchema
-	if data == nil {
-		data = cachedJupyterHubSchema(im.e)
-	}
-	if data == nil {
+	if im.o.JupyterHubSchema == nil {
 		return nil
 	}
-	s, err := upgrade.ParseSchema(data)
+	s, err := upgrade.ParseSchema(im.o.JupyterHubSchema)
 	if err != nil {
 		return nil
 	}
 	return s
 }
 
-// cachedJupyterHubSchema is the values.schema.json of the jupyterhub chart
-// of the schema's default pin, when vendored or cached; nil otherwise.
-func cachedJupyterHubSchema(e *hubfile.Env) []byte {
+// JupyterHubPin is the jupyterhub chart a new hub pins by default (the
+// schema's #Chart.jupyterhub), whose values.schema.json Options'
+// JupyterHubSchema is; false when the schema has no concrete default.
+func JupyterHubPin(e *hubfile.Env) (hub.Pin, bool) {
 	var pin hub.Pin
 	for label, dst := range map[string]*string{"version": &pin.Version, "repository": &pin.Repository} {
 		v, ok := hubfile.Concrete(e.Schema("#Chart.jupyterhub." + label))
 		if !ok {
-			return nil
+			return hub.Pin{}, false
 		}
-		if s, err := v.String(); err == nil {
-			*dst = s
+		s, err := v.String()
+		if err != nil {
+			return hub.Pin{}, false
 		}
+		*dst = s
 	}
-	cache, err := release.NewCache(e.Root, true)
-	if err != nil {
-		return nil
-	}
-	ref := charts.PinRef(charts.JupyterHubChart, pin)
-	if !cache.Has(ref) {
-		return nil
-	}
-	ch, err := cache.Load(context.Background(), "", ref)
-	if err != nil {
-		return nil
-	}
-	return ch.Schema
+	return pin, true
 }
 
 // liftAuth states the authentication of the common values'

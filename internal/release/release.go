@@ -351,6 +351,25 @@ func NewCache(root string, offline bool) (*charts.Cache, error) {
 	return c, nil
 }
 
+// CachedValuesSchema is the values.schema.json of the chart named name at
+// pin when the repository at root vendors it or the chart cache holds it,
+// read offline; nil when neither has it (or it has no schema).
+func CachedValuesSchema(root, name string, pin hub.Pin) ([]byte, error) {
+	cache, err := NewCache(root, true)
+	if err != nil {
+		return nil, err
+	}
+	ref := charts.PinRef(name, pin)
+	if !cache.Has(ref) {
+		return nil, nil
+	}
+	ch, err := cache.Load(context.Background(), "", ref)
+	if err != nil {
+		return nil, fmt.Errorf("load %s %s: %w", name, pin.Version, err)
+	}
+	return ch.Schema, nil
+}
+
 // ChartsCached reports whether every chart hub h pins (charts.ChartRefs)
 // is vendored or cached, so that LoadChart can get them offline; it reads
 // no package (charts.Cache.Has).
