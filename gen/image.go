@@ -433,8 +433,10 @@ func daskConfigWith(h *hub.Hub, c daskConfigDoc, raw map[string]any) ([]byte, er
 // ${VARS} from the notebook's environment, as it does ${JUPYTER_IMAGE_SPEC}.
 const workerUserVar = "${JUPYTERHUB_USER}"
 
-// workerHomeVolume names the home volume in the worker template.
-const workerHomeVolume = "home"
+// homeVolume names the home volume wherever gen mounts it: the user pods'
+// NFS volume and the worker template's, as the jupyterhub chart's static
+// storage names the claim's.
+const homeVolume = "home"
 
 // WorkerStorage is the volume and the volume mount of the hub's home
 // storage in a classic Dask worker pod (dask.worker.mountStorage), as the
@@ -452,14 +454,14 @@ func WorkerStorage(s hub.Storage) (volume, mount map[string]any, err error) {
 	if s.Server == "" || s.Path == "" {
 		return nil, nil, errors.New("storage: nfs needs a server and a path")
 	}
-	volume = map[string]any{"name": workerHomeVolume}
+	volume = map[string]any{"name": homeVolume}
 	if s.Claim != "" {
 		volume["persistentVolumeClaim"] = map[string]any{"claimName": s.Claim}
 	} else {
 		volume["nfs"] = map[string]any{"server": s.Server, "path": path.Clean(s.Path)}
 	}
 	subPath := strings.ReplaceAll(cmp.Or(s.SubPath, "{username}"), "{username}", workerUserVar)
-	mount = map[string]any{"name": workerHomeVolume, "mountPath": valHomeMountPath, "subPath": subPath}
+	mount = map[string]any{"name": homeVolume, "mountPath": valHomeMountPath, "subPath": subPath}
 	return volume, mount, nil
 }
 

@@ -639,11 +639,11 @@ func valStorage(s hub.Storage, su map[string]any) error {
 	}
 	export := path.Clean(s.Path)
 	volumes := []any{map[string]any{
-		"name": "home",
+		"name": homeVolume,
 		"nfs":  map[string]any{"server": s.Server, "path": export},
 	}}
 	subPath := cmp.Or(s.SubPath, "{username}")
-	homeMount := map[string]any{"name": "home", "mountPath": valHomeMountPath, "subPath": subPath}
+	homeMount := map[string]any{"name": homeVolume, "mountPath": valHomeMountPath, "subPath": subPath}
 	var mounts []any
 	if s.Claim == "" {
 		mounts = append(mounts, homeMount)
@@ -657,7 +657,7 @@ func valStorage(s hub.Storage, su map[string]any) error {
 		m := map[string]any{"mountPath": mountPath, "readOnly": sh.ReadOnly}
 		if rel, ok := valNFSSubPath(export, shared); ok {
 			// A folder of the export: the home volume, at that sub path.
-			m["name"] = "home"
+			m["name"] = homeVolume
 			if rel != "" {
 				m["subPath"] = rel
 			}

@@ -257,12 +257,11 @@ func clusters(fed *load.Federation) []*finding.Finding {
 // contradicts a typed one at its own position, else the error at the hub.
 func generateFindings(fed *load.Federation, h *hub.Hub, err error) []*finding.Finding {
 	var conflicts gen.ConflictErrors
-	var fe *hub.FieldError
-	if !errors.As(err, &conflicts) && errors.As(err, &fe) {
-		// A typed field gen refuses, at that field.
-		return []*finding.Finding{finding.At("generate", h.Name, fe.Path, fed.Pos(h.Name, fe.Path...), "%s", fe.Msg)}
-	}
 	if !errors.As(err, &conflicts) {
+		if fe := (*hub.FieldError)(nil); errors.As(err, &fe) {
+			// A typed field gen refuses, at that field.
+			return []*finding.Finding{finding.At("generate", h.Name, fe.Path, fed.Pos(h.Name, fe.Path...), "%s", fe.Msg)}
+		}
 		return []*finding.Finding{finding.At("generate", h.Name, nil, fed.Pos(h.Name), "%v", err)}
 	}
 	var out []*finding.Finding

@@ -100,24 +100,8 @@ func ChartPods(stream []byte, release string) ([]Pod, error) {
 // readObject reads it.
 func podTemplate(doc []byte) (kind, name string, tmpl corev1.PodTemplateSpec, ok bool, err error) {
 	if m := kindLine.FindSubmatch(doc); m != nil {
-		var meta metav1.TypeMeta
-		var objectMeta metav1.ObjectMeta
-		var decoded bool
-		switch string(m[1]) {
-		case "Deployment":
-			var d appsv1.Deployment
-			decoded = yaml.Unmarshal(doc, &d) == nil
-			meta, objectMeta, tmpl = d.TypeMeta, d.ObjectMeta, d.Spec.Template
-		case "StatefulSet":
-			var s appsv1.StatefulSet
-			decoded = yaml.Unmarshal(doc, &s) == nil
-			meta, objectMeta, tmpl = s.TypeMeta, s.ObjectMeta, s.Spec.Template
-		case "DaemonSet":
-			var s appsv1.DaemonSet
-			decoded = yaml.Unmarshal(doc, &s) == nil
-			meta, objectMeta, tmpl = s.TypeMeta, s.ObjectMeta, s.Spec.Template
-		}
-		if decoded && meta.Kind == string(m[1]) {
+		meta, objectMeta, tmpl, _, err := decodeWorkload(string(m[1]), doc)
+		if err == nil && meta.Kind == string(m[1]) {
 			return meta.Kind, objectMeta.Name, tmpl, true, nil
 		}
 	}
@@ -139,27 +123,30 @@ func readObject(doc []byte) (kind, name string, tmpl corev1.PodTemplateSpec, ok 
 	if err := yaml.Unmarshal(doc, &head); err != nil {
 		return "", "", tmpl, false, fmt.Errorf("read rendered objects: %w", err)
 	}
-	switch head.Kind {
+	_, _, tmpl, ok, err = decodeWorkload(head.Kind, doc)
+	if err != nil {
+		return "", "", tmpl, false, fmt.Errorf("%s/%s: %w", head.Kind, head.Metadata.Name, err)
+	}
+	return head.Kind, head.Metadata.Name, tmpl, ok, nil
+}
+
+// decodeWorkload decodes doc as a workload of kind (Deployment,
+// StatefulSet or DaemonSet): its type and object metadata and its pod
+// template; ok false, nothing decoded, for another kind.
+func decodeWorkload(kind string, doc []byte) (meta metav1.TypeMeta, objectMeta metav1.ObjectMeta, tmpl corev1.PodTemplateSpec, ok bool, err error) {
+	switch kind {
 	case "Deployment":
 		var d appsv1.Deployment
-		if err := yaml.Unmarshal(doc, &d); err != nil {
-			return "", "", tmpl, false, fmt.Errorf("Deployment/%s: %w", head.Metadata.Name, err)
-		}
-		tmpl = d.Spec.Template
+		err = yaml.Unmarshal(doc, &d)
+		return d.TypeMeta, d.ObjectMeta, d.Spec.Template, true, err
 	case "StatefulSet":
 		var s appsv1.StatefulSet
-		if err := yaml.Unmarshal(doc, &s); err != nil {
-			return "", "", tmpl, false, fmt.Errorf("StatefulSet/%s: %w", head.Metadata.Name, err)
-		}
-		tmpl = s.Spec.Template
+		err = yaml.Unmarshal(doc, &s)
+		return s.TypeMeta, s.ObjectMeta, s.Spec.Template, true, err
 	case "DaemonSet":
 		var s appsv1.DaemonSet
-		if err := yaml.Unmarshal(doc, &s); err != nil {
-			return "", "", tmpl, false, fmt.Errorf("DaemonSet/%s: %w", head.Metadata.Name, err)
-		}
-		tmpl = s.Spec.Template
-	default:
-		return head.Kind, head.Metadata.Name, tmpl, false, nil
+		err = yaml.Unmarshal(doc, &s)
+		return s.TypeMeta, s.ObjectMeta, s.Spec.Template, true, err
 	}
-	return head.Kind, head.Metadata.Name, tmpl, true, nil
+	return meta, objectMeta, tmpl, false, nil
 }
