@@ -8,7 +8,6 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
-	"helm.sh/helm/v3/pkg/releaseutil"
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
@@ -36,7 +35,7 @@ type Checked struct {
 // by Helm's engine, the manifests sorted by Helm, without the rest of the
 // install. Other majors run CheckValues, then Render.
 func CheckRender(ctx context.Context, e Engine, req Request) Checked {
-	if _, ok := e.(v3Engine); ok {
+	if e, ok := e.(v3Engine); ok && !e.install {
 		if c, ok := v3CheckRender(ctx, req); ok {
 			return c
 		}
@@ -125,7 +124,7 @@ func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result
 			delete(files, k)
 		}
 	}
-	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	hooks, manifests, err := sortManifests(files)
 	if err != nil {
 		return nil, err
 	}

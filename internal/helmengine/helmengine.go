@@ -107,13 +107,22 @@ type Hook struct {
 
 // NewV3 returns the Engine of Helm v3 (helm.sh/helm/v3/pkg/action): a
 // client-only dry-run install per Render, with a fresh action.Configuration
-// each time (a shared one keeps state between releases). The charts'
+// each time (a shared one keeps state between releases), or, when it
+// succeeds, the same render without the install around it (v3Render). The charts'
 // values.schema.json files are enforced; hooks are rendered (not disabled)
 // but returned apart from the manifest. A Render is safe to call
 // concurrently with others, on the same chart too.
 func NewV3() Engine { return v3Engine{} }
 
-type v3Engine struct{}
+type v3Engine struct {
+	// install renders every request by Helm's install, never v3Render.
+	install bool
+}
+
+// NewV3Install returns the Engine of Helm v3 that renders every request
+// by Helm's own client-only dry-run install, the reference NewV3's
+// shorter way is held to (same manifest, hooks and errors).
+func NewV3Install() Engine { return v3Engine{install: true} }
 
 func (v3Engine) Major() string { return V3 }
 
@@ -135,7 +144,7 @@ func (req Request) check() (name string, err error) {
 	return name, nil
 }
 
-func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
+func (e v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	name, err := req.check()
 	if err != nil {
 		return nil, err
@@ -147,7 +156,17 @@ func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if !e.install {
+		if res, ok := v3Render(ctx, req); ok {
+			return res, nil
+		}
+	}
+	return v3Install(ctx, req, name, kv)
+}
 
+// v3Install is v3Engine.Render by Helm's own client-only dry-run install,
+// for what v3Render leaves to it (a failure above all, in Helm's words).
+func v3Install(ctx context.Context, req Request, name string, kv *chartutil.KubeVersion) (*Result, error) {
 	cfg := &action.Configuration{Log: func(string, ...any) {}}
 	install := action.NewInstall(cfg)
 	install.DryRun = true
