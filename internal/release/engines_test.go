@@ -188,28 +188,19 @@ func BenchmarkRenderEngines(b *testing.B) {
 // the install around it when it can) as through Helm's own install.
 func TestRenderIsInstall(t *testing.T) {
 	f := federation(t)
-	for _, c := range []struct{ name, dir string }{
-		{"pangeo-deploy", releasetest.UpstreamUmbrella(t, f.Root)},
-		{"daskhub", daskhubUmbrella(t)},
-	} {
-		for _, h := range f.Hubs {
-			for _, env := range hub.EnvNames {
-				t.Run(c.name+"/"+h.Name+"-"+env, func(t *testing.T) {
-					var streams [][]byte
-					for _, e := range []helmengine.Engine{helmengine.NewV3(), helmengine.NewV3Install()} {
-						r := request(t, f, c.dir, h.Name, env)
-						r.Engine = e
-						y, err := Render(context.Background(), r)
-						if err != nil {
-							t.Fatal(err)
-						}
-						streams = append(streams, y)
-					}
-					if !bytes.Equal(streams[0], streams[1]) {
-						t.Errorf("the engine and Helm's install differ at:\n%s", firstDiff(streams[0], streams[1]))
-					}
-				})
+	eachUpstreamHubEnv(t, f, func(t *testing.T, chart, hubName, env string) {
+		var streams [][]byte
+		for _, e := range []helmengine.Engine{helmengine.NewV3(), helmengine.NewV3Install()} {
+			r := request(t, f, chart, hubName, env)
+			r.Engine = e
+			y, err := Render(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
 			}
+			streams = append(streams, y)
 		}
-	}
+		if !bytes.Equal(streams[0], streams[1]) {
+			t.Errorf("the engine and Helm's install differ at:\n%s", firstDiff(streams[0], streams[1]))
+		}
+	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
@@ -46,6 +47,23 @@ func daskhubUmbrella(t testing.TB) string {
 	return dir
 }
 
+// eachUpstreamHubEnv runs f as a subtest for every hub-env of the
+// federation on each umbrella chart with the real charts: the generated
+// one ("pangeo-deploy") and the daskhub chart. f gets the chart folder.
+func eachUpstreamHubEnv(t *testing.T, f *load.Federation, do func(t *testing.T, chart, hubName, env string)) {
+	t.Helper()
+	for _, c := range []struct{ name, dir string }{
+		{"pangeo-deploy", releasetest.UpstreamUmbrella(t, f.Root)},
+		{"daskhub", daskhubUmbrella(t)},
+	} {
+		for _, h := range f.Hubs {
+			for _, env := range hub.EnvNames {
+				t.Run(c.name+"/"+h.Name+"-"+env, func(t *testing.T) { do(t, c.dir, h.Name, env) })
+			}
+		}
+	}
+}
+
 // TestRenderReproducible renders every hub-env twice with placeholder
 // secrets and the real charts, on the generated umbrella and on the
 // daskhub chart (which declares the dask-gateway service whatever the
@@ -53,29 +71,20 @@ func daskhubUmbrella(t testing.TB) string {
 // at random for bravo): the bytes are the same.
 func TestRenderReproducible(t *testing.T) {
 	f := federation(t)
-	for _, c := range []struct{ name, dir string }{
-		{"pangeo-deploy", releasetest.UpstreamUmbrella(t, f.Root)},
-		{"daskhub", daskhubUmbrella(t)},
-	} {
-		for _, h := range f.Hubs {
-			for _, env := range hub.EnvNames {
-				t.Run(c.name+"/"+h.Name+"-"+env, func(t *testing.T) {
-					r := request(t, f, c.dir, h.Name, env)
-					a, err := Render(context.Background(), r)
-					if err != nil {
-						t.Fatal(err)
-					}
-					b, err := Render(context.Background(), r)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !bytes.Equal(a, b) {
-						t.Errorf("two renders differ at:\n%s", firstDiff(a, b))
-					}
-				})
-			}
+	eachUpstreamHubEnv(t, f, func(t *testing.T, chart, hubName, env string) {
+		r := request(t, f, chart, hubName, env)
+		a, err := Render(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		b, err := Render(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("two renders differ at:\n%s", firstDiff(a, b))
+		}
+	})
 }
 
 // TestRenderCoversGenerated: on the daskhub chart, bravo's hub Secret
