@@ -130,18 +130,7 @@ func TestRender(t *testing.T) {
 	for _, h := range f.Hubs {
 		for _, env := range hub.EnvNames {
 			t.Run(h.Name+"-"+env, func(t *testing.T) {
-				r := request(t, f, chart, h.Name, env)
-				a, err := Render(context.Background(), r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				b, err := Render(context.Background(), r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(a, b) {
-					t.Error("two renders differ")
-				}
+				a := renderTwice(t, request(t, f, chart, h.Name, env))
 				ns := Release(h.Name, env)
 				objs := objects(t, a)
 				if objs[0].Kind != "Namespace" || objs[0].Metadata.Name != ns {

@@ -72,19 +72,26 @@ func eachUpstreamHubEnv(t *testing.T, f *load.Federation, do func(t *testing.T, 
 func TestRenderReproducible(t *testing.T) {
 	f := federation(t)
 	eachUpstreamHubEnv(t, f, func(t *testing.T, chart, hubName, env string) {
-		r := request(t, f, chart, hubName, env)
-		a, err := Render(context.Background(), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := Render(context.Background(), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(a, b) {
-			t.Errorf("two renders differ at:\n%s", firstDiff(a, b))
-		}
+		renderTwice(t, request(t, f, chart, hubName, env))
 	})
+}
+
+// renderTwice renders r twice and returns the stream, failing t when
+// the two differ.
+func renderTwice(t *testing.T, r Request) []byte {
+	t.Helper()
+	a, err := Render(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Render(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Errorf("two renders differ at:\n%s", firstDiff(a, b))
+	}
+	return a
 }
 
 // TestRenderCoversGenerated: on the daskhub chart, bravo's hub Secret
