@@ -109,6 +109,7 @@ Helm is the major the hub's helm field chooses (v3 unless it says v4);
 			if findings != nil {
 				return g.report(fed.Root, "text", findings)
 			}
+			fed = fed.WithoutPositions()
 			if err := refuseOutput(fed.Root, output, force); err != nil {
 				return err
 			}

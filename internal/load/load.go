@@ -537,3 +537,13 @@ func normalize(x any) any {
 	}
 	return x
 }
+
+// WithoutPositions is f without what Pos reads but the hubs' labels: the
+// evaluated CUE, which the garbage collector can then free, for a command
+// that needs only the hub model once the hub has loaded (render). Pos on
+// it gives the position of the hub's label.
+func (f *Federation) WithoutPositions() *Federation {
+	out := *f
+	out.hubs = cue.Value{}
+	return &out
+}

@@ -298,3 +298,29 @@ func BenchmarkLoadHub(b *testing.B) {
 		})
 	}
 }
+
+// TestWithoutPositions: the federation without its CUE keeps its hubs and
+// gives the hub's label for any field, the one position it keeps.
+func TestWithoutPositions(t *testing.T) {
+	fed, err := LoadHub(repoRoot(t), "alpha")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean := fed.WithoutPositions()
+	if !reflect.DeepEqual(lean.Hubs, fed.Hubs) || lean.Root != fed.Root {
+		t.Fatal("the hubs or the root changed")
+	}
+	label := fed.labels["alpha"]
+	if !label.IsValid() {
+		t.Fatal("no label position")
+	}
+	if full := fed.Pos("alpha", "title"); !full.IsValid() || full == label {
+		t.Fatalf("Pos of title %v on the full federation, label %v", full, label)
+	}
+	if got := lean.Pos("alpha", "title"); got != label {
+		t.Errorf("Pos of title without positions: %v, want the label %v", got, label)
+	}
+	if fed.Pos("alpha", "title") == label {
+		t.Error("WithoutPositions changed the federation it copies")
+	}
+}
