@@ -36,7 +36,9 @@ type Checked struct {
 // install. Other majors run CheckValues, then Render.
 func CheckRender(ctx context.Context, e Engine, req Request) Checked {
 	if e, ok := e.(v3Engine); ok && !e.install {
-		if c, ok := v3CheckRender(ctx, req); ok {
+		if c, ok := v3CheckRender(ctx, req, func(c *chart.Chart, top chartutil.Values) (*Result, error) {
+			return v3Manifest(c, top, req.IncludeCRDs)
+		}); ok {
 			return c
 		}
 	}
@@ -49,10 +51,40 @@ func CheckRender(ctx context.Context, e Engine, req Request) Checked {
 	return c
 }
 
-// v3CheckRender is CheckRender with Helm 3, the values coalesced once;
-// false when anything before the templates' execution fails, so that
-// CheckValues and Render say why in their words.
-func v3CheckRender(ctx context.Context, req Request) (Checked, bool) {
+// CheckDecoded is CheckRender for a caller that reads the rendered
+// objects, not the manifest. With Helm 3 (not the install) and without
+// CRDs, it checks and renders req as CheckRender does, splits and sorts
+// the rendered files as Helm does but reads each document once, with
+// decode, and gives what decode made of the documents of CheckRender's
+// manifest, in its order (the hooks left out), decoded true and
+// Checked.Result nil; the problems and errors are CheckRender's (a
+// document whose head decode cannot read is Helm's YAML parse error).
+// Otherwise it is CheckRender, decoded false.
+func CheckDecoded[T any](ctx context.Context, e Engine, req Request, decode Decoder[T]) (c Checked, objects []T, decoded bool) {
+	if e, ok := e.(v3Engine); ok && !e.install && !req.IncludeCRDs {
+		checked, ok := v3CheckRender(ctx, req, func(ch *chart.Chart, top chartutil.Values) (*Result, error) {
+			files, err := v3Files(ch, top)
+			if err != nil {
+				return nil, err
+			}
+			_, objs, err := sortDocuments(files, decode)
+			if err == nil {
+				objects = objs
+			}
+			return nil, err
+		})
+		if ok {
+			return checked, objects, true
+		}
+	}
+	return CheckRender(ctx, e, req), nil, false
+}
+
+// v3CheckRender is CheckRender with Helm 3, the values coalesced once,
+// the chart rendered with its render values by render; false when
+// anything before the templates' execution fails, so that CheckValues and
+// Render say why in their words.
+func v3CheckRender(ctx context.Context, req Request, render func(*chart.Chart, chartutil.Values) (*Result, error)) (Checked, bool) {
 	name, err := req.check()
 	if err != nil || ctx.Err() != nil || chartutil.ValidateReleaseName(req.ReleaseName) != nil {
 		return Checked{}, false
@@ -101,7 +133,7 @@ func v3CheckRender(ctx context.Context, req Request) (Checked, bool) {
 		},
 		"Values": coalesced,
 	}
-	res, err := v3Manifest(c, top, req.IncludeCRDs)
+	res, err := render(c, top)
 	if err != nil {
 		return Checked{RenderErr: &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}}, true
 	}
@@ -114,15 +146,9 @@ func v3CheckRender(ctx context.Context, req Request) (Checked, bool) {
 // templates executed, NOTES.txt left out, the hooks apart and the
 // manifests in install order.
 func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result, error) {
-	var e engine.Engine
-	files, err := e.Render(c, top)
+	files, err := v3Files(c, top)
 	if err != nil {
 		return nil, err
-	}
-	for k := range files {
-		if strings.HasSuffix(k, "NOTES.txt") {
-			delete(files, k)
-		}
 	}
 	hooks, manifests, err := sortManifests(files)
 	if err != nil {
@@ -142,6 +168,23 @@ func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result
 		res.Hooks = append(res.Hooks, convertHook(h))
 	}
 	return res, nil
+}
+
+// v3Files is the rendered template files of Helm 3's
+// Configuration.renderResources: the templates of chart c executed with
+// its render values top, NOTES.txt left out.
+func v3Files(c *chart.Chart, top chartutil.Values) (map[string]string, error) {
+	var e engine.Engine
+	files, err := e.Render(c, top)
+	if err != nil {
+		return nil, err
+	}
+	for k := range files {
+		if strings.HasSuffix(k, "NOTES.txt") {
+			delete(files, k)
+		}
+	}
+	return files, nil
 }
 
 // withoutSchemas is a shallow copy of chart ch and its dependencies

@@ -19,17 +19,41 @@ import (
 // sortManifests is releaseutil.SortManifests(files, nil,
 // releaseutil.InstallOrder), Helm 3's split of rendered template files
 // into hooks and manifests in install order, with the same results and
-// errors (TestSortManifestsIsHelms) for less: the files are split by
-// splitManifests, a linear scan, not Helm's regular expression (half of
-// SortManifests' time on the jupyterhub chart), and the heads of their
-// documents are parsed side by side, GOMAXPROCS at a time, as Helm parses
-// them (sigs.k8s.io/yaml into releaseutil.SimpleHead), the first error in
-// Helm's order reported.
+// errors (TestSortManifestsIsHelms) for less: sortDocuments with the heads
+// parsed as Helm parses them (sigs.k8s.io/yaml into
+// releaseutil.SimpleHead).
 func sortManifests(files map[string]string) ([]*release.Hook, []releaseutil.Manifest, error) {
+	return sortDocuments(files, func(path, doc string) (releaseutil.SimpleHead, releaseutil.Manifest, error) {
+		var head releaseutil.SimpleHead
+		err := yaml.Unmarshal([]byte(doc), &head)
+		return head, releaseutil.Manifest{Name: path, Content: doc, Head: &head}, err
+	})
+}
+
+// A Decoder reads a document of a rendered template once, for
+// CheckDecoded: doc is the document as Helm 3 splits the file
+// (releaseutil.SplitManifests, trimmed), path the template's. It gives
+// the document's head as Helm's SortManifests reads it, with that read's
+// error (sigs.k8s.io/yaml into releaseutil.SimpleHead: the hooks are told
+// apart and the manifests ordered by its kind and annotations), and what
+// the caller keeps of the document. It is called concurrently.
+type Decoder[T any] func(path, doc string) (releaseutil.SimpleHead, T, error)
+
+// sortDocuments is Helm 3's sortManifestsByKind of rendered template
+// files (releaseutil.SortManifests with InstallOrder) with the heads of
+// the documents read by decode: the hooks, and what decode made of the
+// other documents in install order, with Helm's errors (the YAML parse
+// error of the first document in Helm's order whose head decode cannot
+// read; hooks and manifests then unsorted, as Helm returns them). The
+// files are split by splitManifests, a linear scan, not Helm's regular
+// expression (half of SortManifests' time on the jupyterhub chart), and
+// their documents decoded side by side, GOMAXPROCS files at a time.
+func sortDocuments[T any](files map[string]string, decode Decoder[T]) ([]*release.Hook, []T, error) {
 	type file struct {
 		path    string
 		entries []string
 		heads   []releaseutil.SimpleHead
+		decoded []T
 		err     error
 	}
 	var todo []*file
@@ -45,8 +69,10 @@ func sortManifests(files map[string]string) ([]*release.Hook, []releaseutil.Mani
 	for _, f := range todo {
 		g.Go(func() error {
 			f.heads = make([]releaseutil.SimpleHead, len(f.entries))
+			f.decoded = make([]T, len(f.entries))
 			for i, m := range f.entries {
-				if err := yaml.Unmarshal([]byte(m), &f.heads[i]); err != nil {
+				var err error
+				if f.heads[i], f.decoded[i], err = decode(f.path, m); err != nil {
 					f.heads, f.err = f.heads[:i], fmt.Errorf("YAML parse error on %s: %w", f.path, err)
 					return nil
 				}
@@ -55,8 +81,12 @@ func sortManifests(files map[string]string) ([]*release.Hook, []releaseutil.Mani
 		})
 	}
 	g.Wait()
+	type kept struct {
+		kind    string
+		decoded T
+	}
 	var hooks []*release.Hook
-	var generic []releaseutil.Manifest
+	var generic []kept
 	for _, f := range todo {
 		for i := range f.heads {
 			entry, m := f.heads[i], f.entries[i]
@@ -66,15 +96,23 @@ func sortManifests(files map[string]string) ([]*release.Hook, []releaseutil.Mani
 				}
 				continue
 			}
-			head := entry
-			generic = append(generic, releaseutil.Manifest{Name: f.path, Content: m, Head: &head})
+			generic = append(generic, kept{entry.Kind, f.decoded[i]})
 		}
 		if f.err != nil {
-			return hooks, generic, f.err // unsorted, as Helm returns them
+			return hooks, mapped(generic, func(k kept) T { return k.decoded }), f.err // unsorted, as Helm returns them
 		}
 	}
-	return sortByKind(hooks, func(h *release.Hook) string { return h.Kind }),
-		sortByKind(generic, func(m releaseutil.Manifest) string { return m.Head.Kind }), nil
+	generic = sortByKind(generic, func(k kept) string { return k.kind })
+	return sortByKind(hooks, func(h *release.Hook) string { return h.Kind }), mapped(generic, func(k kept) T { return k.decoded }), nil
+}
+
+// mapped is f of each of xs.
+func mapped[X, Y any](xs []X, f func(X) Y) []Y {
+	var ys []Y
+	for _, x := range xs {
+		ys = append(ys, f(x))
+	}
+	return ys
 }
 
 // mapsKeys is maps.Keys of a map of strings.

@@ -546,13 +546,18 @@ func RenderStub(ctx context.Context, engine helmengine.Engine, out *gen.Output, 
 	return renderPatched(ctx, engine, out, env, ch, vals)
 }
 
-// StubCheck is what CheckStub found of a hub-env.
-type StubCheck struct {
+// StubCheck is what CheckStub found of a hub-env, its documents read
+// into T.
+type StubCheck[T any] struct {
 	// Problems and CheckErr are the engine's CheckValues's.
 	Problems []helmengine.SchemaProblem
 	CheckErr error
-	// Objects and RenderErr are RenderStub's, both nil when there are
-	// Problems (nothing was rendered).
+	// Decoded says which of Documents and Objects holds the render: the
+	// documents of Helm's manifest, in its order, as decode read them, or
+	// RenderStub's objects. Both are nil when there are Problems (nothing
+	// was rendered) or a RenderErr.
+	Decoded   bool
+	Documents []T
 	Objects   []byte
 	RenderErr error
 }
@@ -561,14 +566,15 @@ type StubCheck struct {
 // values.schema.json files of ch (engine.CheckValues) and, unless the
 // schemas refuse a value, renders its objects as RenderStub does (a check
 // that fails with an error renders all the same), the values coalesced
-// over the charts' defaults once for both when it can
-// (helmengine.CheckRender).
-func CheckStub(ctx context.Context, engine helmengine.Engine, out *gen.Output, env string, ch *chart.Chart, keep func(hub.Patch) bool) StubCheck {
+// over the charts' defaults once for both when it can, and then the
+// documents of Helm's manifest each read once by decode instead of the
+// manifest made (helmengine.CheckDecoded).
+func CheckStub[T any](ctx context.Context, engine helmengine.Engine, out *gen.Output, env string, ch *chart.Chart, keep func(hub.Patch) bool, decode helmengine.Decoder[T]) StubCheck[T] {
 	vals, err := StubValues(out, env)
 	if err != nil {
-		return StubCheck{CheckErr: err, RenderErr: err}
+		return StubCheck[T]{CheckErr: err, RenderErr: err}
 	}
-	var c StubCheck
+	var c StubCheck[T]
 	if keepsPatch(out.Hub, env, keep) {
 		if c.Problems, c.CheckErr = engine.CheckValues(ch, vals); c.CheckErr == nil && len(c.Problems) > 0 {
 			return c
@@ -576,8 +582,8 @@ func CheckStub(ctx context.Context, engine helmengine.Engine, out *gen.Output, e
 		c.Objects, c.RenderErr = renderPatched(ctx, engine, out, env, ch, vals)
 		return c
 	}
-	r := helmengine.CheckRender(ctx, engine, stubRequest(out, env, ch, vals))
-	c = StubCheck{Problems: r.Problems, CheckErr: r.CheckErr, RenderErr: r.RenderErr}
+	r, docs, decoded := helmengine.CheckDecoded(ctx, engine, stubRequest(out, env, ch, vals), decode)
+	c = StubCheck[T]{Problems: r.Problems, CheckErr: r.CheckErr, Decoded: decoded, Documents: docs, RenderErr: r.RenderErr}
 	if r.Result != nil {
 		c.Objects = []byte(r.Result.Manifest)
 	}

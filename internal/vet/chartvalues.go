@@ -128,7 +128,8 @@ func placesPods(p hub.Patch) bool {
 // checkCharts checks the values of each env of a hub against chart ch
 // (the hub's charts, or their workloads), as engine's Helm checks them,
 // and renders each env whose values the charts take to read the charts'
-// own pods from the objects (placement.ChartPods), both at once
+// own pods from the objects (placement.ObjectPods of its documents, or
+// placement.ChartPods of its objects), both at once
 // (release.CheckStub). A problem of both envs (a value of the hub's, not
 // of one env's) is one problem. The notes of the check come first, then
 // those of an env that does not render. It is safe to call concurrently
@@ -139,7 +140,7 @@ func checkCharts(out *gen.Output, ch *chart.Chart, engine helmengine.Engine) (pr
 	pods = map[string][]placement.Pod{}
 	var placementNotes []string
 	for _, env := range hub.EnvNames {
-		c := release.CheckStub(context.Background(), engine, out, env, ch, placesPods)
+		c := release.CheckStub(context.Background(), engine, out, env, ch, placesPods, placement.DecodeObject)
 		if c.CheckErr != nil {
 			notes = append(notes, fmt.Sprintf("cannot check the %s values of %s against its charts: %v", env, h.Name, c.CheckErr))
 		}
@@ -161,7 +162,9 @@ func checkCharts(out *gen.Output, ch *chart.Chart, engine helmengine.Engine) (pr
 			continue
 		}
 		err := c.RenderErr
-		if err == nil {
+		if err == nil && c.Decoded {
+			pods[env], err = placement.ObjectPods(c.Documents, release.Release(h.Name, env))
+		} else if err == nil {
 			pods[env], err = placement.ChartPods(c.Objects, release.Release(h.Name, env))
 		}
 		if err != nil {

@@ -60,18 +60,25 @@ func TestWorkloadsChart(t *testing.T) {
 				t.Fatal(err)
 			}
 			// What vet renders: the values checked and rendered at once.
-			c := release.CheckStub(context.Background(), helmengine.NewV3(), out, env, w, never)
-			if c.CheckErr != nil || len(c.Problems) > 0 || c.RenderErr != nil {
+			c := release.CheckStub(context.Background(), helmengine.NewV3(), out, env, w, never, placement.DecodeObject)
+			if c.CheckErr != nil || len(c.Problems) > 0 || c.RenderErr != nil || !c.Decoded {
 				t.Fatalf("%s: %+v", rel, c)
 			}
-			part := c.Objects
 			want, err := placement.ChartPods(full, rel)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := placement.ChartPods(part, rel)
+			got, err := placement.ObjectPods(c.Documents, rel)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// And what the manifest of the same render gives, exactly.
+			manifest, err := release.RenderStub(context.Background(), helmengine.NewV3(), out, env, w, never)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fromManifest, err := placement.ChartPods(manifest, rel); err != nil || !reflect.DeepEqual(got, fromManifest) {
+				t.Errorf("%s: the documents' chart pods are not the manifest's (%v):\n got %+v\nwant %+v", rel, err, got, fromManifest)
 			}
 			// hub, proxy, autohttps, user-scheduler, the image puller, and
 			// the gateway's api, controller and traefik.
