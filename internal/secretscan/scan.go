@@ -111,6 +111,9 @@ func (s *scanner) result() []Match {
 			keep = append(keep, f)
 		}
 	}
+	if len(keep) == 0 {
+		return nil // most files: no line table to build
+	}
 	slices.SortFunc(keep, func(a, b found) int { return a.start - b.start })
 	// lineStarts[i] is the offset of line i+1.
 	lineStarts := []int{0}
@@ -375,7 +378,16 @@ func (s *scanner) keyValues() {
 		key    string // that key
 	)
 	offset := 0
-	for _, line := range bytes.SplitAfter(s.data, []byte("\n")) {
+	// The lines as bytes.SplitAfter(s.data, "\n") cuts them (a last,
+	// empty one after a final newline included), without the slice of them.
+	rest := s.data
+	for more := true; more; {
+		var line []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
+		} else {
+			line, rest, more = rest, nil, false
+		}
 		lineStart := offset
 		offset += len(line)
 		line = bytes.TrimRight(line, "\r\n")
