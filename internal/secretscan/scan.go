@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Match is one piece of plaintext secret material found in a file. It never
@@ -109,6 +110,9 @@ func (s *scanner) result() []Match {
 			starts[f.start] = true
 			keep = append(keep, f)
 		}
+	}
+	if len(keep) == 0 {
+		return nil // most files: no line table to build
 	}
 	slices.SortFunc(keep, func(a, b found) int { return a.start - b.start })
 	// lineStarts[i] is the offset of line i+1.
@@ -252,9 +256,76 @@ func (s *scanner) tokens() {
 
 // Values of secret-named keys.
 
-// keyRE finds a key and its separator: YAML "key: ", JSON "\"key\": ",
+// keyPattern finds a key and its separator: YAML "key: ", JSON "\"key\": ",
 // INI/dotenv/Python "key = ". The key must not continue a longer word.
-var keyRE = regexp.MustCompile(`(?:^|[^A-Za-z0-9_.-])["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*`)
+// findKey matches it by hand (the regexp's backtracking was most of a
+// vet's scan); its tests hold findKey to this regexp.
+const keyPattern = `(?:^|[^A-Za-z0-9_.-])["']?([A-Za-z_][A-Za-z0-9_.-]*)["']?[ \t]*[:=][ \t]*`
+
+// findKey is the leftmost-first match of keyPattern in b: the key is
+// b[key:keyEnd] and the match ends at end (after the separator and the
+// blanks that follow it). Every part of the pattern but the first is
+// deterministic (a key is its whole run of key characters, an optional
+// quote is taken when there is one), so a match at a start is checked
+// in one pass; the starts are tried in order as the regexp does, at the
+// beginning of b ('^') then after each character (rune) that cannot be
+// in a key.
+func findKey(b []byte) (key, keyEnd, end int, ok bool) {
+	for s := 0; s < len(b); {
+		if s == 0 {
+			if key, keyEnd, end, ok = keyAt(b, 0); ok {
+				return key, keyEnd, end, true
+			}
+		}
+		c, w := b[s], 1
+		if c >= utf8.RuneSelf {
+			_, w = utf8.DecodeRune(b[s:])
+		}
+		if !isKeyByte(c) {
+			if key, keyEnd, end, ok = keyAt(b, s+w); ok {
+				return key, keyEnd, end, true
+			}
+		}
+		s += w
+	}
+	return 0, 0, 0, false
+}
+
+// keyAt matches keyPattern after its first part at b[p:]: an optional
+// quote, the key, an optional quote, blanks, ':' or '=', blanks.
+func keyAt(b []byte, p int) (key, keyEnd, end int, ok bool) {
+	k := p
+	if k < len(b) && (b[k] == '"' || b[k] == '\'') {
+		k++
+	}
+	if k >= len(b) || !(b[k] == '_' || 'a' <= b[k]|0x20 && b[k]|0x20 <= 'z') {
+		return 0, 0, 0, false
+	}
+	e := k + 1
+	for e < len(b) && isKeyByte(b[e]) {
+		e++
+	}
+	q := e
+	if q < len(b) && (b[q] == '"' || b[q] == '\'') {
+		q++
+	}
+	for q < len(b) && (b[q] == ' ' || b[q] == '\t') {
+		q++
+	}
+	if q >= len(b) || (b[q] != ':' && b[q] != '=') {
+		return 0, 0, 0, false
+	}
+	q++
+	for q < len(b) && (b[q] == ' ' || b[q] == '\t') {
+		q++
+	}
+	return k, e, q, true
+}
+
+// isKeyByte reports whether c is in [A-Za-z0-9_.-].
+func isKeyByte(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '.' || c == '-'
+}
 
 // secretKeySuffixes are the endings of secret-named keys, lower case without
 // '_', '-' and '.': secretToken, api_token, cookieSecret, client_secret,
@@ -307,7 +378,16 @@ func (s *scanner) keyValues() {
 		key    string // that key
 	)
 	offset := 0
-	for _, line := range bytes.SplitAfter(s.data, []byte("\n")) {
+	// The lines as bytes.SplitAfter(s.data, "\n") cuts them (a last,
+	// empty one after a final newline included), without the slice of them.
+	rest := s.data
+	for more := true; more; {
+		var line []byte
+		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+			line, rest = rest[:i+1], rest[i+1:]
+		} else {
+			line, rest, more = rest, nil, false
+		}
 		lineStart := offset
 		offset += len(line)
 		line = bytes.TrimRight(line, "\r\n")
@@ -345,36 +425,36 @@ func (s *scanner) keyValues() {
 			continue
 		}
 		pos := 0
-		// keyRE needs a ':' or '=': a line (or rest of one) without either
-		// is not run through it.
+		// A key needs a ':' or '=': a line (or rest of one) without either
+		// is not searched.
 		for pos < len(line) && bytes.IndexAny(line[pos:], ":=") >= 0 {
-			m := keyRE.FindSubmatchIndex(line[pos:])
-			if m == nil {
+			ks, ke, end, ok := findKey(line[pos:])
+			if !ok {
 				break
 			}
-			k := string(line[pos+m[2] : pos+m[3]])
-			at := pos + m[1]
+			k := string(line[pos+ks : pos+ke])
+			at := pos + end
 			if !secretNamed(k) {
-				pos = pos + m[3]
+				pos = pos + ke
 				continue
 			}
 			rest := bytes.TrimSpace(line[at:])
 			switch {
 			case len(rest) == 0 || rest[0] == '#':
-				cont, keyCol, key = yamlList, pos+m[2], k
+				cont, keyCol, key = yamlList, pos+ks, k
 			case rest[0] == '|' || rest[0] == '>':
 				if len(bytes.Trim(rest[1:], "+-0123456789 \t")) == 0 {
-					cont, keyCol, key = yamlBlock, pos+m[2], k
+					cont, keyCol, key = yamlBlock, pos+ks, k
 				}
 			case rest[0] == '[':
 				if !s.listItems(k, line, lineStart, at+1) {
-					cont, keyCol, key = flowList, pos+m[2], k
+					cont, keyCol, key = flowList, pos+ks, k
 				}
 				at = len(line)
 			default:
 				at = s.value(k, line, lineStart, at)
 			}
-			pos = max(at, pos+m[1])
+			pos = max(at, pos+end)
 		}
 	}
 }
