@@ -35,7 +35,7 @@ type Checked struct {
 // by Helm's engine, the manifests sorted by Helm, without the rest of the
 // install. Other majors run CheckValues, then Render.
 func CheckRender(ctx context.Context, e Engine, req Request) Checked {
-	if e, ok := e.(v3Engine); ok && !e.install {
+	if _, ok := e.(v3Engine); ok {
 		if c, ok := v3CheckRender(ctx, req, func(c *chart.Chart, top chartutil.Values) (*Result, error) {
 			return v3Manifest(c, top, req.IncludeCRDs)
 		}); ok {
@@ -61,7 +61,7 @@ func CheckRender(ctx context.Context, e Engine, req Request) Checked {
 // document whose head decode cannot read is Helm's YAML parse error).
 // Otherwise it is CheckRender, decoded false.
 func CheckDecoded[T any](ctx context.Context, e Engine, req Request, decode Decoder[T]) (c Checked, objects []T, decoded bool) {
-	if e, ok := e.(v3Engine); ok && !e.install && !req.IncludeCRDs {
+	if _, ok := e.(v3Engine); ok && !req.IncludeCRDs {
 		checked, ok := v3CheckRender(ctx, req, func(ch *chart.Chart, top chartutil.Values) (*Result, error) {
 			files, err := v3Files(ch, top)
 			if err != nil {

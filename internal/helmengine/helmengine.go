@@ -14,13 +14,9 @@ import (
 	"fmt"
 	"strings"
 
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/release"
-
-	"github.com/pangeo-data/pangeo-gen/internal/charts"
-	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Engine renders a chart the way `helm template` / a client-only install
@@ -105,24 +101,17 @@ type Hook struct {
 	Weight   int
 }
 
-// NewV3 returns the Engine of Helm v3 (helm.sh/helm/v3/pkg/action): a
-// client-only dry-run install per Render, with a fresh action.Configuration
-// each time (a shared one keeps state between releases), or, when it
-// succeeds, the same render without the install around it (v3Render). The charts'
-// values.schema.json files are enforced; hooks are rendered (not disabled)
-// but returned apart from the manifest. A Render is safe to call
-// concurrently with others, on the same chart too.
+// NewV3 returns the Engine of Helm v3: what a client-only dry-run install
+// of helm.sh/helm/v3/pkg/action renders, with its checks and errors, made
+// of Helm 3's chartutil, engine and releaseutil without the install around
+// it (the pangeo-gen binary does not link Helm's action packages; the
+// installref package holds the engines to Helm's own install in tests).
+// The charts' values.schema.json files are enforced; hooks are rendered
+// (not disabled) but returned apart from the manifest. A Render is safe to
+// call concurrently with others, on the same chart too.
 func NewV3() Engine { return v3Engine{} }
 
-type v3Engine struct {
-	// install renders every request by Helm's install, never v3Render.
-	install bool
-}
-
-// NewV3Install returns the Engine of Helm v3 that renders every request
-// by Helm's own client-only dry-run install, the reference NewV3's
-// shorter way is held to (same manifest, hooks and errors).
-func NewV3Install() Engine { return v3Engine{install: true} }
+type v3Engine struct{}
 
 func (v3Engine) Major() string { return V3 }
 
@@ -144,7 +133,7 @@ func (req Request) check() (name string, err error) {
 	return name, nil
 }
 
-func (e v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
+func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	name, err := req.check()
 	if err != nil {
 		return nil, err
@@ -156,45 +145,18 @@ func (e v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if !e.install {
-		if res, ok := v3Render(ctx, req); ok {
-			return res, nil
-		}
-	}
-	return v3Install(ctx, req, name, kv)
-}
-
-// v3Install is v3Engine.Render by Helm's own client-only dry-run install,
-// for what v3Render leaves to it (a failure above all, in Helm's words).
-func v3Install(ctx context.Context, req Request, name string, kv *chartutil.KubeVersion) (*Result, error) {
-	cfg := &action.Configuration{Log: func(string, ...any) {}}
-	install := action.NewInstall(cfg)
-	install.DryRun = true
-	install.DryRunOption = "client"
-	install.ClientOnly = true
-	install.Replace = true
-	install.IncludeCRDs = req.IncludeCRDs
-	install.DisableHooks = false
-	install.ReleaseName = req.ReleaseName
-	install.Namespace = req.Namespace
-	install.KubeVersion = kv
-	install.APIVersions = nil // chartutil.DefaultVersionSet
-
-	vals := values.CopyMap(req.Values)
-	if vals == nil {
-		vals = map[string]any{}
-	}
-	rel, err := install.RunWithContext(ctx, charts.Copy(req.Chart), vals)
+	res, err := v3Render(req, kv)
 	if err != nil {
-		// Helm's text names the chart file and line of a template error,
-		// and the chart and value path of a schema violation: keep it.
-		return nil, &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}
-	}
-	res := &Result{Manifest: rel.Manifest}
-	for _, h := range rel.Hooks {
-		res.Hooks = append(res.Hooks, convertHook(h))
+		return nil, req.renderError(name, err)
 	}
 	return res, nil
+}
+
+// renderError is Helm's error err in the render of req, of chart name,
+// with context: Helm's text names the chart file and line of a template
+// error, and the chart and value path of a schema violation.
+func (req Request) renderError(name string, err error) error {
+	return &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}
 }
 
 // renderError is Helm's error with context, less the trailing blank lines
@@ -209,6 +171,9 @@ func (e *renderError) Error() string {
 }
 
 func (e *renderError) Unwrap() error { return e.err }
+
+// V3Hook is a hook of a Helm 3 release as a Result's Hook.
+func V3Hook(h *release.Hook) Hook { return convertHook(h) }
 
 func convertHook(h *release.Hook) Hook {
 	ev := make([]string, len(h.Events))

@@ -1,7 +1,6 @@
 package helmengine
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"sort"
@@ -134,52 +133,6 @@ func TestSortManifestsIsHelms(t *testing.T) {
 			}
 			if name == "test chart" && (len(wantHooks) == 0 || len(wantManifests) < 10) {
 				t.Errorf("the test chart gives %d hooks and %d manifests: not the case meant", len(wantHooks), len(wantManifests))
-			}
-		})
-	}
-}
-
-// TestRenderIsInstall: v3Render renders what Helm's install renders, or
-// leaves the request to it, whatever the request.
-func TestRenderIsInstall(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		edit func(*Request)
-		// fast: v3Render renders it (else it leaves it to the install).
-		fast bool
-	}{
-		{"defaults", func(*Request) {}, true},
-		{"no crds", func(r *Request) { r.IncludeCRDs = false }, true},
-		{"other kube version", func(r *Request) { r.KubeVersion = "1.30.2" }, true},
-		{"schema refuses", func(r *Request) {
-			r.Values["jupyterhub"].(map[string]any)["hub"].(map[string]any)["bogus"] = 1
-		}, false},
-		{"template fails", func(r *Request) {
-			r.Values["dask-gateway"].(map[string]any)["gateway"].(map[string]any)["auth"].(map[string]any)["type"] = ""
-		}, false},
-		{"bad kube version", func(r *Request) { r.KubeVersion = "one" }, false},
-		{"bad release name", func(r *Request) { r.ReleaseName = "Alpha_Staging" }, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			req := request(loadChart(t))
-			tc.edit(&req)
-			got, ok := v3Render(context.Background(), req)
-			if ok != tc.fast {
-				t.Fatalf("v3Render ok = %v, want %v", ok, tc.fast)
-			}
-			want, wantErr := NewV3Install().Render(context.Background(), req)
-			res, err := NewV3().Render(context.Background(), req)
-			if fmt.Sprint(err) != fmt.Sprint(wantErr) || !reflect.DeepEqual(res, want) {
-				t.Errorf("NewV3: %+v, %v; the install: %+v, %v", res, err, want, wantErr)
-			}
-			if !ok {
-				return
-			}
-			if wantErr != nil {
-				t.Fatalf("the install fails: %v", wantErr)
-			}
-			if !reflect.DeepEqual(got, want) {
-				t.Errorf("v3Render:\n got %+v\nwant %+v", got, want)
 			}
 		})
 	}

@@ -1,8 +1,9 @@
 package helmengine
 
 import (
-	"context"
+	"fmt"
 
+	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
@@ -10,25 +11,21 @@ import (
 )
 
 // v3Render is what a client-only dry-run install of Helm 3
-// (action.Install.RunWithContext) makes of req when it succeeds, without
-// the install around it: the dependencies processed, the render values
-// made by chartutil.ToRenderValuesWithSchemaValidation, the templates
-// executed and the manifests sorted as renderResources does (v3Manifest),
-// the same manifest and hooks (TestRenderIsInstall). It checks the values
-// against the charts' schemas with Helm's own chartutil.ValidateAgainstSchema
-// on the second core, beside the templates' execution, on a copy of the
-// values (a template may change them with set). It returns false when
-// anything fails or differs from the common case (the request, the
-// release name, the chart's kubeVersion, the dependencies, the schemas,
-// the templates): the install then runs, to fail or succeed in Helm's
-// own words.
-func v3Render(ctx context.Context, req Request) (*Result, bool) {
-	if _, err := req.check(); err != nil || ctx.Err() != nil || chartutil.ValidateReleaseName(req.ReleaseName) != nil {
-		return nil, false
-	}
-	kv, err := chartutil.ParseKubeVersion(req.KubeVersion)
-	if err != nil {
-		return nil, false
+// (action.Install.RunWithContext, helm.sh/helm/v3 v3.22.0) makes of req,
+// at Kubernetes version kv, without the install around it: its checks and
+// errors in its order (the release name as availableName checks it, the
+// dependencies processed by chartutil.ProcessDependenciesWithMerge, the
+// values coalesced and checked against the charts' schemas as
+// chartutil.ToRenderValuesWithSchemaValidation does, then
+// Configuration.renderResources: the chart's kubeVersion, the templates
+// executed, the manifests sorted, v3Manifest), the same manifest, hooks
+// and error text (the installref tests). The schema check runs on the
+// second core, beside the templates' execution, on a copy of the values
+// (a template may change them with set); its error comes first, as in
+// Helm, where it stops the install before the render.
+func v3Render(req Request, kv *chartutil.KubeVersion) (*Result, error) {
+	if err := chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
+		return nil, fmt.Errorf("release name %q: %w", req.ReleaseName, err)
 	}
 	c := charts.Copy(req.Chart)
 	vals := values.CopyMap(req.Values)
@@ -36,25 +33,33 @@ func v3Render(ctx context.Context, req Request) (*Result, bool) {
 		vals = map[string]any{}
 	}
 	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
-		return nil, false
+		return nil, err
 	}
 	caps := chartutil.DefaultCapabilities.Copy()
 	caps.KubeVersion = *kv
-	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
-		return nil, false
-	}
 	options := chartutil.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
+	// The schemas are checked below, beside the render.
 	top, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, options, caps, true)
 	if err != nil {
-		return nil, false
+		return nil, err
 	}
 	coalesced, _ := top["Values"].(chartutil.Values)
 	snapshot := values.CopyMap(coalesced)
 	checked := make(chan error, 1)
 	go func() { checked <- chartutil.ValidateAgainstSchema(c, snapshot) }()
-	res, err := v3Manifest(c, top, req.IncludeCRDs)
-	if verr := <-checked; verr != nil || err != nil {
-		return nil, false
+	res, err := v3Resources(c, top, caps, req.IncludeCRDs)
+	if verr := <-checked; verr != nil {
+		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", verr.Error())
 	}
-	return res, true
+	return res, err
+}
+
+// v3Resources is Helm 3's Configuration.renderResources for a client-only
+// install with capabilities caps, of chart c whose dependencies were
+// processed: the chart's kubeVersion checked, then v3Manifest.
+func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, includeCRDs bool) (*Result, error) {
+	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.String())
+	}
+	return v3Manifest(c, top, includeCRDs)
 }

@@ -4,28 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
-	v4action "helm.sh/helm/v4/pkg/action"
 	v4common "helm.sh/helm/v4/pkg/chart/common"
 	v4commonutil "helm.sh/helm/v4/pkg/chart/common/util"
 	v4chart "helm.sh/helm/v4/pkg/chart/v2"
 	v4chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+	v4engine "helm.sh/helm/v4/pkg/engine"
 	v4release "helm.sh/helm/v4/pkg/release/v1"
+	v4releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
-// NewV4 returns the Engine of Helm v4 (helm.sh/helm/v4/pkg/action): the
-// same client-only dry-run install as NewV3's (DryRunStrategy client, a
-// fresh action.Configuration whose slog logger discards), of the chart
-// converted to Helm 4's model of apiVersion v1/v2 charts
-// (helm.sh/helm/v4/pkg/chart/v2). The charts' values.schema.json files are
-// enforced by Helm 4; hooks are returned apart from the manifest. A Render
-// is safe to call concurrently with others, on the same chart too.
+// NewV4 returns the Engine of Helm v4: what a client-only dry-run install
+// of helm.sh/helm/v4/pkg/action (DryRunStrategy client) renders, with its
+// checks and errors, made of Helm 4's chart utilities, engine and
+// releaseutil without the install around it, of the chart converted to
+// Helm 4's model of apiVersion v1/v2 charts (helm.sh/helm/v4/pkg/chart/v2).
+// The charts' values.schema.json files are enforced by Helm 4; hooks are
+// returned apart from the manifest. A Render is safe to call concurrently
+// with others, on the same chart too.
 func NewV4() Engine { return v4Engine{} }
 
 type v4Engine struct{}
@@ -44,39 +46,81 @@ func (v4Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	res, err := v4Render(ctx, req, kv)
+	if err != nil {
+		return nil, req.renderError(name, err)
+	}
+	return res, nil
+}
 
-	cfg := v4action.NewConfiguration(v4action.ConfigurationSetLogger(slog.DiscardHandler))
-	install := v4action.NewInstall(cfg)
-	install.DryRunStrategy = v4action.DryRunClient
-	install.Replace = true
-	install.IncludeCRDs = req.IncludeCRDs
-	install.DisableHooks = false
-	install.ReleaseName = req.ReleaseName
-	install.Namespace = req.Namespace
-	install.KubeVersion = kv
-	install.APIVersions = nil // common.DefaultVersionSet
-
+// v4Render is what a client-only dry-run install of Helm 4
+// (action.Install.RunWithContext, helm.sh/helm/v4 v4.3.1) makes of req, at
+// Kubernetes version kv, without the install around it: its checks and
+// errors in its order (the release name, the dependencies processed, the
+// render values made by ToRenderValuesWithSchemaValidation with the
+// schemas checked, then Configuration.renderResources without
+// post-renderer or output folder: the chart's kubeVersion, the templates
+// executed, NOTES.txt left out, the manifests sorted by SortManifests),
+// the same manifest, hooks and error text (the installref tests).
+func v4Render(ctx context.Context, req Request, kv *v4common.KubeVersion) (*Result, error) {
+	if err := v4chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
+		return nil, fmt.Errorf("release name check failed: %w", fmt.Errorf("release name %q: %w", req.ReleaseName, err))
+	}
+	c := toV4(req.Chart)
 	vals := values.CopyMap(req.Values)
 	if vals == nil {
 		vals = map[string]any{}
 	}
-	r, err := install.RunWithContext(ctx, toV4(req.Chart), vals)
+	if err := v4chartutil.ProcessDependencies(c, vals); err != nil {
+		return nil, fmt.Errorf("chart dependencies processing failed: %w", err)
+	}
+	caps := v4common.DefaultCapabilities.Copy()
+	caps.KubeVersion = *kv
+	options := v4common.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
+	top, err := v4commonutil.ToRenderValuesWithSchemaValidation(c, vals, options, caps, false)
 	if err != nil {
-		return nil, &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}
+		return nil, err
 	}
-	rel, ok := r.(*v4release.Release)
-	if !ok {
-		return nil, fmt.Errorf("helm render of chart %s: Helm 4 returned a release of type %T", name, r)
+	if c.Metadata.KubeVersion != "" && !v4chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.Version)
 	}
-	res := &Result{Manifest: rel.Manifest}
-	for _, h := range rel.Hooks {
-		ev := make([]string, len(h.Events))
-		for i, e := range h.Events {
-			ev[i] = e.String()
+	var e v4engine.Engine
+	files, err := e.RenderWithContext(ctx, c, top)
+	if err != nil {
+		return nil, err
+	}
+	for k := range files {
+		if strings.HasSuffix(k, "NOTES.txt") {
+			delete(files, k)
 		}
-		res.Hooks = append(res.Hooks, Hook{Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest, Events: ev, Weight: h.Weight})
+	}
+	hooks, manifests, err := v4releaseutil.SortManifests(files, nil, v4releaseutil.InstallOrder)
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	if req.IncludeCRDs {
+		for _, crd := range c.CRDObjects() {
+			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", crd.Filename, string(crd.File.Data))
+		}
+	}
+	for _, m := range manifests {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+	}
+	res := &Result{Manifest: b.String()}
+	for _, h := range hooks {
+		res.Hooks = append(res.Hooks, V4Hook(h))
 	}
 	return res, nil
+}
+
+// V4Hook is a hook of a Helm 4 release as a Result's Hook.
+func V4Hook(h *v4release.Hook) Hook {
+	ev := make([]string, len(h.Events))
+	for i, e := range h.Events {
+		ev[i] = e.String()
+	}
+	return Hook{Name: h.Name, Kind: h.Kind, Path: h.Path, Manifest: h.Manifest, Events: ev, Weight: h.Weight}
 }
 
 // CheckValues is the package's CheckValues with Helm 4's processing of
@@ -109,6 +153,10 @@ func v4Tree(c *v4chart.Chart) schemaTree {
 	}
 	return t
 }
+
+// ToV4 converts a chart loaded by Helm 3's loader into Helm 4's model of
+// the same chart, as NewV4 renders it (see toV4).
+func ToV4(c *chart.Chart) *v4chart.Chart { return toV4(c) }
 
 // toV4 converts a chart loaded by Helm 3's loader into Helm 4's model of
 // the same (apiVersion v1 and v2) charts: what an install changes (values,

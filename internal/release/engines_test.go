@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
+	"github.com/pangeo-data/pangeo-gen/internal/helmengine/installref"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 )
@@ -190,7 +191,7 @@ func TestRenderIsInstall(t *testing.T) {
 	f := federation(t)
 	eachUpstreamHubEnv(t, f, func(t *testing.T, chart, hubName, env string) {
 		var streams [][]byte
-		for _, e := range []helmengine.Engine{helmengine.NewV3(), helmengine.NewV3Install()} {
+		for _, e := range []helmengine.Engine{helmengine.NewV3(), installref.NewV3()} {
 			r := request(t, f, chart, hubName, env)
 			r.Engine = e
 			y, err := Render(context.Background(), r)
