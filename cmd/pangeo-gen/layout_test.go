@@ -4,7 +4,9 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -79,6 +81,28 @@ func TestLayoutOrder(t *testing.T) {
 					t.Errorf("%s imports %s, which the README's Repository layout lists after it (a package imports only those above it or on its line)", dir, dep)
 				}
 			}
+		}
+	}
+}
+
+// TestNoHelmInstall: the binary does not link Helm's install packages
+// (helm.sh/helm/v3/pkg/action, helm.sh/helm/v4/pkg/action) and what they
+// bring (client-go's informers, kubectl, controller-runtime): the engines
+// render without them, and only the tests use them, as the reference
+// (internal/helmengine/installref).
+func TestNoHelmInstall(t *testing.T) {
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(gobin, "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 100 {
+		t.Fatalf("go list -deps lists %d packages: not the binary's", len(deps))
+	}
+	for _, p := range deps {
+		if strings.HasPrefix(p, "helm.sh/helm/") && strings.HasSuffix(p, "/pkg/action") || strings.HasSuffix(p, "/helmengine/installref") {
+			t.Errorf("pangeo-gen links %s", p)
 		}
 	}
 }
