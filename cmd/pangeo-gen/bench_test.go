@@ -165,19 +165,25 @@ func BenchmarkGenEdited(b *testing.B) {
 			run(b, "--root", dir, "gen")
 			file, orig, edited := titleEdit(b, dir, n)
 			defer reportCPU(b)()
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				body := orig
-				if i%2 == 0 {
-					body = edited
-				}
-				if err := os.WriteFile(file, body, 0o644); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				run(b, "--root", dir, "gen")
-			}
+			editLoop(b, file, orig, edited, func() { run(b, "--root", dir, "gen") })
 		})
+	}
+}
+
+// editLoop runs do once per benchmark iteration, file holding edited and
+// orig in turn (written with the timer stopped).
+func editLoop(b *testing.B, file string, orig, edited []byte, do func()) {
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		body := orig
+		if i%2 == 0 {
+			body = edited
+		}
+		if err := os.WriteFile(file, body, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		do()
 	}
 }
 
@@ -269,19 +275,10 @@ func BenchmarkVetAndGen(b *testing.B) {
 			dir := federationOf(b, n)
 			run(b, "--root", dir, "gen")
 			file, orig, edited := titleEdit(b, dir, n)
-			for i := 0; b.Loop(); i++ {
-				b.StopTimer()
-				body := orig
-				if i%2 == 0 {
-					body = edited
-				}
-				if err := os.WriteFile(file, body, 0o644); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
+			editLoop(b, file, orig, edited, func() {
 				run(b, "--root", dir, "gen")
 				run(b, "--root", dir, "vet")
-			}
+			})
 		})
 	}
 }

@@ -3,6 +3,7 @@ package helmengine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -154,20 +155,33 @@ func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result
 	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
+	var crds, docs []sourced
 	if includeCRDs {
 		for _, crd := range c.CRDObjects() {
-			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", crd.Filename, string(crd.File.Data))
+			crds = append(crds, sourced{crd.Filename, string(crd.File.Data)})
 		}
 	}
 	for _, m := range manifests {
-		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+		docs = append(docs, sourced{m.Name, m.Content})
 	}
-	res := &Result{Manifest: b.String()}
+	res := &Result{Manifest: manifestOf(crds, docs)}
 	for _, h := range hooks {
 		res.Hooks = append(res.Hooks, convertHook(h))
 	}
 	return res, nil
+}
+
+// sourced is a document and the chart file it comes from.
+type sourced struct{ source, text string }
+
+// manifestOf is a release manifest as Helm's renderResources writes it:
+// the CRDs, then the documents, each after "---" and its "# Source:" line.
+func manifestOf(crds, docs []sourced) string {
+	var b strings.Builder
+	for _, d := range slices.Concat(crds, docs) {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", d.source, d.text)
+	}
+	return b.String()
 }
 
 // v3Files is the rendered template files of Helm 3's

@@ -98,16 +98,16 @@ func v4Render(ctx context.Context, req Request, kv *v4common.KubeVersion) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	var b strings.Builder
+	var crds, docs []sourced
 	if req.IncludeCRDs {
 		for _, crd := range c.CRDObjects() {
-			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", crd.Filename, string(crd.File.Data))
+			crds = append(crds, sourced{crd.Filename, string(crd.File.Data)})
 		}
 	}
 	for _, m := range manifests {
-		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, m.Content)
+		docs = append(docs, sourced{m.Name, m.Content})
 	}
-	res := &Result{Manifest: b.String()}
+	res := &Result{Manifest: manifestOf(crds, docs)}
 	for _, h := range hooks {
 		res.Hooks = append(res.Hooks, V4Hook(h))
 	}
