@@ -9,9 +9,6 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
-
-	"github.com/pangeo-data/pangeo-gen/internal/charts"
-	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // Checked is what CheckRender found: the engine's CheckValues and, when
@@ -94,49 +91,26 @@ func v3CheckRender(ctx context.Context, req Request, render func(*chart.Chart, c
 	if err != nil {
 		return Checked{}, false
 	}
-	// What Install.RunWithContext does for a client-only dry run: the
-	// dependencies processed, the values coalesced (here once, for the
-	// check too), the default capabilities at the requested version.
-	c := charts.Copy(req.Chart)
-	vals := values.CopyMap(req.Values)
-	if vals == nil {
-		vals = map[string]any{}
-	}
-	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
-		return Checked{}, false
-	}
-	coalesced, err := chartutil.CoalesceValues(c, vals)
+	// What Install.RunWithContext does for a client-only dry run, the
+	// values coalesced once, for the check too.
+	c, top, err := v3Prepare(req, kv)
 	if err != nil {
 		return Checked{}, false
 	}
-	problems, err := checkTree(v3Tree(c), coalesced)
+	problems, err := checkTree(v3Tree(c), top["Values"].(chartutil.Values))
 	if err != nil {
 		return Checked{}, false
 	}
 	if len(problems) > 0 {
 		return Checked{Problems: problems}, true
 	}
-	caps := chartutil.DefaultCapabilities.Copy()
-	caps.KubeVersion = *kv
+	caps := top["Capabilities"].(*chartutil.Capabilities)
 	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
 		return Checked{}, false
 	}
-	top := chartutil.Values{
-		"Chart":        c.Metadata,
-		"Capabilities": caps,
-		"Release": map[string]any{
-			"Name":      req.ReleaseName,
-			"Namespace": req.Namespace,
-			"IsUpgrade": false,
-			"IsInstall": true,
-			"Revision":  1,
-			"Service":   "Helm",
-		},
-		"Values": coalesced,
-	}
 	res, err := render(c, top)
 	if err != nil {
-		return Checked{RenderErr: &renderError{fmt.Sprintf("helm render of chart %s, release %s in namespace %s", name, req.ReleaseName, req.Namespace), err}}, true
+		return Checked{RenderErr: req.renderError(name, err)}, true
 	}
 	return Checked{Result: res}, true
 }
@@ -166,7 +140,7 @@ func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result
 	}
 	res := &Result{Manifest: manifestOf(crds, docs)}
 	for _, h := range hooks {
-		res.Hooks = append(res.Hooks, convertHook(h))
+		res.Hooks = append(res.Hooks, V3Hook(h))
 	}
 	return res, nil
 }
@@ -193,12 +167,18 @@ func v3Files(c *chart.Chart, top chartutil.Values) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return withoutNotes(files), nil
+}
+
+// withoutNotes is rendered template files without NOTES.txt, which
+// Helm's renderResources takes out of the manifest.
+func withoutNotes(files map[string]string) map[string]string {
 	for k := range files {
 		if strings.HasSuffix(k, "NOTES.txt") {
 			delete(files, k)
 		}
 	}
-	return files, nil
+	return files
 }
 
 // withoutSchemas is a shallow copy of chart ch and its dependencies

@@ -173,9 +173,7 @@ func (e *renderError) Error() string {
 func (e *renderError) Unwrap() error { return e.err }
 
 // V3Hook is a hook of a Helm 3 release as a Result's Hook.
-func V3Hook(h *release.Hook) Hook { return convertHook(h) }
-
-func convertHook(h *release.Hook) Hook {
+func V3Hook(h *release.Hook) Hook {
 	ev := make([]string, len(h.Events))
 	for i, e := range h.Events {
 		ev[i] = e.String()

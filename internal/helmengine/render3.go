@@ -24,30 +24,14 @@ import (
 // (a template may change them with set); its error comes first, as in
 // Helm, where it stops the install before the render.
 func v3Render(req Request, kv *chartutil.KubeVersion) (*Result, error) {
-	if err := chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
-		return nil, fmt.Errorf("release name %q: %w", req.ReleaseName, err)
-	}
-	c := charts.Copy(req.Chart)
-	vals := values.CopyMap(req.Values)
-	if vals == nil {
-		vals = map[string]any{}
-	}
-	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
-		return nil, err
-	}
-	caps := chartutil.DefaultCapabilities.Copy()
-	caps.KubeVersion = *kv
-	options := chartutil.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
-	// The schemas are checked below, beside the render.
-	top, err := chartutil.ToRenderValuesWithSchemaValidation(c, vals, options, caps, true)
+	c, top, err := v3Prepare(req, kv)
 	if err != nil {
 		return nil, err
 	}
-	coalesced, _ := top["Values"].(chartutil.Values)
-	snapshot := values.CopyMap(coalesced)
+	snapshot := values.CopyMap(top["Values"].(chartutil.Values))
 	checked := make(chan error, 1)
 	go func() { checked <- chartutil.ValidateAgainstSchema(c, snapshot) }()
-	res, err := v3Resources(c, top, caps, req.IncludeCRDs)
+	res, err := v3Resources(c, top, top["Capabilities"].(*chartutil.Capabilities), req.IncludeCRDs)
 	if verr := <-checked; verr != nil {
 		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", verr.Error())
 	}
@@ -62,4 +46,34 @@ func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilit
 		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.String())
 	}
 	return v3Manifest(c, top, includeCRDs)
+}
+
+// v3Prepare is what Helm 3's client-only install does before the
+// schemas are checked, with its errors: the release name checked (as
+// availableName does), the dependencies of a copy of the chart processed
+// (chartutil.ProcessDependenciesWithMerge) with a copy of the values, and
+// the render values made (chartutil.ToRenderValuesWithSchemaValidation,
+// the schemas left to the caller) with the default capabilities at
+// Kubernetes version kv: the chart c to render, and top, whose "Values"
+// are the coalesced values and "Capabilities" the capabilities.
+func v3Prepare(req Request, kv *chartutil.KubeVersion) (c *chart.Chart, top chartutil.Values, err error) {
+	if err := chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
+		return nil, nil, fmt.Errorf("release name %q: %w", req.ReleaseName, err)
+	}
+	c = charts.Copy(req.Chart)
+	vals := values.CopyMap(req.Values)
+	if vals == nil {
+		vals = map[string]any{}
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
+		return nil, nil, err
+	}
+	caps := chartutil.DefaultCapabilities.Copy()
+	caps.KubeVersion = *kv
+	options := chartutil.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
+	top, err = chartutil.ToRenderValuesWithSchemaValidation(c, vals, options, caps, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, top, nil
 }

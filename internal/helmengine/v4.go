@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 
 	"helm.sh/helm/v3/pkg/chart"
 	v4common "helm.sh/helm/v4/pkg/chart/common"
@@ -66,7 +65,7 @@ func v4Render(ctx context.Context, req Request, kv *v4common.KubeVersion) (*Resu
 	if err := v4chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
 		return nil, fmt.Errorf("release name check failed: %w", fmt.Errorf("release name %q: %w", req.ReleaseName, err))
 	}
-	c := toV4(req.Chart)
+	c := ToV4(req.Chart)
 	vals := values.CopyMap(req.Values)
 	if vals == nil {
 		vals = map[string]any{}
@@ -89,12 +88,7 @@ func v4Render(ctx context.Context, req Request, kv *v4common.KubeVersion) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	for k := range files {
-		if strings.HasSuffix(k, "NOTES.txt") {
-			delete(files, k)
-		}
-	}
-	hooks, manifests, err := v4releaseutil.SortManifests(files, nil, v4releaseutil.InstallOrder)
+	hooks, manifests, err := v4releaseutil.SortManifests(withoutNotes(files), nil, v4releaseutil.InstallOrder)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +123,7 @@ func (v4Engine) CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProbl
 	if ch == nil || ch.Metadata == nil {
 		return nil, errors.New("check values: no chart")
 	}
-	c := toV4(ch)
+	c := ToV4(ch)
 	vals = values.CopyMap(vals)
 	if vals == nil {
 		vals = map[string]any{}
@@ -155,15 +149,11 @@ func v4Tree(c *v4chart.Chart) schemaTree {
 }
 
 // ToV4 converts a chart loaded by Helm 3's loader into Helm 4's model of
-// the same chart, as NewV4 renders it (see toV4).
-func ToV4(c *chart.Chart) *v4chart.Chart { return toV4(c) }
-
-// toV4 converts a chart loaded by Helm 3's loader into Helm 4's model of
 // the same (apiVersion v1 and v2) charts: what an install changes (values,
 // metadata, the list of subcharts) is copied, templates and files are
 // shared, read only. The two models have the same fields; Helm 4 adds
 // modification times, which stay zero (render does not read them).
-func toV4(c *chart.Chart) *v4chart.Chart {
+func ToV4(c *chart.Chart) *v4chart.Chart {
 	out := &v4chart.Chart{
 		Raw:       v4Files(c.Raw),
 		Metadata:  v4Metadata(c.Metadata),
@@ -177,7 +167,7 @@ func toV4(c *chart.Chart) *v4chart.Chart {
 	}
 	deps := make([]*v4chart.Chart, 0, len(c.Dependencies()))
 	for _, d := range c.Dependencies() {
-		deps = append(deps, toV4(d))
+		deps = append(deps, ToV4(d))
 	}
 	out.SetDependencies(deps...)
 	return out
