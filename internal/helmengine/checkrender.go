@@ -35,7 +35,7 @@ type Checked struct {
 func CheckRender(ctx context.Context, e Engine, req Request) Checked {
 	if v3, ok := e.(v3Engine); ok {
 		if c, ok := v3CheckRender(ctx, req, v3.deps, func(c *chart.Chart, top chartutil.Values) (*Result, error) {
-			return v3Manifest(c, top, req.IncludeCRDs)
+			return v3Manifest(c, top, req.IncludeCRDs, v3.deps)
 		}); ok {
 			return c
 		}
@@ -61,7 +61,7 @@ func CheckRender(ctx context.Context, e Engine, req Request) Checked {
 func CheckDecoded[T any](ctx context.Context, e Engine, req Request, decode Decoder[T]) (c Checked, objects []T, decoded bool) {
 	if v3, ok := e.(v3Engine); ok && !req.IncludeCRDs {
 		checked, ok := v3CheckRender(ctx, req, v3.deps, func(ch *chart.Chart, top chartutil.Values) (*Result, error) {
-			files, err := v3Files(ch, top)
+			files, err := v3Files(ch, top, v3.deps)
 			if err != nil {
 				return nil, err
 			}
@@ -120,8 +120,8 @@ func v3CheckRender(ctx context.Context, req Request, deps *depMemo, render func(
 // for a client-only install without post-renderer or output folder: the
 // templates executed, NOTES.txt left out, the hooks apart and the
 // manifests in install order.
-func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result, error) {
-	files, err := v3Files(c, top)
+func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool, deps *depMemo) (*Result, error) {
+	files, err := v3Files(c, top, deps)
 	if err != nil {
 		return nil, err
 	}
@@ -160,10 +160,18 @@ func manifestOf(crds, docs []sourced) string {
 
 // v3Files is the rendered template files of Helm 3's
 // Configuration.renderResources: the templates of chart c executed with
-// its render values top, NOTES.txt left out.
-func v3Files(c *chart.Chart, top chartutil.Values) (map[string]string, error) {
-	var e engine.Engine
-	files, err := e.Render(c, top)
+// its render values top, NOTES.txt left out; by Helm's engine, or, for a
+// chart that memo deps processed, by its parsed templates
+// (parsedChart.render).
+func v3Files(c *chart.Chart, top chartutil.Values, deps *depMemo) (map[string]string, error) {
+	var files map[string]string
+	var err error
+	if p := deps.parsed(c); p != nil {
+		files, err = p.render(c, top)
+	} else {
+		var e engine.Engine
+		files, err = e.Render(c, top)
+	}
 	if err != nil {
 		return nil, err
 	}

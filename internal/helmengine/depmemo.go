@@ -28,9 +28,13 @@ import (
 // majors are returned as they are.
 func Memoized(e Engine) Engine {
 	if v3, ok := e.(v3Engine); ok && v3.deps == nil {
-		return v3Engine{deps: &depMemo{byChart: map[*chart.Chart]map[string]*processed{}}}
+		return v3Engine{deps: newDepMemo()}
 	}
 	return e
+}
+
+func newDepMemo() *depMemo {
+	return &depMemo{byChart: map[*chart.Chart]map[string]*processed{}, templates: map[*chart.Chart]*parsedChart{}}
 }
 
 // depMemo holds the charts whose dependencies were processed, by the
@@ -38,6 +42,8 @@ func Memoized(e Engine) Engine {
 type depMemo struct {
 	mu      sync.Mutex
 	byChart map[*chart.Chart]map[string]*processed
+	// templates is the parsed templates of each processed chart.
+	templates map[*chart.Chart]*parsedChart
 }
 
 // processed is a chart whose dependencies
@@ -46,6 +52,17 @@ type processed struct {
 	once  sync.Once
 	chart *chart.Chart
 	err   error
+}
+
+// parsed is the templates of chart c parsed once, when c is a chart the
+// memo processed; else nil (the chart's renders parse them each time).
+func (m *depMemo) parsed(c *chart.Chart) *parsedChart {
+	if m == nil {
+		return nil
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.templates[c]
 }
 
 // maxKeysPerChart bounds what a depMemo holds of one chart: values that
@@ -85,7 +102,14 @@ func (m *depMemo) processDependencies(ch *chart.Chart, vals map[string]any) (*ch
 		byKey[key] = p
 	}
 	m.mu.Unlock()
-	p.once.Do(func() { p.chart, p.err = process() })
+	p.once.Do(func() {
+		p.chart, p.err = process()
+		if p.err == nil {
+			m.mu.Lock()
+			m.templates[p.chart] = &parsedChart{}
+			m.mu.Unlock()
+		}
+	})
 	return p.chart, p.err
 }
 

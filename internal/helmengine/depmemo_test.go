@@ -50,7 +50,7 @@ func memoChart() *chart.Chart {
 func TestProcessDependenciesMemo(t *testing.T) {
 	ch := memoChart()
 	pristine := values.CopyMap(ch.Values)
-	memo := &depMemo{byChart: map[*chart.Chart]map[string]*processed{}}
+	memo := newDepMemo()
 	cases := []struct {
 		name string
 		vals map[string]any

@@ -30,7 +30,7 @@ func v3Render(req Request, kv *chartutil.KubeVersion, deps *depMemo) (*Result, e
 	snapshot := values.CopyMap(top["Values"].(chartutil.Values))
 	checked := make(chan error, 1)
 	go func() { checked <- chartutil.ValidateAgainstSchema(c, snapshot) }()
-	res, err := v3Resources(c, top, top["Capabilities"].(*chartutil.Capabilities), req.IncludeCRDs)
+	res, err := v3Resources(c, top, top["Capabilities"].(*chartutil.Capabilities), req.IncludeCRDs, deps)
 	if verr := <-checked; verr != nil {
 		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", verr.Error())
 	}
@@ -40,11 +40,11 @@ func v3Render(req Request, kv *chartutil.KubeVersion, deps *depMemo) (*Result, e
 // v3Resources is Helm 3's Configuration.renderResources for a client-only
 // install with capabilities caps, of chart c whose dependencies were
 // processed: the chart's kubeVersion checked, then v3Manifest.
-func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, includeCRDs bool) (*Result, error) {
+func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, includeCRDs bool, deps *depMemo) (*Result, error) {
 	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
 		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.String())
 	}
-	return v3Manifest(c, top, includeCRDs)
+	return v3Manifest(c, top, includeCRDs, deps)
 }
 
 // v3Prepare is what Helm 3's client-only install does before the
