@@ -1,8 +1,10 @@
 package helmengine
 
 import (
+	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart"
@@ -146,4 +148,37 @@ func TestDependencyKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMemoizedConcurrent: renders of one chart through one Memoized
+// engine, side by side, with values that share the processed chart and
+// values that do not, give what the plain engine renders (run with -race).
+func TestMemoizedConcurrent(t *testing.T) {
+	ch := loadChart(t)
+	memoized := Memoized(NewV3())
+	reqs := []Request{request(ch), request(ch)}
+	reqs[1].Values = values.CopyMap(reqs[1].Values)
+	reqs[1].Values["dask-gateway"].(map[string]any)["enabled"] = false
+	var wants []*Result
+	for _, r := range reqs {
+		want, err := NewV3().Render(context.Background(), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wants = append(wants, want)
+	}
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			got, err := memoized.Render(context.Background(), reqs[i%2])
+			if err != nil {
+				t.Error(err)
+			} else if !reflect.DeepEqual(got, wants[i%2]) {
+				t.Errorf("render %d differs from the plain engine's", i)
+			}
+		}()
+	}
+	wg.Wait()
 }
