@@ -33,9 +33,9 @@ type Checked struct {
 // by Helm's engine, the manifests sorted by Helm, without the rest of the
 // install. Other majors run CheckValues, then Render.
 func CheckRender(ctx context.Context, e Engine, req Request) Checked {
-	if _, ok := e.(v3Engine); ok {
-		if c, ok := v3CheckRender(ctx, req, func(c *chart.Chart, top chartutil.Values) (*Result, error) {
-			return v3Manifest(c, top, req.IncludeCRDs)
+	if v3, ok := e.(v3Engine); ok {
+		if c, ok := v3CheckRender(ctx, req, v3.deps, func(c *chart.Chart, top chartutil.Values) (*Result, error) {
+			return v3Manifest(c, top, req.IncludeCRDs, v3.deps)
 		}); ok {
 			return c
 		}
@@ -59,9 +59,9 @@ func CheckRender(ctx context.Context, e Engine, req Request) Checked {
 // document whose head decode cannot read is Helm's YAML parse error).
 // Otherwise it is CheckRender, decoded false.
 func CheckDecoded[T any](ctx context.Context, e Engine, req Request, decode Decoder[T]) (c Checked, objects []T, decoded bool) {
-	if _, ok := e.(v3Engine); ok && !req.IncludeCRDs {
-		checked, ok := v3CheckRender(ctx, req, func(ch *chart.Chart, top chartutil.Values) (*Result, error) {
-			files, err := v3Files(ch, top)
+	if v3, ok := e.(v3Engine); ok && !req.IncludeCRDs {
+		checked, ok := v3CheckRender(ctx, req, v3.deps, func(ch *chart.Chart, top chartutil.Values) (*Result, error) {
+			files, err := v3Files(ch, top, v3.deps)
 			if err != nil {
 				return nil, err
 			}
@@ -82,7 +82,7 @@ func CheckDecoded[T any](ctx context.Context, e Engine, req Request, decode Deco
 // the chart rendered with its render values by render; false when
 // anything before the templates' execution fails, so that CheckValues and
 // Render say why in their words.
-func v3CheckRender(ctx context.Context, req Request, render func(*chart.Chart, chartutil.Values) (*Result, error)) (Checked, bool) {
+func v3CheckRender(ctx context.Context, req Request, deps *depMemo, render func(*chart.Chart, chartutil.Values) (*Result, error)) (Checked, bool) {
 	name, err := req.check()
 	if err != nil || ctx.Err() != nil || chartutil.ValidateReleaseName(req.ReleaseName) != nil {
 		return Checked{}, false
@@ -93,7 +93,7 @@ func v3CheckRender(ctx context.Context, req Request, render func(*chart.Chart, c
 	}
 	// What Install.RunWithContext does for a client-only dry run, the
 	// values coalesced once, for the check too.
-	c, top, err := v3Prepare(req, kv)
+	c, top, err := v3Prepare(req, kv, deps)
 	if err != nil {
 		return Checked{}, false
 	}
@@ -120,8 +120,8 @@ func v3CheckRender(ctx context.Context, req Request, render func(*chart.Chart, c
 // for a client-only install without post-renderer or output folder: the
 // templates executed, NOTES.txt left out, the hooks apart and the
 // manifests in install order.
-func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool) (*Result, error) {
-	files, err := v3Files(c, top)
+func v3Manifest(c *chart.Chart, top chartutil.Values, includeCRDs bool, deps *depMemo) (*Result, error) {
+	files, err := v3Files(c, top, deps)
 	if err != nil {
 		return nil, err
 	}
@@ -160,10 +160,18 @@ func manifestOf(crds, docs []sourced) string {
 
 // v3Files is the rendered template files of Helm 3's
 // Configuration.renderResources: the templates of chart c executed with
-// its render values top, NOTES.txt left out.
-func v3Files(c *chart.Chart, top chartutil.Values) (map[string]string, error) {
-	var e engine.Engine
-	files, err := e.Render(c, top)
+// its render values top, NOTES.txt left out; by Helm's engine, or, for a
+// chart that memo deps processed, by its parsed templates
+// (parsedChart.render).
+func v3Files(c *chart.Chart, top chartutil.Values, deps *depMemo) (map[string]string, error) {
+	var files map[string]string
+	var err error
+	if p := deps.parsed(c); p != nil {
+		files, err = p.render(c, top)
+	} else {
+		var e engine.Engine
+		files, err = e.Render(c, top)
+	}
 	if err != nil {
 		return nil, err
 	}

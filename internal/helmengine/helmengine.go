@@ -111,7 +111,8 @@ type Hook struct {
 // call concurrently with others, on the same chart too.
 func NewV3() Engine { return v3Engine{} }
 
-type v3Engine struct{}
+// v3Engine is Helm 3's Engine; deps, when not nil, is Memoized's memo.
+type v3Engine struct{ deps *depMemo }
 
 func (v3Engine) Major() string { return V3 }
 
@@ -133,7 +134,7 @@ func (req Request) check() (name string, err error) {
 	return name, nil
 }
 
-func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
+func (e v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	name, err := req.check()
 	if err != nil {
 		return nil, err
@@ -145,7 +146,7 @@ func (v3Engine) Render(ctx context.Context, req Request) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res, err := v3Render(req, kv)
+	res, err := v3Render(req, kv, e.deps)
 	if err != nil {
 		return nil, req.renderError(name, err)
 	}

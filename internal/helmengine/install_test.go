@@ -71,12 +71,17 @@ func TestRenderIsInstall(t *testing.T) {
 				if (wantErr != nil) != tc.fails {
 					t.Fatalf("the install: %v, want failure %v", wantErr, tc.fails)
 				}
-				got, err := e.Render(context.Background(), req)
-				if fmt.Sprint(err) != fmt.Sprint(wantErr) {
-					t.Fatalf("error:\n got %v\nwant %v", err, wantErr)
-				}
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("result:\n got %+v\nwant %+v", got, want)
+				// The engine, and the memoized engine twice (the second
+				// render reuses the first's processed dependencies).
+				memoized := helmengine.Memoized(e)
+				for i, e := range []helmengine.Engine{e, memoized, memoized} {
+					got, err := e.Render(context.Background(), req)
+					if fmt.Sprint(err) != fmt.Sprint(wantErr) {
+						t.Fatalf("render %d: error:\n got %v\nwant %v", i, err, wantErr)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("render %d: result:\n got %+v\nwant %+v", i, got, want)
+					}
 				}
 			})
 		}

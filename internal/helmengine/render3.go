@@ -6,7 +6,6 @@ import (
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 
-	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -23,15 +22,15 @@ import (
 // second core, beside the templates' execution, on a copy of the values
 // (a template may change them with set); its error comes first, as in
 // Helm, where it stops the install before the render.
-func v3Render(req Request, kv *chartutil.KubeVersion) (*Result, error) {
-	c, top, err := v3Prepare(req, kv)
+func v3Render(req Request, kv *chartutil.KubeVersion, deps *depMemo) (*Result, error) {
+	c, top, err := v3Prepare(req, kv, deps)
 	if err != nil {
 		return nil, err
 	}
 	snapshot := values.CopyMap(top["Values"].(chartutil.Values))
 	checked := make(chan error, 1)
 	go func() { checked <- chartutil.ValidateAgainstSchema(c, snapshot) }()
-	res, err := v3Resources(c, top, top["Capabilities"].(*chartutil.Capabilities), req.IncludeCRDs)
+	res, err := v3Resources(c, top, top["Capabilities"].(*chartutil.Capabilities), req.IncludeCRDs, deps)
 	if verr := <-checked; verr != nil {
 		return nil, fmt.Errorf("values don't meet the specifications of the schema(s) in the following chart(s):\n%s", verr.Error())
 	}
@@ -41,11 +40,11 @@ func v3Render(req Request, kv *chartutil.KubeVersion) (*Result, error) {
 // v3Resources is Helm 3's Configuration.renderResources for a client-only
 // install with capabilities caps, of chart c whose dependencies were
 // processed: the chart's kubeVersion checked, then v3Manifest.
-func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, includeCRDs bool) (*Result, error) {
+func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilities, includeCRDs bool, deps *depMemo) (*Result, error) {
 	if c.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(c.Metadata.KubeVersion, caps.KubeVersion.String()) {
 		return nil, fmt.Errorf("chart requires kubeVersion: %s which is incompatible with Kubernetes %s", c.Metadata.KubeVersion, caps.KubeVersion.String())
 	}
-	return v3Manifest(c, top, includeCRDs)
+	return v3Manifest(c, top, includeCRDs, deps)
 }
 
 // v3Prepare is what Helm 3's client-only install does before the
@@ -54,18 +53,18 @@ func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilit
 // (chartutil.ProcessDependenciesWithMerge) with a copy of the values, and
 // the render values made (chartutil.ToRenderValuesWithSchemaValidation,
 // the schemas left to the caller) with the default capabilities at
-// Kubernetes version kv: the chart c to render, and top, whose "Values"
-// are the coalesced values and "Capabilities" the capabilities.
-func v3Prepare(req Request, kv *chartutil.KubeVersion) (c *chart.Chart, top chartutil.Values, err error) {
+// Kubernetes version kv: the chart c to render (which the caller must not
+// change: with memo deps it serves other renders), and top, whose
+// "Values" are the coalesced values and "Capabilities" the capabilities.
+func v3Prepare(req Request, kv *chartutil.KubeVersion, deps *depMemo) (c *chart.Chart, top chartutil.Values, err error) {
 	if err := chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
 		return nil, nil, fmt.Errorf("release name %q: %w", req.ReleaseName, err)
 	}
-	c = charts.Copy(req.Chart)
 	vals := values.CopyMap(req.Values)
 	if vals == nil {
 		vals = map[string]any{}
 	}
-	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
+	if c, err = deps.processDependencies(req.Chart, vals); err != nil {
 		return nil, nil, err
 	}
 	caps := chartutil.DefaultCapabilities.Copy()

@@ -55,6 +55,9 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 	}
 	var jobs []job
 	var uncached []string
+	// One engine per Helm major for the run, memoized: the hubs of a
+	// chart share the processing of its dependencies.
+	engines := map[string]helmengine.Engine{}
 	for _, out := range c.r.Outputs {
 		h := out.Hub
 		if !selected[h.Name] {
@@ -86,6 +89,10 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 				c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check the values of %s against its charts: %v", h.Name, err))
 				continue
 			}
+			if engines[engine.Major()] == nil {
+				engines[engine.Major()] = helmengine.Memoized(engine)
+			}
+			engine = engines[engine.Major()]
 			jobs = append(jobs, job{out: out, ch: l.workloads, engine: engine})
 			c.charts[h.Name] = l.ch
 		}

@@ -48,6 +48,8 @@ func TestWorkloadsChart(t *testing.T) {
 	}
 	always := func(hub.Patch) bool { return true }
 	never := func(hub.Patch) bool { return false }
+	// vet's engine: one memoized engine for every hub-env.
+	memoized := helmengine.Memoized(helmengine.NewV3())
 	for _, h := range fed.Hubs {
 		out, err := gen.GenerateHub(h)
 		if err != nil {
@@ -59,8 +61,10 @@ func TestWorkloadsChart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// What vet renders: the values checked and rendered at once.
-			c := release.CheckStub(context.Background(), helmengine.NewV3(), out, env, w, never, placement.DecodeObject)
+			// What vet renders: the values checked and rendered at once,
+			// the dependencies processed once for the hub-envs that agree
+			// on them.
+			c := release.CheckStub(context.Background(), memoized, out, env, w, never, placement.DecodeObject)
 			if c.CheckErr != nil || len(c.Problems) > 0 || c.RenderErr != nil || !c.Decoded {
 				t.Fatalf("%s: %+v", rel, c)
 			}
@@ -72,7 +76,8 @@ func TestWorkloadsChart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// And what the manifest of the same render gives, exactly.
+			// And what the manifest of the same render gives, exactly
+			// (without the memo).
 			manifest, err := release.RenderStub(context.Background(), helmengine.NewV3(), out, env, w, never)
 			if err != nil {
 				t.Fatal(err)
