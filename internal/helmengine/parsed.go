@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 
 	"github.com/BurntSushi/toml"
@@ -44,6 +45,35 @@ type parsedChart struct {
 	set  *template.Template
 	keys []string
 	err  error
+	// yaml is toYaml's output by the JSON of its input (toYAML).
+	yaml sync.Map
+	// yamlBytes is what yaml holds, about.
+	yamlBytes atomic.Int64
+}
+
+// maxYAMLBytes bounds what a parsedChart keeps of toYaml's output.
+const maxYAMLBytes = 32 << 20
+
+// toYAML is Helm's toYaml (sigs.k8s.io/yaml.Marshal: encoding/json's
+// Marshal, then JSONToYAML), remembering the YAML of each JSON: the
+// renders of a chart turn the same defaults into YAML again and again,
+// and JSONToYAML (a YAML parse and a YAML encode) costs most of it.
+func (p *parsedChart) toYAML(v interface{}) string {
+	j, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	if y, ok := p.yaml.Load(string(j)); ok {
+		return y.(string)
+	}
+	y := ""
+	if data, err := yaml.JSONToYAML(j); err == nil {
+		y = strings.TrimSuffix(string(data), "\n")
+	}
+	if p.yamlBytes.Add(int64(len(j)+len(y))) <= maxYAMLBytes {
+		p.yaml.Store(string(j), y)
+	}
+	return y
 }
 
 // parse parses the templates of chart c as Helm's Engine.render does.
@@ -54,7 +84,9 @@ func (p *parsedChart) parse(c *chart.Chart) {
 		p.keys = sortTemplates(texts)
 		t := template.New("gotpl")
 		t.Option("missingkey=zero")
-		t.Funcs(funcMap())
+		funcs := funcMap()
+		funcs["toYaml"] = p.toYAML
+		t.Funcs(funcs)
 		for _, filename := range p.keys {
 			if _, err := t.New(filename).Parse(texts[filename]); err != nil {
 				p.err = cleanupParseError(filename, err)

@@ -36,6 +36,7 @@ tpl: {{ tpl (.Values.tplString | default "{{ .Values.name }}") . }}
 obj:
 {{- toYaml .Values.obj | nindent 2 }}
 pretty: {{ toYamlPretty .Values.obj | quote }}
+all: {{ toYaml .Values | quote }} {{ toYaml .Values.obj.b }} {{ toYaml .Values.nope | quote }}
 json: {{ toJson .Values.obj }}
 fromJson: {{ (fromJson "{\"a\": 1}").a }} {{ (fromJson "nope").Error }}
 fromJsonArray: {{ fromJsonArray "[1, 2]" }} {{ fromJsonArray "x" }}
@@ -93,7 +94,8 @@ required: {{ required "x is required" .Values.x.y }}
 
 // TestParsedIsHelm: a chart's templates parsed once and rendered again
 // and again with other values give what Helm's engine renders each time,
-// the same files and the same errors.
+// the same files and the same errors (toYaml's remembered output
+// included: the same and other values each time).
 func TestParsedIsHelm(t *testing.T) {
 	ch := funcsChart()
 	broken := funcsChart()
