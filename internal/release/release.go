@@ -642,7 +642,7 @@ func GeneratedSecrets(ch *chart.Chart, vals map[string]any) []secrets.Generated 
 		return secrets.Missing([]string{jupyterhubChart}, vals)
 	}
 	if ch.Name() == jupyterhubChart {
-		return secrets.Missing(nil, values.Merge(ch.Values, vals))
+		return secrets.Missing(nil, values.Merge(missingReads(ch.Values), missingReads(vals)))
 	}
 	key := jupyterhubChart
 	if ch.Metadata != nil {
@@ -654,11 +654,35 @@ func GeneratedSecrets(ch *chart.Chart, vals map[string]any) []secrets.Generated 
 	}
 	for _, sub := range ch.Dependencies() {
 		if sub.Name() == jupyterhubChart {
-			defaults := values.Merge(map[string]any{key: sub.Values}, ch.Values)
-			return secrets.Missing([]string{key}, values.Merge(defaults, vals))
+			under := func(layer map[string]any) map[string]any {
+				v, ok := layer[key]
+				if !ok {
+					return nil
+				}
+				if m, ok := v.(map[string]any); ok {
+					v = missingReads(m)
+				}
+				return map[string]any{key: v}
+			}
+			return secrets.Missing([]string{key}, values.Merge(map[string]any{key: missingReads(sub.Values)}, under(ch.Values), under(vals)))
 		}
 	}
 	return nil
+}
+
+// missingReads is what secrets.Missing reads of the values m of the
+// jupyterhub chart: its entries secrets.MissingReads, shared with m.
+// values.Merge merges key by key, so the merge of layers cut so is the
+// merge of the whole layers there, for a fraction of the copying (the
+// chart's defaults are most of it).
+func missingReads(m map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range secrets.MissingReads {
+		if v, ok := m[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 // jupyterhubChart is the name of the jupyterhub chart.

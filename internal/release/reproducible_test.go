@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
+	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
 // daskhubUmbrella writes the real daskhub umbrella chart (Chart.yaml and
@@ -177,5 +179,71 @@ func TestGeneratedSecrets(t *testing.T) {
 	// to make up (bravo declares no service).
 	if got := GeneratedSecrets(nil, out.Values.Merged("staging")); len(got) != 3 {
 		t.Errorf("without secrets: %v, want the proxy token, cookie secret and CryptKeeper key", got)
+	}
+}
+
+// TestGeneratedSecretsCut: GeneratedSecrets, which merges only what
+// secrets.Missing reads, finds what Missing finds over the whole values
+// merged, on the real charts (the jupyterhub chart alone too) and values
+// that set, unset or replace what it reads.
+func TestGeneratedSecretsCut(t *testing.T) {
+	f := federation(t)
+	whole := func(ch *chart.Chart, vals map[string]any) []secrets.Generated {
+		if ch.Name() == jupyterhubChart {
+			return secrets.Missing(nil, values.Merge(ch.Values, vals))
+		}
+		for _, sub := range ch.Dependencies() {
+			if sub.Name() == jupyterhubChart {
+				return secrets.Missing([]string{jupyterhubChart}, values.Merge(map[string]any{jupyterhubChart: sub.Values}, ch.Values, vals))
+			}
+		}
+		return nil
+	}
+	umbrella, err := loader.Load(releasetest.UpstreamUmbrella(t, f.Root))
+	if err != nil {
+		t.Fatal(err)
+	}
+	daskhub, err := loader.Load(daskhubUmbrella(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jupyterhub *chart.Chart
+	for _, d := range umbrella.Dependencies() {
+		if d.Name() == jupyterhubChart {
+			jupyterhub = d
+		}
+	}
+	out, err := gen.GenerateHub(f.Hub("charlie"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stub, err := StubValues(out, "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jh := func(v any) map[string]any { return map[string]any{jupyterhubChart: v} }
+	for name, vals := range map[string]map[string]any{
+		"stub":              stub,
+		"none":              {},
+		"chart values null": jh(nil),
+		"hub not a table":   jh(map[string]any{"hub": "x"}),
+		"tokens in config": jh(map[string]any{"hub": map[string]any{"config": map[string]any{
+			"ConfigurableHTTPProxy": map[string]any{"auth_token": "a"}, "JupyterHub": map[string]any{"cookie_secret": "c"}}}}),
+		"services": jh(map[string]any{"hub": map[string]any{"services": map[string]any{
+			"a": map[string]any{}, "b": nil, "c": map[string]any{"api_token": "t"}, "dask-gateway": map[string]any{"apiToken": ""}}}}),
+		"proxy null":        jh(map[string]any{"proxy": nil, "singleuser": map[string]any{"x": 1.0}}),
+		"other values only": map[string]any{"dask-gateway": map[string]any{"enabled": false}, "zzz": 1.0},
+	} {
+		for chName, ch := range map[string]*chart.Chart{"umbrella": umbrella, "daskhub": daskhub, "jupyterhub": jupyterhub} {
+			t.Run(name+"/"+chName, func(t *testing.T) {
+				v := vals
+				if chName == "jupyterhub" {
+					v, _ = vals[jupyterhubChart].(map[string]any)
+				}
+				if got, want := GeneratedSecrets(ch, v), whole(ch, v); !reflect.DeepEqual(got, want) {
+					t.Errorf("GeneratedSecrets = %v, Missing over the whole values %v", got, want)
+				}
+			})
+		}
 	}
 }

@@ -44,6 +44,7 @@ func (g Generated) String() string { return strings.Join(g.Path, ".") }
 //
 // "Set" is as a template's if sees it: not null, empty or zero.
 func Missing(prefix []string, vals map[string]any) []Generated {
+	// Keep MissingReads in step with the paths read here.
 	at := func(path ...string) any { return values.Lookup(vals, append(slices.Clone(prefix), path...)...) }
 	set := func(paths ...[]string) bool {
 		for _, p := range paths {
@@ -84,6 +85,11 @@ func Missing(prefix []string, vals map[string]any) []Generated {
 	slices.SortFunc(out, func(a, b Generated) int { return strings.Compare(a.String(), b.String()) })
 	return out
 }
+
+// MissingReads are the entries of the jupyterhub chart's values (below
+// Missing's prefix) that Missing reads: what it decides depends on
+// nothing else of the values.
+var MissingReads = []string{"hub", "proxy"}
 
 // Cover returns sec, secret values of hub's env, with a placeholder
 // (Placeholders) at every path of missing: the values that make the
