@@ -70,7 +70,7 @@ func v3Prepare(req Request, kv *chartutil.KubeVersion, deps *depMemo) (c *chart.
 	caps := chartutil.DefaultCapabilities.Copy()
 	caps.KubeVersion = *kv
 	options := chartutil.ReleaseOptions{Name: req.ReleaseName, Namespace: req.Namespace, Revision: 1, IsInstall: true}
-	top, err = chartutil.ToRenderValuesWithSchemaValidation(c, vals, options, caps, true)
+	top, err = v3RenderValues(c, vals, options, caps)
 	if err != nil {
 		return nil, nil, err
 	}

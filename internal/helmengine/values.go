@@ -58,7 +58,7 @@ func CheckValues(ch *chart.Chart, vals map[string]any) ([]SchemaProblem, error) 
 	if err := chartutil.ProcessDependenciesWithMerge(c, vals); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}
-	coalesced, err := chartutil.CoalesceValues(c, vals)
+	coalesced, err := v3CoalesceValues(c, vals)
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.Name(), err)
 	}

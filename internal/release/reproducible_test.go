@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,36 +16,8 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/secrets"
-	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
-
-// daskhubUmbrella writes the real daskhub umbrella chart (Chart.yaml and
-// values.yaml of ../shared/upstream/daskhub) with the real jupyterhub and
-// dask-gateway charts in its charts/, and returns its folder.
-func daskhubUmbrella(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "daskhub")
-	for _, f := range []string{"Chart.yaml", "values.yaml"} {
-		data, err := os.ReadFile(shareddata.Path(t, "upstream/daskhub/"+f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
-		shareddata.Path(t, releasetest.UpstreamDir(name))
-		if err := releasetest.Upstream.WriteChart(filepath.Join(dir, "charts", name), name); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // eachUpstreamHubEnv runs f as a subtest for every hub-env of the
 // federation on each umbrella chart with the real charts: the generated
@@ -56,7 +26,7 @@ func eachUpstreamHubEnv(t *testing.T, f *load.Federation, do func(t *testing.T, 
 	t.Helper()
 	for _, c := range []struct{ name, dir string }{
 		{"pangeo-deploy", releasetest.UpstreamUmbrella(t, f.Root)},
-		{"daskhub", daskhubUmbrella(t)},
+		{"daskhub", releasetest.UpstreamDaskhub(t)},
 	} {
 		for _, h := range f.Hubs {
 			for _, env := range hub.EnvNames {
@@ -100,7 +70,7 @@ func renderTwice(t *testing.T, r Request) []byte {
 // holds the dask-gateway service token as a placeholder.
 func TestRenderCoversGenerated(t *testing.T) {
 	f := federation(t)
-	y, err := Render(context.Background(), request(t, f, daskhubUmbrella(t), "bravo", "staging"))
+	y, err := Render(context.Background(), request(t, f, releasetest.UpstreamDaskhub(t), "bravo", "staging"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +125,7 @@ func TestGeneratedSecrets(t *testing.T) {
 		dir  string
 		want string
 	}{
-		{"daskhub", daskhubUmbrella(t), "jupyterhub.hub.services.dask-gateway.apiToken"},
+		{"daskhub", releasetest.UpstreamDaskhub(t), "jupyterhub.hub.services.dask-gateway.apiToken"},
 		{"pangeo-deploy", releasetest.UpstreamUmbrella(t, f.Root), ""},
 		{"no chart", "", ""},
 	} {
@@ -203,7 +173,7 @@ func TestGeneratedSecretsCut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	daskhub, err := loader.Load(daskhubUmbrella(t))
+	daskhub, err := loader.Load(releasetest.UpstreamDaskhub(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
-	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
 	"github.com/pangeo-data/pangeo-gen/internal/render"
@@ -48,14 +47,7 @@ func (r replay) Render(context.Context, helmengine.Request) (*helmengine.Result,
 // Helm manifest of each, without patches, through kustomize's filters (as
 // render does without patches) and through krusty: the bytes are the same.
 func TestTransformIsKrusty(t *testing.T) {
-	root, err := load.FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed, err := load.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fed := releasetest.Federation(t)
 	chart := releasetest.UpstreamUmbrella(t, fed.Root)
 	for _, h := range fed.Hubs {
 		out, err := gen.GenerateHub(h)

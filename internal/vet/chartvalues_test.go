@@ -146,15 +146,8 @@ func TestWorkloadsHashed(t *testing.T) {
 // them).
 func upstreamFederation(t testing.TB) (*load.Federation, *chart.Chart) {
 	t.Helper()
-	root, err := load.FindRoot(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fed, err := load.Load(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := loader.Load(releasetest.UpstreamUmbrella(t, root))
+	fed := releasetest.Federation(t)
+	ch, err := loader.Load(releasetest.UpstreamUmbrella(t, fed.Root))
 	if err != nil {
 		t.Fatal(err)
 	}
