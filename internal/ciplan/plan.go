@@ -105,33 +105,33 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 			return Result{}, fmt.Errorf("head %s: %w", head, err)
 		}
 	}
-	baseCommit, baseErr := resolveBase(ctx, repo, opts.Base, headCommit, log)
-
 	tmp, err := os.MkdirTemp("", "pangeo-gen-ci-plan-")
 	if err != nil {
 		return Result{}, err
 	}
 	defer os.RemoveAll(tmp)
 
-	// Both revisions are taken out, loaded and generated side by side:
-	// the one that loads first generates every hub, and the other takes
-	// from it what is the same at both (sides.snapshot).
+	// Both revisions are taken out, loaded and generated side by side, the
+	// head's while the base is resolved: the one that loads first
+	// generates every hub, and the other takes from it what is the same at
+	// both (sides.snapshot).
 	var sides sides
 	var baseSnap, headSnap *Snapshot
 	var headErr error
 	var wg sync.WaitGroup
-	if baseErr == nil {
-		wg.Go(func() {
-			baseSnap = sides.snapshot(materialise(ctx, repo, baseCommit, filepath.Join(tmp, "base")))
-		})
-	}
-	if head == Worktree {
-		headSnap = sides.snapshot(loadAt(opts.Root))
-	} else {
+	wg.Go(func() {
+		if head == Worktree {
+			headSnap = sides.snapshot(loadAt(opts.Root))
+			return
+		}
 		dir := filepath.Join(tmp, "head")
 		if headErr = repo.Materialise(ctx, headCommit, dir, load.SourceDirs...); headErr == nil {
 			headSnap = sides.snapshot(loadAt(dir))
 		}
+	})
+	baseCommit, baseErr := resolveBase(ctx, repo, opts.Base, headCommit, log)
+	if baseErr == nil {
+		baseSnap = sides.snapshot(materialise(ctx, repo, baseCommit, filepath.Join(tmp, "base")))
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
