@@ -36,6 +36,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -104,34 +105,33 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 			return Result{}, fmt.Errorf("head %s: %w", head, err)
 		}
 	}
-	baseCommit, baseErr := resolveBase(ctx, repo, opts.Base, headCommit, log)
-
 	tmp, err := os.MkdirTemp("", "pangeo-gen-ci-plan-")
 	if err != nil {
 		return Result{}, err
 	}
 	defer os.RemoveAll(tmp)
 
-	// Both revisions are taken out and loaded side by side; then the base
-	// is generated, and the head reusing the base's output of every hub
-	// that is the same at both (federation.GenerateHubsReusing).
-	var baseFed, headFed *loaded
+	// Both revisions are taken out, loaded and generated side by side, the
+	// head's while the base is resolved: the one that loads first
+	// generates every hub, and the other takes from it what is the same at
+	// both (sides.snapshot).
+	var sides sides
+	var baseSnap, headSnap *Snapshot
 	var headErr error
 	var wg sync.WaitGroup
-	if baseErr == nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			baseFed = materialise(ctx, repo, baseCommit, filepath.Join(tmp, "base"))
-		}()
-	}
-	if head == Worktree {
-		headFed = loadAt(opts.Root)
-	} else {
+	wg.Go(func() {
+		if head == Worktree {
+			headSnap = sides.snapshot(loadAt(opts.Root))
+			return
+		}
 		dir := filepath.Join(tmp, "head")
 		if headErr = repo.Materialise(ctx, headCommit, dir, load.SourceDirs...); headErr == nil {
-			headFed = loadAt(dir)
+			headSnap = sides.snapshot(loadAt(dir))
 		}
+	})
+	baseCommit, baseErr := resolveBase(ctx, repo, opts.Base, headCommit, log)
+	if baseErr == nil {
+		baseSnap = sides.snapshot(materialise(ctx, repo, baseCommit, filepath.Join(tmp, "base")))
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -142,12 +142,6 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 	if headErr != nil {
 		return Result{}, fmt.Errorf("head %s: %w", head, headErr)
 	}
-	var baseSnap *Snapshot
-	var baseOuts []*gen.Output
-	if baseErr == nil {
-		baseSnap, baseOuts = baseFed.snapshot(nil)
-	}
-	headSnap, _ := headFed.snapshot(baseOuts)
 	headSnap.Rev = head
 	if head == Worktree {
 		headSnap.Rev = "the working tree"
@@ -241,11 +235,78 @@ func loadAt(root string) *loaded {
 	return &loaded{root: root, fed: fed, err: err}
 }
 
+// generates reports whether the federation loaded, so that snapshot
+// generates its hubs.
+func (l *loaded) generates() bool { return !l.failed && l.err == nil }
+
+// sides lets the two revisions of Plan, loaded side by side, share their
+// generation: the first to call snapshot with a federation that loaded
+// generates every hub, and the other waits for it and takes from it what
+// is the same at both (generated).
+type sides struct {
+	mu    sync.Mutex
+	done  chan struct{} // made by the first, closed when first is set
+	first *generated
+}
+
+// snapshot returns the snapshot of l, generated after the first
+// revision's when another took that role.
+func (sd *sides) snapshot(l *loaded) *Snapshot {
+	if !l.generates() {
+		s, _ := l.snapshot(nil)
+		return s
+	}
+	sd.mu.Lock()
+	done := sd.done
+	if done == nil {
+		sd.done = make(chan struct{})
+	}
+	sd.mu.Unlock()
+	if done == nil {
+		s, g := l.snapshot(nil)
+		sd.first = g
+		close(sd.done)
+		return s
+	}
+	<-done
+	s, _ := l.snapshot(sd.first)
+	return s
+}
+
+// generated is what a snapshot generated, for another revision's snapshot
+// to take the hubs and clusters that are the same at both from.
+type generated struct {
+	// outs are the outputs of the hubs that generated.
+	outs []*gen.Output
+	// hubs are the files of each hub in outs, by name.
+	hubs map[string]*hubSums
+	// clusters are the clusters by name.
+	clusters map[string]*clusterSums
+}
+
+// hubSums are a generated hub's files as a snapshot holds them: functions
+// of the hub model alone (its output and federation.SharedFor).
+type hubSums struct {
+	image gen.ImageRef
+	files map[string]FileSum
+	// sharedErr is the first line of SharedFor's error, "" for none.
+	sharedErr string
+}
+
+// clusterSums are a cluster's files as a snapshot holds them, with the
+// names of its hubs (gen.GroupClusters): ClusterFiles is a pure function
+// of the cluster, its name, cloud section (its first hub's) and hubs.
+type clusterSums struct {
+	hubs  []string
+	files *ClusterFiles
+}
+
 // snapshot generates every hub of the loaded federation, taking the
-// output of a hub that is the same in prev (the outputs of another
-// revision's snapshot) from there, and returns the snapshot with the
-// outputs generated (nil when it did not load).
-func (l *loaded) snapshot(prev []*gen.Output) (*Snapshot, []*gen.Output) {
+// output of a hub that is the same in prev (another revision's
+// generated, nil for none) from there, and the files of that hub, and of
+// a cluster whose hubs are all the same, too; it returns the snapshot and
+// what it generated (nil when it did not load).
+func (l *loaded) snapshot(prev *generated) (*Snapshot, *generated) {
 	s := &Snapshot{Hubs: map[string]*HubFiles{}, Clusters: map[string]*ClusterFiles{}}
 	if l.failed {
 		s.Err = l.err
@@ -269,13 +330,28 @@ func (l *loaded) snapshot(prev []*gen.Output) (*Snapshot, []*gen.Output) {
 		s.Err = err
 		return s, nil
 	}
-	res := federation.GenerateHubsReusing(fed, selected, prev)
+	if prev == nil {
+		prev = &generated{}
+	}
+	res := federation.GenerateHubsReusing(fed, selected, prev.outs)
+	g := &generated{outs: res.Outputs, hubs: map[string]*hubSums{}, clusters: map[string]*clusterSums{}}
 	if _, err := federation.Shared(fed.Hubs, res.Outputs); err != nil {
 		s.Err = err
 	}
 	clusters, _ := gen.GroupClusters(fed.Hubs)
 	outputs := gen.OutputsByHub(res.Outputs)
 	for _, c := range clusters {
+		names := make([]string, len(c.Hubs))
+		same := true
+		for i, h := range c.Hubs {
+			names[i] = h.Name
+			same = same && res.Reused[h.Name]
+		}
+		// The same hubs, each equal to prev's: the same cluster.
+		if p := prev.clusters[c.Name]; p != nil && same && slices.Equal(p.hubs, names) {
+			s.Clusters[c.Name], g.clusters[c.Name] = p.files, p
+			continue
+		}
 		cf := &ClusterFiles{Provider: c.Cloud.Provider, Files: map[string]FileSum{}}
 		files, err := gen.ClusterFilesWith(c, outputs)
 		if err != nil {
@@ -284,7 +360,7 @@ func (l *loaded) snapshot(prev []*gen.Output) (*Snapshot, []*gen.Output) {
 		for _, f := range files {
 			cf.Files[f.Path] = Sum(f)
 		}
-		s.Clusters[c.Name] = cf
+		s.Clusters[c.Name], g.clusters[c.Name] = cf, &clusterSums{hubs: names, files: cf}
 	}
 	byHub := map[string][]string{}
 	for _, f := range res.Findings {
@@ -294,18 +370,16 @@ func (l *loaded) snapshot(prev []*gen.Output) (*Snapshot, []*gen.Output) {
 		s.Hubs[h.Name] = &HubFiles{Err: strings.Join(byHub[h.Name], "; ")}
 	}
 	for _, out := range res.Outputs {
-		hf := s.Hubs[out.Hub.Name]
-		hf.Image = out.Image
-		hf.Files = map[string]FileSum{}
-		for _, f := range out.Files {
-			hf.Files[f.Path] = Sum(f)
+		name := out.Hub.Name
+		sums := prev.hubs[name]
+		if sums == nil || !res.Reused[name] {
+			sums = hubSumsOf(out)
 		}
-		shared, err := federation.SharedFor(out.Hub)
-		if err != nil && hf.Err == "" {
-			hf.Err = firstLine(err.Error())
-		}
-		for _, f := range shared {
-			hf.Files[f.Path] = Sum(f)
+		g.hubs[name] = sums
+		hf := s.Hubs[name]
+		hf.Image, hf.Files = sums.image, sums.files
+		if hf.Err == "" {
+			hf.Err = sums.sharedErr
 		}
 	}
 	for _, hf := range s.Hubs {
@@ -316,7 +390,24 @@ func (l *loaded) snapshot(prev []*gen.Output) (*Snapshot, []*gen.Output) {
 			}
 		}
 	}
-	return s, res.Outputs
+	return s, g
+}
+
+// hubSumsOf sums the files of a hub's output and the shared files as they
+// are for it (federation.SharedFor).
+func hubSumsOf(out *gen.Output) *hubSums {
+	sums := &hubSums{image: out.Image, files: map[string]FileSum{}}
+	for _, f := range out.Files {
+		sums.files[f.Path] = Sum(f)
+	}
+	shared, err := federation.SharedFor(out.Hub)
+	if err != nil {
+		sums.sharedErr = firstLine(err.Error())
+	}
+	for _, f := range shared {
+		sums.files[f.Path] = Sum(f)
+	}
+	return sums
 }
 
 var hubLine = regexp.MustCompile(`(?m)^hubs:\s*"?([a-z0-9-]+)"?\s*:`)

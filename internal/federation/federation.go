@@ -65,6 +65,9 @@ type Result struct {
 	// cluster's, a raw value that contradicts a typed one, a hub that does
 	// not generate), about the hubs selected only, sorted.
 	Findings []*finding.Finding
+	// Reused are the hubs whose output GenerateHubsReusing took from
+	// prev (the same hub at both), by name; nil when none was.
+	Reused map[string]bool
 }
 
 // GenerateHubs generates every hub of fed (the shared files need them
@@ -79,8 +82,8 @@ func GenerateHubs(fed *load.Federation, selected map[string]bool) *Result {
 // GenerateHubsReusing is GenerateHubs, taking a hub's output from prev
 // (the outputs of another GenerateHubs by this binary: of another
 // revision, in ci plan) when prev holds one for the same hub, equal in
-// every field (gen.Reuse): the hub is not generated again. The checks
-// run on fed as GenerateHubs runs them.
+// every field (gen.Reuse): the hub is not generated again, and Reused
+// names it. The checks run on fed as GenerateHubs runs them.
 func GenerateHubsReusing(fed *load.Federation, selected map[string]bool, prev []*gen.Output) *Result {
 	byName := make(map[string]*gen.Output, len(prev))
 	for _, o := range prev {
@@ -100,6 +103,10 @@ func GenerateHubsReusing(fed *load.Federation, selected map[string]bool, prev []
 	for i, h := range fed.Hubs {
 		if out, ok := gen.Reuse(byName[h.Name], h); ok {
 			outs[i].out = out
+			if r.Reused == nil {
+				r.Reused = map[string]bool{}
+			}
+			r.Reused[h.Name] = true
 			continue
 		}
 		g.Go(func() error {

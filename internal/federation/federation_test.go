@@ -311,8 +311,14 @@ func TestGenerateHubsReusing(t *testing.T) {
 	head := withHubs(fed, same, changed, fed.Hub("charlie"))
 	got := GenerateHubsReusing(head, sel, prev.Outputs)
 	want := GenerateHubs(head, sel)
-	if !reflect.DeepEqual(got, want) {
+	if !reflect.DeepEqual(got.Outputs, want.Outputs) || !reflect.DeepEqual(got.Findings, want.Findings) {
 		t.Fatal("the outputs reusing the previous ones differ from those generated afresh")
+	}
+	if wantReused := map[string]bool{"alpha": true, "charlie": true}; !reflect.DeepEqual(got.Reused, wantReused) {
+		t.Errorf("Reused = %v, want %v", got.Reused, wantReused)
+	}
+	if want.Reused != nil {
+		t.Errorf("GenerateHubs: Reused = %v, want none", want.Reused)
 	}
 	for i, out := range got.Outputs {
 		if out.Hub != head.Hubs[i] {

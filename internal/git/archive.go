@@ -69,6 +69,20 @@ func untar(rd io.Reader, dst string) error {
 		return err
 	}
 	defer root.Close()
+	// made are the folders this untar made (or found) with MkdirAll: a
+	// file or a link in one needs no MkdirAll again (nothing here removes
+	// or replaces a folder).
+	made := map[string]bool{".": true}
+	mkdirAll := func(dir string) error {
+		if made[dir] {
+			return nil
+		}
+		if err := root.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		made[dir] = true
+		return nil
+	}
 	tr := tar.NewReader(rd)
 	for {
 		h, err := tr.Next()
@@ -85,9 +99,9 @@ func untar(rd io.Reader, dst string) error {
 		target := filepath.FromSlash(name)
 		switch h.Typeflag {
 		case tar.TypeDir:
-			err = root.MkdirAll(target, 0o755)
+			err = mkdirAll(target)
 		case tar.TypeReg:
-			if err = root.MkdirAll(filepath.Dir(target), 0o755); err == nil {
+			if err = mkdirAll(filepath.Dir(target)); err == nil {
 				var f *os.File
 				if f, err = root.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fs.FileMode(h.Mode)&0o777|0o600); err == nil {
 					_, err = io.Copy(f, tr)
@@ -97,7 +111,7 @@ func untar(rd io.Reader, dst string) error {
 				}
 			}
 		case tar.TypeSymlink:
-			if err = root.MkdirAll(filepath.Dir(target), 0o755); err == nil {
+			if err = mkdirAll(filepath.Dir(target)); err == nil {
 				err = root.Symlink(h.Linkname, target)
 			}
 		}
