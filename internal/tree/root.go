@@ -113,6 +113,8 @@ type inspector struct {
 	found map[string]Link  // every link seen, by path
 	gone  map[string]bool  // folders that do not exist
 	errs  map[string]error // folders that cannot be inspected
+	// o opens the folders looked into, each through its parent's root.
+	o opener
 }
 
 func newInspector(root string, r *os.Root) *inspector {
@@ -123,8 +125,11 @@ func newInspector(root string, r *os.Root) *inspector {
 	if a, err := filepath.Abs(abs); err == nil {
 		abs = a
 	}
-	return &inspector{r: r, abs: abs, dirs: map[string]*Link{}, found: map[string]Link{}, gone: map[string]bool{}, errs: map[string]error{}}
+	return &inspector{r: r, abs: abs, dirs: map[string]*Link{}, found: map[string]Link{}, gone: map[string]bool{}, errs: map[string]error{}, o: opener{r: r}}
 }
+
+// close closes the folders the inspector holds open.
+func (in *inspector) close() { in.o.close() }
 
 // dir inspects a folder and its parents: the first link on the way (nil
 // when none), whether the folder is absent, or an error (say, a file where
@@ -139,7 +144,10 @@ func (in *inspector) dir(d string) (*Link, bool, error) {
 	l, absent, err := in.dir(path.Dir(d))
 	if l == nil && !absent && err == nil {
 		var fi fs.FileInfo
-		fi, err = in.r.Lstat(filepath.FromSlash(d))
+		var parent *os.Root
+		if parent, err = in.o.open(path.Dir(d)); err == nil {
+			fi, err = parent.Lstat(path.Base(d))
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			absent, err = true, nil
@@ -195,8 +203,12 @@ func (in *inspector) readFile(rel string) ([]byte, fs.FileMode, *Link, error) {
 	if err != nil || l != nil || absent {
 		return nil, 0, l, err
 	}
-	name := filepath.FromSlash(rel)
-	fi, err := in.r.Lstat(name)
+	d, err := in.o.open(path.Dir(rel))
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("stat %s: %w", rel, err)
+	}
+	name := path.Base(rel)
+	fi, err := d.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, 0, nil, nil
@@ -208,7 +220,7 @@ func (in *inspector) readFile(rel string) ([]byte, fs.FileMode, *Link, error) {
 	case !fi.Mode().IsRegular():
 		return nil, 0, nil, fmt.Errorf("%s: not a regular file", rel)
 	}
-	data, err := in.r.ReadFile(name)
+	data, err := d.ReadFile(name)
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("read %s: %w", rel, err)
 	}
