@@ -234,7 +234,8 @@ func loadHubs(root, only string) (*Federation, error) {
 		return f, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
 	}
 	f.hubs = hubsV
-	if err := validate(hubsV, evaluated, limits, g, f.HubPos); err != nil {
+	exported := map[string][]byte{}
+	if err := validate(hubsV, evaluated, limits, g, f.HubPos, exported); err != nil {
 		return f, f.placed(err)
 	}
 	var errs errors.Error
@@ -248,7 +249,7 @@ func loadHubs(root, only string) (*Federation, error) {
 			continue
 		}
 		g.enter(name)
-		h, err := decode(it.Value())
+		h, err := decodeJSON(exported[name], it.Value())
 		if err != nil {
 			errs = errors.Append(errs, f.decodeError(name, err))
 			continue
@@ -288,7 +289,7 @@ func loadHubs(root, only string) (*Federation, error) {
 // to export fails here, named, before anything materialises it.
 //
 // With evaluated set (LoadHub), only those hubs are validated.
-func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard, hubPos func(string) token.Pos) error {
+func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard, hubPos func(string) token.Pos, exported map[string][]byte) error {
 	var errs errors.Error
 	seen := map[string]bool{}
 	add := func(err error) {
@@ -310,9 +311,13 @@ func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard
 			continue
 		}
 		g.enter(name)
-		if err := limits.checkSize(name, it.Value(), hubPos(name)); err != nil {
+		data, err := limits.checkSize(name, it.Value(), hubPos(name))
+		if err != nil {
 			add(err)
 			continue
+		}
+		if data != nil {
+			exported[name] = data
 		}
 		fields, err := it.Value().Fields(cue.Optional(false))
 		if err != nil {
@@ -486,10 +491,16 @@ func labelName(l ast.Label) string {
 // field without a home in the Go model is an error. Numbers in free-form
 // trees (raw values, workspace) become int64 when written as integers,
 // float64 otherwise (values.Plain).
-func decode(v cue.Value) (*hub.Hub, error) {
-	data, err := v.MarshalJSON()
-	if err != nil {
-		return nil, err
+func decode(v cue.Value) (*hub.Hub, error) { return decodeJSON(nil, v) }
+
+// decodeJSON is decode of the hub v whose JSON (v.MarshalJSON()) is data,
+// exported again when nil.
+func decodeJSON(data []byte, v cue.Value) (*hub.Hub, error) {
+	if data == nil {
+		var err error
+		if data, err = v.MarshalJSON(); err != nil {
+			return nil, err
+		}
 	}
 	h, err := hub.Decode(data)
 	if err != nil {
