@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/token"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
@@ -243,13 +245,42 @@ func loadHubs(root, only string) (*Federation, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The hubs' JSON is taken from the size walk, or exported here (CUE,
+	// one hub at a time); decoding it touches no CUE value and runs for
+	// the hubs side by side. Errors are placed (which reads CUE) in hub
+	// order after.
+	type decoded struct {
+		name string
+		data []byte
+		h    *hub.Hub
+		err  error
+	}
+	var hubs []decoded
 	for it.Next() {
 		name := it.Selector().Unquoted()
 		if evaluated != nil && !evaluated[name] {
 			continue
 		}
-		g.enter(name)
-		h, err := decodeJSON(exported[name], it.Value())
+		d := decoded{name: name, data: exported[name]}
+		if d.data == nil {
+			g.enter(name)
+			d.data, d.err = it.Value().MarshalJSON()
+		}
+		hubs = append(hubs, d)
+	}
+	var eg errgroup.Group
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range hubs {
+		if hubs[i].err == nil {
+			eg.Go(func() error {
+				hubs[i].h, hubs[i].err = decodeData(hubs[i].data)
+				return nil
+			})
+		}
+	}
+	eg.Wait()
+	for _, d := range hubs {
+		name, h, err := d.name, d.h, d.err
 		if err != nil {
 			errs = errors.Append(errs, f.decodeError(name, err))
 			continue
@@ -491,17 +522,17 @@ func labelName(l ast.Label) string {
 // field without a home in the Go model is an error. Numbers in free-form
 // trees (raw values, workspace) become int64 when written as integers,
 // float64 otherwise (values.Plain).
-func decode(v cue.Value) (*hub.Hub, error) { return decodeJSON(nil, v) }
-
-// decodeJSON is decode of the hub v whose JSON (v.MarshalJSON()) is data,
-// exported again when nil.
-func decodeJSON(data []byte, v cue.Value) (*hub.Hub, error) {
-	if data == nil {
-		var err error
-		if data, err = v.MarshalJSON(); err != nil {
-			return nil, err
-		}
+func decode(v cue.Value) (*hub.Hub, error) {
+	data, err := v.MarshalJSON()
+	if err != nil {
+		return nil, err
 	}
+	return decodeData(data)
+}
+
+// decodeData is decode of a hub's JSON (cue.Value.MarshalJSON): it reads
+// no CUE value.
+func decodeData(data []byte) (*hub.Hub, error) {
 	h, err := hub.Decode(data)
 	if err != nil {
 		return nil, err
