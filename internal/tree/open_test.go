@@ -96,3 +96,54 @@ func TestOpener(t *testing.T) {
 		t.Errorf("after close: %q open", o.dirs)
 	}
 }
+
+// TestReadFilesIsReadFileOfEach: readFiles, which reads the files of
+// several hub trees side by side, finds at each path what reading it on
+// its own finds: bytes and mode, nothing, a link, an error.
+func TestReadFilesIsReadFileOfEach(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	for rel, data := range map[string]string{
+		"deployments/a/config/x.yaml": "x", "deployments/a/README.md": "", "deployments/b/image/binder/apt.txt": "git\n",
+		"deployments/c/secrets/s.yaml": "s", ".sops.yaml": "rules", "clusters/a/main.tf": "tf",
+	} {
+		write(t, root, rel, data, 0o644)
+	}
+	os.Chmod(filepath.Join(root, "clusters/a/main.tf"), 0o755)
+	os.MkdirAll(filepath.Join(root, "deployments/b/dir"), 0o755)
+	if err := os.Symlink(filepath.Join(outside, "f"), filepath.Join(root, "deployments/c/linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "deployments/d")); err != nil {
+		t.Fatal(err)
+	}
+	rels := []string{
+		"deployments/b/image/binder/apt.txt", "deployments/a/config/x.yaml", ".sops.yaml", "deployments/a/README.md",
+		"deployments/a/absent", "deployments/gone/x", "deployments/c/linked", "deployments/d/x", "deployments/b/dir",
+		"deployments/c/secrets/s.yaml", "clusters/a/main.tf",
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	all := newInspector(root, r)
+	defer all.close()
+	got := all.readFiles(rels)
+	for i, rel := range rels {
+		one := newInspector(root, r)
+		data, mode, link, err := one.readFile(rel)
+		one.close()
+		g := got[i]
+		if string(g.data) != string(data) || (g.data == nil) != (data == nil) || g.mode != mode || (g.err == nil) != (err == nil) || (g.link == nil) != (link == nil) || link != nil && *g.link != *link {
+			t.Errorf("%s: readFiles %q %o %v %v, readFile %q %o %v %v", rel, g.data, g.mode, g.link, g.err, data, mode, link, err)
+		}
+	}
+	// What each read finds, so that the comparison above is not of nothing.
+	if string(got[0].data) != "git\n" || got[3].data == nil || len(got[3].data) != 0 || got[4].data != nil || got[10].mode&0o111 == 0 {
+		t.Errorf("read %q %q %q mode %o", got[0].data, got[3].data, got[4].data, got[10].mode)
+	}
+	if got[6].link == nil || got[6].link.Path != "deployments/c/linked" || got[7].link == nil || got[7].link.Path != "deployments/d" || got[8].err == nil {
+		t.Errorf("links %v %v, error %v", got[6].link, got[7].link, got[8].err)
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/pangeo-data/pangeo-gen/gen"
 )
 
@@ -199,35 +201,96 @@ func within(root, p string) bool {
 // readFile returns the bytes and permission bits of the file at rel, nil
 // when absent, and the link on its way (then nothing is read).
 func (in *inspector) readFile(rel string) ([]byte, fs.FileMode, *Link, error) {
-	l, absent, err := in.dir(path.Dir(rel))
-	if err != nil || l != nil || absent {
-		return nil, 0, l, err
+	f := in.readFiles([]string{rel})[0]
+	return f.data, f.mode, f.link, f.err
+}
+
+// onDisk is what readFile finds at a path.
+type onDisk struct {
+	data []byte
+	mode fs.FileMode
+	link *Link
+	err  error
+	// linked is set when the path itself is a link (link is set after).
+	linked bool
+}
+
+// readFiles is readFile of each path of rels. The folders are inspected
+// first, one at a time (the inspector's caches); the files are then read
+// a hub's tree per goroutine, each through an opener of its own.
+func (in *inspector) readFiles(rels []string) []onDisk {
+	out := make([]onDisk, len(rels))
+	var todo []int
+	for i, rel := range rels {
+		if l, absent, err := in.dir(path.Dir(rel)); err != nil || l != nil || absent {
+			out[i] = onDisk{link: l, err: err}
+			continue
+		}
+		todo = append(todo, i)
 	}
-	d, err := in.o.open(path.Dir(rel))
+	slices.SortFunc(todo, func(a, b int) int { return strings.Compare(rels[a], rels[b]) })
+	var runs [][]int
+	for k, i := range todo {
+		if k == 0 || topOf(path.Dir(rels[i])) != topOf(path.Dir(rels[todo[k-1]])) {
+			runs = append(runs, nil)
+		}
+		runs[len(runs)-1] = append(runs[len(runs)-1], i)
+	}
+	if len(runs) == 1 {
+		for _, i := range runs[0] {
+			out[i] = readIn(&in.o, rels[i])
+		}
+	} else {
+		var g errgroup.Group
+		g.SetLimit(ioParallelism)
+		for _, run := range runs {
+			g.Go(func() error {
+				o := &opener{r: in.r}
+				defer o.close()
+				for _, i := range run {
+					out[i] = readIn(o, rels[i])
+				}
+				return nil
+			})
+		}
+		g.Wait()
+	}
+	for i := range out {
+		if out[i].linked {
+			link := in.link(rels[i])
+			out[i].link = &link
+		}
+	}
+	return out
+}
+
+// readIn reads the file at rel, whose folder exists with no link on its
+// way, through o.
+func readIn(o *opener, rel string) onDisk {
+	d, err := o.open(path.Dir(rel))
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("stat %s: %w", rel, err)
+		return onDisk{err: fmt.Errorf("stat %s: %w", rel, err)}
 	}
 	name := path.Base(rel)
 	fi, err := d.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, 0, nil, nil
+		return onDisk{}
 	case err != nil:
-		return nil, 0, nil, fmt.Errorf("stat %s: %w", rel, err)
+		return onDisk{err: fmt.Errorf("stat %s: %w", rel, err)}
 	case fi.Mode()&fs.ModeSymlink != 0:
-		link := in.link(rel)
-		return nil, 0, &link, nil
+		return onDisk{linked: true}
 	case !fi.Mode().IsRegular():
-		return nil, 0, nil, fmt.Errorf("%s: not a regular file", rel)
+		return onDisk{err: fmt.Errorf("%s: not a regular file", rel)}
 	}
 	data, err := d.ReadFile(name)
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("read %s: %w", rel, err)
+		return onDisk{err: fmt.Errorf("read %s: %w", rel, err)}
 	}
 	if data == nil {
 		data = []byte{}
 	}
-	return data, fi.Mode().Perm(), nil, nil
+	return onDisk{data: data, mode: fi.Mode().Perm()}
 }
 
 // scan walks the folders pangeo-gen generates into (deployments/ and

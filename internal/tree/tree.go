@@ -168,17 +168,31 @@ func compare(root string, in *inspector, files []gen.File, scope Scope) (*Plan, 
 		return nil, err
 	}
 	p := &Plan{Root: root, Manifest: Manifest{Files: map[string]string{}}, files: files, scope: scope, raw: raw}
+	// The files are read all at once (readFiles), up to the first that
+	// gen must not write, whose error comes after those of the files
+	// before it, as when each was read in turn.
 	generated := map[string]bool{}
-	for i := range files {
-		f := &files[i]
+	var paths []string
+	var bad error
+	for _, f := range files {
 		if generated[f.Path] {
-			return nil, fmt.Errorf("generate: two files at %s", f.Path)
+			bad = fmt.Errorf("generate: two files at %s", f.Path)
+			break
 		}
 		if reserved(f.Path) {
-			return nil, fmt.Errorf("generate: %s: the name is pangeo-gen's own (its manifest, lock or temporary files)", f.Path)
+			bad = fmt.Errorf("generate: %s: the name is pangeo-gen's own (its manifest, lock or temporary files)", f.Path)
+			break
 		}
 		generated[f.Path] = true
-		onDisk, mode, link, err := in.readFile(f.Path)
+		paths = append(paths, f.Path)
+	}
+	found := in.readFiles(paths)
+	for i := range files {
+		if i == len(found) {
+			return nil, bad
+		}
+		f := &files[i]
+		onDisk, mode, link, err := found[i].data, found[i].mode, found[i].link, found[i].err
 		if err != nil {
 			return nil, err
 		}
