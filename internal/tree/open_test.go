@@ -1,9 +1,11 @@
 package tree
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -145,5 +147,55 @@ func TestReadFilesIsReadFileOfEach(t *testing.T) {
 	}
 	if got[6].link == nil || got[6].link.Path != "deployments/c/linked" || got[7].link == nil || got[7].link.Path != "deployments/d" || got[8].err == nil {
 		t.Errorf("links %v %v, error %v", got[6].link, got[7].link, got[8].err)
+	}
+}
+
+// TestWalkTopIsWalkDir: walkTop, which reads the folders of a tree side by
+// side, finds the links and leftovers fs.WalkDir over the root finds, in
+// the same order.
+func TestWalkTopIsWalkDir(t *testing.T) {
+	root := t.TempDir()
+	for _, rel := range []string{
+		"deployments/a/config/x.yaml", "deployments/a/" + TempPrefix + "0-x", "deployments/b/image/binder/" + TempPrefix + "1-apt.txt",
+		"deployments/b/image/binder/apt.txt", "deployments/" + TempPrefix + "2-m", "deployments/c/d/e/f/g", "deployments/a/.x.yaml.tmp-1",
+	} {
+		write(t, root, rel, "x", 0o644)
+	}
+	for link, target := range map[string]string{"deployments/a/l": "config", "deployments/b/image/out": t.TempDir(), "deployments/z": "a"} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	known := map[string]bool{"deployments/a/x.yaml": true}
+	isLeftover := func(rel string) bool { return IsLeftover(rel, known) }
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var want walkFound
+	fs.WalkDir(r.FS(), "deployments", func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case d.Type()&fs.ModeSymlink != 0:
+			want.links = append(want.links, p)
+		case d.Type().IsRegular() && isLeftover(p):
+			want.leftovers = append(want.leftovers, p)
+		}
+		return nil
+	})
+	got, err := walkTop(r, "deployments", isLeftover)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.links, want.links) || !slices.Equal(got.leftovers, want.leftovers) {
+		t.Errorf("walkTop links %q leftovers %q, fs.WalkDir %q %q", got.links, got.leftovers, want.links, want.leftovers)
+	}
+	if len(want.links) != 3 || len(want.leftovers) != 4 {
+		t.Errorf("fs.WalkDir found %q %q", want.links, want.leftovers)
+	}
+	if _, err := walkTop(r, "absent", isLeftover); err == nil || !strings.HasPrefix(err.Error(), "read absent: ") {
+		t.Errorf("walk of an absent folder: %v", err)
 	}
 }

@@ -308,21 +308,14 @@ func (in *inspector) scan(known map[string]bool) (leftovers []string, err error)
 		if l != nil || absent {
 			continue
 		}
-		err = fs.WalkDir(in.r.FS(), top, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("read %s: %w", p, err)
-			}
-			switch {
-			case d.Type()&fs.ModeSymlink != 0:
-				in.link(p)
-			case d.Type().IsRegular() && isLeftover(p):
-				leftovers = append(leftovers, p)
-			}
-			return nil
-		})
+		found, err := walkTop(in.r, top, isLeftover)
 		if err != nil {
 			return nil, err
 		}
+		for _, p := range found.links {
+			in.link(p)
+		}
+		leftovers = append(leftovers, found.leftovers...)
 	}
 	// Beside the generated files outside them (.sops.yaml,
 	// .circleci/config.yml): only the folder itself, never a walk.
@@ -348,6 +341,117 @@ func (in *inspector) scan(known map[string]bool) (leftovers []string, err error)
 	}
 	sort.Strings(leftovers)
 	return leftovers, nil
+}
+
+// walkFound is what a walk found beneath a folder: the links and the
+// leftovers.
+type walkFound struct {
+	links, leftovers []string
+}
+
+// walkTop walks the folder top (a name in r), never following a link, for
+// the links and the regular files isLeftover accepts beneath it: each
+// folder read through a root opened on it from its parent's, the folders
+// in top a goroutine each. Its error is the first a walk in name order
+// (fs.WalkDir) meets.
+func walkTop(r *os.Root, top string, isLeftover func(string) bool) (walkFound, error) {
+	var found walkFound
+	d, err := r.OpenRoot(top)
+	if err != nil {
+		return found, walkError(top, err)
+	}
+	defer d.Close()
+	entries, err := readDir(d, top)
+	if err != nil {
+		return found, err
+	}
+	subs := make([]walkFound, len(entries))
+	errs := make([]error, len(entries))
+	var g errgroup.Group
+	g.SetLimit(ioParallelism)
+	for i, e := range entries {
+		if e.IsDir() {
+			g.Go(func() error {
+				errs[i] = walkIn(d, e.Name(), top+"/"+e.Name(), isLeftover, &subs[i])
+				return nil
+			})
+		}
+	}
+	g.Wait()
+	for i, e := range entries {
+		if !found.note(top+"/"+e.Name(), e, isLeftover) {
+			continue
+		}
+		if errs[i] != nil {
+			return walkFound{}, errs[i]
+		}
+		found.links = append(found.links, subs[i].links...)
+		found.leftovers = append(found.leftovers, subs[i].leftovers...)
+	}
+	return found, nil
+}
+
+// note records the entry e at p when it is a link or a leftover, and
+// reports whether it is a folder to walk.
+func (f *walkFound) note(p string, e fs.DirEntry, isLeftover func(string) bool) bool {
+	switch {
+	case e.Type()&fs.ModeSymlink != 0:
+		f.links = append(f.links, p)
+	case e.Type().IsRegular() && isLeftover(p):
+		f.leftovers = append(f.leftovers, p)
+	default:
+		return e.IsDir()
+	}
+	return false
+}
+
+// walkIn is the walk of the folder name in parent, at p, adding what it
+// finds to found.
+func walkIn(parent *os.Root, name, p string, isLeftover func(string) bool, found *walkFound) error {
+	d, err := parent.OpenRoot(name)
+	if err != nil {
+		return walkError(p, err)
+	}
+	defer d.Close()
+	entries, err := readDir(d, p)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		q := p + "/" + e.Name()
+		if found.note(q, e, isLeftover) {
+			if err := walkIn(d, e.Name(), q, isLeftover, found); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readDir is the entries of the folder d is opened on (at dir), sorted by
+// name.
+func readDir(d *os.Root, dir string) ([]fs.DirEntry, error) {
+	f, err := d.Open(".")
+	if err != nil {
+		return nil, walkError(dir, err)
+	}
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return nil, walkError(dir, err)
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, nil
+}
+
+// walkError is the error of a folder the walk cannot read, as fs.WalkDir
+// over the root's FS words it: the path relative to the root.
+func walkError(dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = &fs.PathError{Op: pe.Op, Path: dir, Err: pe.Err}
+	}
+	return fmt.Errorf("read %s: %w", dir, err)
 }
 
 // IsLeftover reports whether the file at rel (a slash path relative to
