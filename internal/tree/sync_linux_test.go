@@ -26,11 +26,11 @@ func openStaged(t *testing.T) int {
 	return n
 }
 
-// TestSyncEachOrFilesystem: a write of up to syncEach files keeps each
-// staged file open to fsync it, a larger one closes them and syncs their
-// filesystem; either way every staged file holds its whole content at
+// TestSyncEachOrAll: a write of up to syncEach files keeps each
+// staged file open to fsync it, a larger one closes them and syncs them
+// all at once; either way every staged file holds its whole content at
 // the sync, and the tree is written whole.
-func TestSyncEachOrFilesystem(t *testing.T) {
+func TestSyncEachOrAll(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		files    int
@@ -38,7 +38,7 @@ func TestSyncEachOrFilesystem(t *testing.T) {
 	}{
 		{"a few files are fsynced each", 3, true},
 		{"the most fsynced each", syncEach - 1, true}, // with the manifest: syncEach
-		{"many files sync the filesystem", syncEach + 20, false},
+		{"many files are synced at once", syncEach + 20, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()

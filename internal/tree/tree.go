@@ -343,7 +343,7 @@ func (p *Plan) refusal(force bool) error {
 // interrupted runs left (Cleaned). Then every new content is staged in a
 // temporary file beside its target, with a manifest that also knows the
 // new digests (Pending); every staged file is made durable (fsynced each,
-// or their filesystems synced at once when there are many: see syncEach);
+// or all synced at once when there are many: see syncEach);
 // that manifest is renamed into place, then each target; orphans are
 // deleted; the manifest of what is really on disk is written last. A
 // failure while staging leaves every file as it was (and removes the
@@ -478,10 +478,8 @@ func (p *Plan) write(r *os.Root) error {
 	// not every folder of its path (os.Root opens each on the way). Each
 	// goroutine takes a hub's tree, whose folders its opener opens once.
 	// A few files are fsynced each, kept open from staging to the sync;
-	// more are made durable by one sync of the filesystems they are on
-	// (see syncEach).
+	// more are made durable by one sync (see syncEach).
 	each := len(contents) <= syncEach
-	fss := newFilesystems()
 	trees := subtrees(byDir(contents))
 	var g errgroup.Group
 	g.SetLimit(ioParallelism)
@@ -493,11 +491,6 @@ func (p *Plan) write(r *os.Root) error {
 				d, err := o.open(grp.dir)
 				if err != nil {
 					return err
-				}
-				if !each {
-					if err := fss.add(d, grp.dir); err != nil {
-						return err
-					}
 				}
 				for _, i := range grp.files {
 					var err error
@@ -518,8 +511,8 @@ func (p *Plan) write(r *os.Root) error {
 	if err := syncFiles(staged); err != nil {
 		return unchanged(err)
 	}
-	if err := fss.sync(r); err != nil {
-		return unchanged(err)
+	if !each {
+		syncAll()
 	}
 	if err := staged[0].rename(r); err != nil {
 		return unchanged(err)
