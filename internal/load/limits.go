@@ -1,6 +1,8 @@
 package load
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -121,6 +123,17 @@ func (e *limitError) Msg() (string, []any) {
 type budget struct {
 	limits       Limits
 	nodes, bytes int64
+	// json is the hub's JSON as cue.Value.MarshalJSON writes it, built
+	// by the walk from the values it reaches anyway (the fields of the
+	// export, in the order Fields gives them, which MarshalJSON follows):
+	// exporting the hub again costs as much as the walk. ok is cleared
+	// where the walk cannot tell what MarshalJSON would write (a
+	// required field, a value of no concrete kind): decode exports the
+	// hub itself then.
+	json []byte
+	ok   bool
+	enc  *json.Encoder
+	buf  bytes.Buffer
 }
 
 // errBudget ends a walk that passed the budget.
@@ -130,7 +143,9 @@ var errBudget = fmt.Errorf("budget")
 // hidden ones too, as validation does), stopping as soon as a limit is
 // passed. Each value is evaluated only when it is reached, so a walk that
 // stops early has done work in proportion to the limit, not to the value.
-func (b *budget) walk(v cue.Value) error {
+// With export set, v is a value of the hub's JSON, which walk appends to
+// b.json.
+func (b *budget) walk(v cue.Value, export bool) error {
 	b.nodes++
 	if b.nodes > b.limits.Nodes {
 		return errBudget
@@ -139,34 +154,84 @@ func (b *budget) walk(v cue.Value) error {
 	case cue.StructKind:
 		it, err := v.Fields(cue.All())
 		if err != nil {
+			b.ok = false
 			return nil // reported by validation
 		}
+		if export {
+			b.concrete(v, cue.StructKind)
+			b.json = append(b.json, '{')
+		}
+		first := true
 		for it.Next() {
-			b.bytes += int64(len(it.Selector().String()))
-			if err := b.walk(it.Value()); err != nil {
+			sel := it.Selector()
+			b.bytes += int64(len(sel.String()))
+			field := export && sel.LabelType() == cue.StringLabel
+			if field && sel.ConstraintType() != 0 {
+				// An optional field is not exported; MarshalJSON
+				// fails on a required one.
+				b.ok = b.ok && sel.ConstraintType() == cue.OptionalConstraint
+				field = false
+			}
+			if field {
+				if !first {
+					b.json = append(b.json, ',')
+				}
+				first = false
+				b.appendString(sel.Unquoted())
+				b.json = append(b.json, ':')
+			}
+			if err := b.walk(it.Value(), field); err != nil {
 				return err
 			}
+		}
+		if export {
+			b.json = append(b.json, '}')
 		}
 	case cue.ListKind:
 		it, err := v.List()
 		if err != nil {
+			b.ok = false
 			return nil
 		}
-		for it.Next() {
-			if err := b.walk(it.Value()); err != nil {
+		if export {
+			b.concrete(v, cue.ListKind)
+			b.json = append(b.json, '[')
+		}
+		for i := 0; it.Next(); i++ {
+			if export && i > 0 {
+				b.json = append(b.json, ',')
+			}
+			if err := b.walk(it.Value(), export); err != nil {
 				return err
 			}
 		}
+		if export {
+			b.json = append(b.json, ']')
+		}
 	case cue.StringKind:
-		if s, err := v.String(); err == nil {
+		s, err := v.String()
+		if err == nil {
 			b.bytes += int64(len(s))
+		}
+		if export {
+			if err != nil {
+				b.ok = false
+			} else {
+				b.appendString(s)
+			}
 		}
 	case cue.BytesKind:
 		if s, err := v.Bytes(); err == nil {
 			b.bytes += int64(len(s))
 		}
+		if export {
+			b.appendJSON(v)
+		}
 	default:
 		b.bytes += 8
+		if export {
+			b.appendJSON(v)
+		}
 	}
 	if b.bytes > b.limits.Bytes {
 		return errBudget
@@ -174,16 +239,57 @@ func (b *budget) walk(v cue.Value) error {
 	return nil
 }
 
-// checkSize walks the hub name and fails when it passes the limits.
-func (l Limits) checkSize(name string, v cue.Value, pos token.Pos) error {
-	b := &budget{limits: l}
-	if b.walk(v) == nil {
-		return nil
+// concrete clears b.ok unless v (its default, as MarshalJSON takes it)
+// is a concrete value of kind k: MarshalJSON fails on a disjunction
+// without a default, say, where Fields and List would not.
+func (b *budget) concrete(v cue.Value, k cue.Kind) {
+	if d, _ := v.Default(); d.Kind() != k {
+		b.ok = false
+	}
+}
+
+// appendString appends s as MarshalJSON writes a string: encoding/json's
+// encoding without HTML escapes.
+func (b *budget) appendString(s string) {
+	if b.enc == nil {
+		b.enc = json.NewEncoder(&b.buf)
+		b.enc.SetEscapeHTML(false)
+	}
+	b.buf.Reset()
+	if err := b.enc.Encode(s); err != nil {
+		b.ok = false
+		return
+	}
+	b.json = append(b.json, bytes.TrimSuffix(b.buf.Bytes(), []byte("\n"))...)
+}
+
+// appendJSON appends the JSON of v, a value that is neither a struct nor
+// a list to the walk, as MarshalJSON writes it (a number, a bool, null,
+// bytes; a default struct or list of a disjunction whole).
+func (b *budget) appendJSON(v cue.Value) {
+	data, err := v.MarshalJSON()
+	if err != nil {
+		b.ok = false
+		return
+	}
+	b.json = append(b.json, data...)
+}
+
+// checkSize walks the hub name and fails when it passes the limits. It
+// returns the hub's JSON as v.MarshalJSON() would (nil when the walk
+// could not tell: export it then).
+func (l Limits) checkSize(name string, v cue.Value, pos token.Pos) ([]byte, error) {
+	b := &budget{limits: l, ok: true}
+	if b.walk(v, true) == nil {
+		if !b.ok {
+			return nil, nil
+		}
+		return b.json, nil
 	}
 	if b.nodes > l.Nodes {
-		return &limitError{hub: name, pos: pos, what: fmt.Sprintf("has more than %d values", l.Nodes), env: NodesEnv}
+		return nil, &limitError{hub: name, pos: pos, what: fmt.Sprintf("has more than %d values", l.Nodes), env: NodesEnv}
 	}
-	return &limitError{hub: name, pos: pos, what: fmt.Sprintf("has more than %d bytes of labels and values", l.Bytes), env: BytesEnv}
+	return nil, &limitError{hub: name, pos: pos, what: fmt.Sprintf("has more than %d bytes of labels and values", l.Bytes), env: BytesEnv}
 }
 
 // guard is the process-level watch over one Load's evaluation.

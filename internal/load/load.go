@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/token"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
@@ -234,7 +236,8 @@ func loadHubs(root, only string) (*Federation, error) {
 		return f, errors.Newf(token.NoPos, "%s/: no hubs: field (each hub file adds hubs: <name>: {...})", HubsDir)
 	}
 	f.hubs = hubsV
-	if err := validate(hubsV, evaluated, limits, g, f.HubPos); err != nil {
+	exported := map[string][]byte{}
+	if err := validate(hubsV, evaluated, limits, g, f.HubPos, exported); err != nil {
 		return f, f.placed(err)
 	}
 	var errs errors.Error
@@ -242,13 +245,42 @@ func loadHubs(root, only string) (*Federation, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The hubs' JSON is taken from the size walk, or exported here (CUE,
+	// one hub at a time); decoding it touches no CUE value and runs for
+	// the hubs side by side. Errors are placed (which reads CUE) in hub
+	// order after.
+	type decoded struct {
+		name string
+		data []byte
+		h    *hub.Hub
+		err  error
+	}
+	var hubs []decoded
 	for it.Next() {
 		name := it.Selector().Unquoted()
 		if evaluated != nil && !evaluated[name] {
 			continue
 		}
-		g.enter(name)
-		h, err := decode(it.Value())
+		d := decoded{name: name, data: exported[name]}
+		if d.data == nil {
+			g.enter(name)
+			d.data, d.err = it.Value().MarshalJSON()
+		}
+		hubs = append(hubs, d)
+	}
+	var eg errgroup.Group
+	eg.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range hubs {
+		if hubs[i].err == nil {
+			eg.Go(func() error {
+				hubs[i].h, hubs[i].err = decodeData(hubs[i].data)
+				return nil
+			})
+		}
+	}
+	eg.Wait()
+	for _, d := range hubs {
+		name, h, err := d.name, d.h, d.err
 		if err != nil {
 			errs = errors.Append(errs, f.decodeError(name, err))
 			continue
@@ -288,7 +320,7 @@ func loadHubs(root, only string) (*Federation, error) {
 // to export fails here, named, before anything materialises it.
 //
 // With evaluated set (LoadHub), only those hubs are validated.
-func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard, hubPos func(string) token.Pos) error {
+func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard, hubPos func(string) token.Pos, exported map[string][]byte) error {
 	var errs errors.Error
 	seen := map[string]bool{}
 	add := func(err error) {
@@ -310,9 +342,13 @@ func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard
 			continue
 		}
 		g.enter(name)
-		if err := limits.checkSize(name, it.Value(), hubPos(name)); err != nil {
+		data, err := limits.checkSize(name, it.Value(), hubPos(name))
+		if err != nil {
 			add(err)
 			continue
+		}
+		if data != nil {
+			exported[name] = data
 		}
 		fields, err := it.Value().Fields(cue.Optional(false))
 		if err != nil {
@@ -491,6 +527,12 @@ func decode(v cue.Value) (*hub.Hub, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeData(data)
+}
+
+// decodeData is decode of a hub's JSON (cue.Value.MarshalJSON): it reads
+// no CUE value.
+func decodeData(data []byte) (*hub.Hub, error) {
 	h, err := hub.Decode(data)
 	if err != nil {
 		return nil, err

@@ -56,7 +56,9 @@ func Acquire(root string) (*Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lock: %w", err)
 	}
-	l, err := acquire(r, newInspector(root, r))
+	in := newInspector(root, r)
+	l, err := acquire(r, in)
+	in.close()
 	if err != nil {
 		r.Close()
 		return nil, err

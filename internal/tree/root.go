@@ -15,6 +15,8 @@ import (
 	"sort"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/pangeo-data/pangeo-gen/gen"
 )
 
@@ -113,6 +115,8 @@ type inspector struct {
 	found map[string]Link  // every link seen, by path
 	gone  map[string]bool  // folders that do not exist
 	errs  map[string]error // folders that cannot be inspected
+	// o opens the folders looked into, each through its parent's root.
+	o opener
 }
 
 func newInspector(root string, r *os.Root) *inspector {
@@ -123,8 +127,11 @@ func newInspector(root string, r *os.Root) *inspector {
 	if a, err := filepath.Abs(abs); err == nil {
 		abs = a
 	}
-	return &inspector{r: r, abs: abs, dirs: map[string]*Link{}, found: map[string]Link{}, gone: map[string]bool{}, errs: map[string]error{}}
+	return &inspector{r: r, abs: abs, dirs: map[string]*Link{}, found: map[string]Link{}, gone: map[string]bool{}, errs: map[string]error{}, o: opener{r: r}}
 }
+
+// close closes the folders the inspector holds open.
+func (in *inspector) close() { in.o.close() }
 
 // dir inspects a folder and its parents: the first link on the way (nil
 // when none), whether the folder is absent, or an error (say, a file where
@@ -139,7 +146,10 @@ func (in *inspector) dir(d string) (*Link, bool, error) {
 	l, absent, err := in.dir(path.Dir(d))
 	if l == nil && !absent && err == nil {
 		var fi fs.FileInfo
-		fi, err = in.r.Lstat(filepath.FromSlash(d))
+		var parent *os.Root
+		if parent, err = in.o.open(path.Dir(d)); err == nil {
+			fi, err = parent.Lstat(path.Base(d))
+		}
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			absent, err = true, nil
@@ -191,31 +201,96 @@ func within(root, p string) bool {
 // readFile returns the bytes and permission bits of the file at rel, nil
 // when absent, and the link on its way (then nothing is read).
 func (in *inspector) readFile(rel string) ([]byte, fs.FileMode, *Link, error) {
-	l, absent, err := in.dir(path.Dir(rel))
-	if err != nil || l != nil || absent {
-		return nil, 0, l, err
+	f := in.readFiles([]string{rel})[0]
+	return f.data, f.mode, f.link, f.err
+}
+
+// onDisk is what readFile finds at a path.
+type onDisk struct {
+	data []byte
+	mode fs.FileMode
+	link *Link
+	err  error
+	// linked is set when the path itself is a link (link is set after).
+	linked bool
+}
+
+// readFiles is readFile of each path of rels. The folders are inspected
+// first, one at a time (the inspector's caches); the files are then read
+// a hub's tree per goroutine, each through an opener of its own.
+func (in *inspector) readFiles(rels []string) []onDisk {
+	out := make([]onDisk, len(rels))
+	var todo []int
+	for i, rel := range rels {
+		if l, absent, err := in.dir(path.Dir(rel)); err != nil || l != nil || absent {
+			out[i] = onDisk{link: l, err: err}
+			continue
+		}
+		todo = append(todo, i)
 	}
-	name := filepath.FromSlash(rel)
-	fi, err := in.r.Lstat(name)
+	slices.SortFunc(todo, func(a, b int) int { return strings.Compare(rels[a], rels[b]) })
+	var runs [][]int
+	for k, i := range todo {
+		if k == 0 || topOf(path.Dir(rels[i])) != topOf(path.Dir(rels[todo[k-1]])) {
+			runs = append(runs, nil)
+		}
+		runs[len(runs)-1] = append(runs[len(runs)-1], i)
+	}
+	if len(runs) == 1 {
+		for _, i := range runs[0] {
+			out[i] = readIn(&in.o, rels[i])
+		}
+	} else {
+		var g errgroup.Group
+		g.SetLimit(ioParallelism)
+		for _, run := range runs {
+			g.Go(func() error {
+				o := &opener{r: in.r}
+				defer o.close()
+				for _, i := range run {
+					out[i] = readIn(o, rels[i])
+				}
+				return nil
+			})
+		}
+		g.Wait()
+	}
+	for i := range out {
+		if out[i].linked {
+			link := in.link(rels[i])
+			out[i].link = &link
+		}
+	}
+	return out
+}
+
+// readIn reads the file at rel, whose folder exists with no link on its
+// way, through o.
+func readIn(o *opener, rel string) onDisk {
+	d, err := o.open(path.Dir(rel))
+	if err != nil {
+		return onDisk{err: fmt.Errorf("stat %s: %w", rel, err)}
+	}
+	name := path.Base(rel)
+	fi, err := d.Lstat(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return nil, 0, nil, nil
+		return onDisk{}
 	case err != nil:
-		return nil, 0, nil, fmt.Errorf("stat %s: %w", rel, err)
+		return onDisk{err: fmt.Errorf("stat %s: %w", rel, err)}
 	case fi.Mode()&fs.ModeSymlink != 0:
-		link := in.link(rel)
-		return nil, 0, &link, nil
+		return onDisk{linked: true}
 	case !fi.Mode().IsRegular():
-		return nil, 0, nil, fmt.Errorf("%s: not a regular file", rel)
+		return onDisk{err: fmt.Errorf("%s: not a regular file", rel)}
 	}
-	data, err := in.r.ReadFile(name)
+	data, err := d.ReadFile(name)
 	if err != nil {
-		return nil, 0, nil, fmt.Errorf("read %s: %w", rel, err)
+		return onDisk{err: fmt.Errorf("read %s: %w", rel, err)}
 	}
 	if data == nil {
 		data = []byte{}
 	}
-	return data, fi.Mode().Perm(), nil, nil
+	return onDisk{data: data, mode: fi.Mode().Perm()}
 }
 
 // scan walks the folders pangeo-gen generates into (deployments/ and
@@ -233,21 +308,14 @@ func (in *inspector) scan(known map[string]bool) (leftovers []string, err error)
 		if l != nil || absent {
 			continue
 		}
-		err = fs.WalkDir(in.r.FS(), top, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return fmt.Errorf("read %s: %w", p, err)
-			}
-			switch {
-			case d.Type()&fs.ModeSymlink != 0:
-				in.link(p)
-			case d.Type().IsRegular() && isLeftover(p):
-				leftovers = append(leftovers, p)
-			}
-			return nil
-		})
+		found, err := walkTop(in.r, top, isLeftover)
 		if err != nil {
 			return nil, err
 		}
+		for _, p := range found.links {
+			in.link(p)
+		}
+		leftovers = append(leftovers, found.leftovers...)
 	}
 	// Beside the generated files outside them (.sops.yaml,
 	// .circleci/config.yml): only the folder itself, never a walk.
@@ -273,6 +341,117 @@ func (in *inspector) scan(known map[string]bool) (leftovers []string, err error)
 	}
 	sort.Strings(leftovers)
 	return leftovers, nil
+}
+
+// walkFound is what a walk found beneath a folder: the links and the
+// leftovers.
+type walkFound struct {
+	links, leftovers []string
+}
+
+// walkTop walks the folder top (a name in r), never following a link, for
+// the links and the regular files isLeftover accepts beneath it: each
+// folder read through a root opened on it from its parent's, the folders
+// in top a goroutine each. Its error is the first a walk in name order
+// (fs.WalkDir) meets.
+func walkTop(r *os.Root, top string, isLeftover func(string) bool) (walkFound, error) {
+	var found walkFound
+	d, err := r.OpenRoot(top)
+	if err != nil {
+		return found, walkError(top, err)
+	}
+	defer d.Close()
+	entries, err := readDir(d, top)
+	if err != nil {
+		return found, err
+	}
+	subs := make([]walkFound, len(entries))
+	errs := make([]error, len(entries))
+	var g errgroup.Group
+	g.SetLimit(ioParallelism)
+	for i, e := range entries {
+		if e.IsDir() {
+			g.Go(func() error {
+				errs[i] = walkIn(d, e.Name(), top+"/"+e.Name(), isLeftover, &subs[i])
+				return nil
+			})
+		}
+	}
+	g.Wait()
+	for i, e := range entries {
+		if !found.note(top+"/"+e.Name(), e, isLeftover) {
+			continue
+		}
+		if errs[i] != nil {
+			return walkFound{}, errs[i]
+		}
+		found.links = append(found.links, subs[i].links...)
+		found.leftovers = append(found.leftovers, subs[i].leftovers...)
+	}
+	return found, nil
+}
+
+// note records the entry e at p when it is a link or a leftover, and
+// reports whether it is a folder to walk.
+func (f *walkFound) note(p string, e fs.DirEntry, isLeftover func(string) bool) bool {
+	switch {
+	case e.Type()&fs.ModeSymlink != 0:
+		f.links = append(f.links, p)
+	case e.Type().IsRegular() && isLeftover(p):
+		f.leftovers = append(f.leftovers, p)
+	default:
+		return e.IsDir()
+	}
+	return false
+}
+
+// walkIn is the walk of the folder name in parent, at p, adding what it
+// finds to found.
+func walkIn(parent *os.Root, name, p string, isLeftover func(string) bool, found *walkFound) error {
+	d, err := parent.OpenRoot(name)
+	if err != nil {
+		return walkError(p, err)
+	}
+	defer d.Close()
+	entries, err := readDir(d, p)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		q := p + "/" + e.Name()
+		if found.note(q, e, isLeftover) {
+			if err := walkIn(d, e.Name(), q, isLeftover, found); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readDir is the entries of the folder d is opened on (at dir), sorted by
+// name.
+func readDir(d *os.Root, dir string) ([]fs.DirEntry, error) {
+	f, err := d.Open(".")
+	if err != nil {
+		return nil, walkError(dir, err)
+	}
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return nil, walkError(dir, err)
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, nil
+}
+
+// walkError is the error of a folder the walk cannot read, as fs.WalkDir
+// over the root's FS words it: the path relative to the root.
+func walkError(dir string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = &fs.PathError{Op: pe.Op, Path: dir, Err: pe.Err}
+	}
+	return fmt.Errorf("read %s: %w", dir, err)
 }
 
 // IsLeftover reports whether the file at rel (a slash path relative to

@@ -57,7 +57,9 @@ func ReadManifest(root string) (Manifest, error) {
 		return Manifest{}, fmt.Errorf("read manifest: %w", err)
 	}
 	defer r.Close()
-	m, _, err := readManifest(newInspector(root, r))
+	in := newInspector(root, r)
+	defer in.close()
+	m, _, err := readManifest(in)
 	return m, err
 }
 
@@ -155,7 +157,9 @@ func Compare(root string, files []gen.File, scope Scope) (*Plan, error) {
 		return nil, fmt.Errorf("open %s: %w", root, err)
 	}
 	defer r.Close()
-	return compare(root, newInspector(root, r), files, scope)
+	in := newInspector(root, r)
+	defer in.close()
+	return compare(root, in, files, scope)
 }
 
 func compare(root string, in *inspector, files []gen.File, scope Scope) (*Plan, error) {
@@ -164,17 +168,31 @@ func compare(root string, in *inspector, files []gen.File, scope Scope) (*Plan, 
 		return nil, err
 	}
 	p := &Plan{Root: root, Manifest: Manifest{Files: map[string]string{}}, files: files, scope: scope, raw: raw}
+	// The files are read all at once (readFiles), up to the first that
+	// gen must not write, whose error comes after those of the files
+	// before it, as when each was read in turn.
 	generated := map[string]bool{}
-	for i := range files {
-		f := &files[i]
+	var paths []string
+	var bad error
+	for _, f := range files {
 		if generated[f.Path] {
-			return nil, fmt.Errorf("generate: two files at %s", f.Path)
+			bad = fmt.Errorf("generate: two files at %s", f.Path)
+			break
 		}
 		if reserved(f.Path) {
-			return nil, fmt.Errorf("generate: %s: the name is pangeo-gen's own (its manifest, lock or temporary files)", f.Path)
+			bad = fmt.Errorf("generate: %s: the name is pangeo-gen's own (its manifest, lock or temporary files)", f.Path)
+			break
 		}
 		generated[f.Path] = true
-		onDisk, mode, link, err := in.readFile(f.Path)
+		paths = append(paths, f.Path)
+	}
+	found := in.readFiles(paths)
+	for i := range files {
+		if i == len(found) {
+			return nil, bad
+		}
+		f := &files[i]
+		onDisk, mode, link, err := found[i].data, found[i].mode, found[i].link, found[i].err
 		if err != nil {
 			return nil, err
 		}
@@ -324,12 +342,14 @@ func (p *Plan) refusal(force bool) error {
 // again first, updating p. Under the lock it removes the temporary files
 // interrupted runs left (Cleaned). Then every new content is staged in a
 // temporary file beside its target, with a manifest that also knows the
-// new digests (Pending); the disks are synced once; that manifest is
-// renamed into place, then each target; orphans are deleted; the manifest
-// of what is really on disk is written last. A failure while staging
-// leaves every file as it was (and removes the folders made for it); a
-// failure or a kill later leaves each file old or new, and a manifest
-// that knows both, so the next gen completes the tree without --force.
+// new digests (Pending); every staged file is made durable (fsynced each,
+// or all synced at once when there are many: see syncEach);
+// that manifest is renamed into place, then each target; orphans are
+// deleted; the manifest of what is really on disk is written last. A
+// failure while staging leaves every file as it was (and removes the
+// folders made for it); a failure or a kill later leaves each file old or
+// new, and a manifest that knows both, so the next gen completes the tree
+// without --force.
 func (p *Plan) Apply(force bool) error {
 	if err := p.refusal(force); err != nil {
 		return err
@@ -340,6 +360,7 @@ func (p *Plan) Apply(force bool) error {
 	}
 	defer r.Close()
 	in := newInspector(p.Root, r)
+	defer in.close()
 	lock, err := acquire(r, in)
 	if err != nil {
 		return err
@@ -348,7 +369,9 @@ func (p *Plan) Apply(force bool) error {
 	if _, raw, err := readManifest(in); err != nil {
 		return err
 	} else if !bytes.Equal(raw, p.raw) {
-		fresh, err := compare(p.Root, newInspector(p.Root, r), p.files, p.scope)
+		again := newInspector(p.Root, r)
+		fresh, err := compare(p.Root, again, p.files, p.scope)
+		again.close()
 		if err != nil {
 			return err
 		}
@@ -373,7 +396,9 @@ func (p *Plan) clean(r *os.Root) error {
 	for pth := range p.Manifest.Files {
 		known[pth] = true
 	}
-	leftovers, err := newInspector(p.Root, r).scan(known)
+	in := newInspector(p.Root, r)
+	defer in.close()
+	leftovers, err := in.scan(known)
 	if err != nil {
 		return err
 	}
@@ -435,10 +460,7 @@ func (p *Plan) write(r *os.Root) error {
 	staged := make([]stagedFile, len(contents))
 	removeStaged := func() {
 		for i := range staged {
-			if staged[i].tmp != "" {
-				r.Remove(filepath.FromSlash(staged[i].tmp))
-				staged[i].tmp = ""
-			}
+			staged[i].remove(r)
 		}
 	}
 	defer removeStaged()
@@ -453,21 +475,31 @@ func (p *Plan) write(r *os.Root) error {
 	}
 	// Files are staged and renamed a folder at a time, through a root
 	// opened on the folder: each file then costs one name to resolve,
-	// not every folder of its path (os.Root opens each on the way).
-	groups := byDir(contents)
+	// not every folder of its path (os.Root opens each on the way). Each
+	// goroutine takes a hub's tree, whose folders its opener opens once.
+	// A few files are fsynced each, kept open from staging to the sync;
+	// more are made durable by one sync (see syncEach).
+	each := len(contents) <= syncEach
+	trees := subtrees(byDir(contents))
 	var g errgroup.Group
 	g.SetLimit(ioParallelism)
-	for _, grp := range groups {
+	for _, grps := range trees {
 		g.Go(func() error {
-			return inDir(r, grp.dir, func(d *os.Root) error {
+			o := &opener{r: r}
+			defer o.close()
+			for _, grp := range grps {
+				d, err := o.open(grp.dir)
+				if err != nil {
+					return err
+				}
 				for _, i := range grp.files {
 					var err error
-					if staged[i], err = stageIn(d, grp.dir, contents[i].Path, contents[i].Mode, contents[i].Data); err != nil {
+					if staged[i], err = stageIn(d, grp.dir, contents[i].Path, contents[i].Mode, contents[i].Data, each); err != nil {
 						return err
 					}
 				}
-				return nil
-			})
+			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -476,26 +508,30 @@ func (p *Plan) write(r *os.Root) error {
 	if err := hook(OpSync, ""); err != nil {
 		return unchanged(fmt.Errorf("sync: %w", err))
 	}
-	if err := syncAll(r, staged); err != nil {
+	if err := syncFiles(staged); err != nil {
 		return unchanged(err)
+	}
+	if !each {
+		syncAll()
 	}
 	if err := staged[0].rename(r); err != nil {
 		return unchanged(err)
 	}
 	errs := make([]error, len(staged))
-	for _, grp := range groups {
+	for _, grps := range trees {
 		g.Go(func() error {
-			err := inDir(r, grp.dir, func(d *os.Root) error {
+			o := &opener{r: r}
+			defer o.close()
+			for _, grp := range grps {
+				d, err := o.open(grp.dir)
 				for _, i := range grp.files {
-					if i > 0 {
+					switch {
+					case i == 0:
+					case err != nil:
+						errs[i] = fmt.Errorf("write %s: %w", staged[i].rel, err)
+					default:
 						errs[i] = staged[i].renameIn(d, grp.dir)
 					}
-				}
-				return nil
-			})
-			for _, i := range grp.files {
-				if i > 0 && errs[i] == nil && err != nil {
-					errs[i] = fmt.Errorf("write %s: %w", staged[i].rel, err)
 				}
 			}
 			return nil
@@ -571,15 +607,11 @@ func writeManifest(r *os.Root, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if s.tmp != "" {
-			r.Remove(filepath.FromSlash(s.tmp))
-		}
-	}()
+	defer s.remove(r)
 	if err := hook(OpSync, ManifestPath); err != nil {
 		return fmt.Errorf("write %s: %w", ManifestPath, err)
 	}
-	if err := fsyncAll(r, []stagedFile{s}); err != nil {
+	if err := s.sync(); err != nil {
 		return err
 	}
 	return s.rename(r)
@@ -587,8 +619,11 @@ func writeManifest(r *os.Root, data []byte) error {
 
 // mkdirs makes the folders (sorted, so that parents come first) that do
 // not exist, refusing a link or a file on the way, and returns those it
-// made.
+// made. Each folder is looked at and made through a root on its parent
+// (see opener): one name to resolve.
 func mkdirs(r *os.Root, dirs []string) ([]string, error) {
+	o := &opener{r: r}
+	defer o.close()
 	var created []string
 	seen := map[string]bool{".": true}
 	made := map[string]bool{} // the folders made here, empty when made
@@ -600,19 +635,24 @@ func mkdirs(r *os.Root, dirs []string) ([]string, error) {
 		for i := len(parts) - 1; i >= 0; i-- {
 			q := parts[i]
 			seen[q] = true
+			parent, err := o.open(path.Dir(q))
+			if err != nil {
+				return created, err
+			}
+			name := path.Base(q)
 			var fi fs.FileInfo
-			err := fs.ErrNotExist
+			err = fs.ErrNotExist
 			if !made[path.Dir(q)] {
 				// In a folder made here nothing is there to look at:
 				// Mkdir says so if something appeared since.
-				fi, err = r.Lstat(filepath.FromSlash(q))
+				fi, err = parent.Lstat(name)
 			}
 			switch {
 			case errors.Is(err, fs.ErrNotExist):
 				if err := hook(OpMkdir, q); err != nil {
 					return created, fmt.Errorf("create %s: %w", q, err)
 				}
-				err := r.Mkdir(filepath.FromSlash(q), 0o755)
+				err := parent.Mkdir(name, 0o755)
 				switch {
 				case err == nil:
 					made[q] = true
@@ -649,6 +689,51 @@ const ioParallelism = 16
 // (slash paths relative to the root).
 type stagedFile struct {
 	rel, tmp string
+	// f is the staged file while it is kept open to be fsynced (see
+	// sync), nil once synced or when it was closed after staging.
+	f *os.File
+}
+
+// sync fsyncs the staged file kept open and closes it.
+func (s *stagedFile) sync() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Sync()
+	if cerr := s.f.Close(); err == nil {
+		err = cerr
+	}
+	s.f = nil
+	if err != nil {
+		return fmt.Errorf("write %s: %w", s.rel, err)
+	}
+	return nil
+}
+
+// remove removes the staged file, not renamed, if there is one.
+func (s *stagedFile) remove(r *os.Root) {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+	if s.tmp != "" {
+		r.Remove(filepath.FromSlash(s.tmp))
+		s.tmp = ""
+	}
+}
+
+// syncFiles fsyncs and closes the staged files kept open,
+// ioParallelism at a time: the file system commits the fsyncs that
+// wait together at once.
+func syncFiles(staged []stagedFile) error {
+	var g errgroup.Group
+	g.SetLimit(ioParallelism)
+	for i := range staged {
+		if staged[i].f != nil {
+			g.Go(staged[i].sync)
+		}
+	}
+	return g.Wait()
 }
 
 // rename moves the staged file onto its target.
@@ -668,14 +753,16 @@ func (s *stagedFile) renameIn(d *os.Root, dir string) error {
 }
 
 // stage writes data to a temporary file (named with TempPrefix) in the
-// target's folder, which exists, with the target's mode.
+// target's folder, which exists, with the target's mode, kept open to be
+// synced.
 func stage(r *os.Root, rel string, mode fs.FileMode, data []byte) (stagedFile, error) {
-	return stageIn(r, ".", rel, mode, data)
+	return stageIn(r, ".", rel, mode, data, true)
 }
 
 // stageIn is stage through d, a root opened on the folder dir (relative
-// to the repository root) that holds rel.
-func stageIn(d *os.Root, dir, rel string, mode fs.FileMode, data []byte) (stagedFile, error) {
+// to the repository root) that holds rel; the file is kept open (to be
+// fsynced: stagedFile.sync) when keep is set, else closed.
+func stageIn(d *os.Root, dir, rel string, mode fs.FileMode, data []byte, keep bool) (stagedFile, error) {
 	if err := hook(OpStage, rel); err != nil {
 		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
 	}
@@ -687,11 +774,15 @@ func stageIn(d *os.Root, dir, rel string, mode fs.FileMode, data []byte) (staged
 	}
 	_, werr := f.Write(data)
 	cerr := f.Chmod(mode.Perm())
-	if err := errors.Join(werr, cerr, f.Close()); err != nil {
-		d.Remove(name)
-		return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
+	if err := errors.Join(werr, cerr); err != nil || !keep {
+		err = errors.Join(err, f.Close())
+		if err != nil {
+			d.Remove(name)
+			return stagedFile{}, fmt.Errorf("write %s: %w", rel, err)
+		}
+		f = nil
 	}
-	return stagedFile{rel: rel, tmp: tmp}, nil
+	return stagedFile{rel: rel, tmp: tmp, f: f}, nil
 }
 
 // dirFiles are the indexes of the files of one folder.
@@ -717,20 +808,6 @@ func byDir(files []*gen.File) []dirFiles {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].dir < out[j].dir })
 	return out
-}
-
-// inDir calls do with a root opened on the folder dir beneath r (r itself
-// for "."), closed after.
-func inDir(r *os.Root, dir string, do func(d *os.Root) error) error {
-	if dir == "." {
-		return do(r)
-	}
-	d, err := r.OpenRoot(filepath.FromSlash(dir))
-	if err != nil {
-		return fmt.Errorf("open %s: %w", dir, err)
-	}
-	defer d.Close()
-	return do(d)
 }
 
 // relTo is the slash path p (relative to the repository root) relative to
@@ -805,12 +882,8 @@ func WriteFile(root, rel string, mode fs.FileMode, data []byte) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if s.tmp != "" {
-			r.Remove(filepath.FromSlash(s.tmp))
-		}
-	}()
-	if err := fsyncAll(r, []stagedFile{s}); err != nil {
+	defer s.remove(r)
+	if err := s.sync(); err != nil {
 		return err
 	}
 	return s.rename(r)
