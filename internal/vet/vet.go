@@ -104,10 +104,28 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 		}
 	}
 	chartPods := c.chartValues(selected)
-	for _, out := range r.Outputs {
+	// The placement and the secrets coverage of each hub are worked out
+	// side by side, then reported in hub order.
+	type hubChecks struct {
+		placement []hubProblem
+		lacks     []secretsLack
+	}
+	checks := make([]hubChecks, len(r.Outputs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, out := range r.Outputs {
 		if selected[out.Hub.Name] {
-			c.placement(out, chartPods[out.Hub.Name])
-			c.secretsCoverage(out, c.charts[out.Hub.Name])
+			g.Go(func() error {
+				checks[i] = hubChecks{placementProblems(out, chartPods[out.Hub.Name]), secretsLacks(fed.Root, out, c.charts[out.Hub.Name])}
+				return nil
+			})
+		}
+	}
+	g.Wait()
+	for i, out := range r.Outputs {
+		if selected[out.Hub.Name] {
+			c.placement(out.Hub, checks[i].placement)
+			c.secretsCoverage(out.Hub, checks[i].lacks)
 		}
 	}
 	if err := c.secrets(scanned()); err != nil {
