@@ -23,8 +23,26 @@ import (
 // nil when they are not). On EKS, the zero-sized node groups' node-template
 // tags must carry what the pods need. A problem of both envs is one
 // finding. Requests of the typed notebook and Dask fields that do not fit
-// are the fit check's findings, not repeated here.
-func (c *checker) placement(out *gen.Output, chart map[string][]placement.Pod) {
+// are the fit check's findings, not repeated here. It reports the
+// problems placementProblems found with hub h.
+func (c *checker) placement(h *hub.Hub, problems []hubProblem) {
+	for _, p := range problems {
+		c.add(c.at("placement", h, p.elems, "%s", p.text))
+	}
+}
+
+// hubProblem is a problem with a hub: where in the hub, and what.
+type hubProblem struct {
+	elems []string
+	text  string
+}
+
+// placementProblems are the problems of the placement check with the hub
+// of out (chart its chart pods by env, nil when its charts are not
+// cached), in the order they are reported.
+// It touches neither the checker nor CUE, so that hubs are checked side
+// by side (RunWith).
+func placementProblems(out *gen.Output, chart map[string][]placement.Pod) []hubProblem {
 	h := out.Hub
 	cl := gen.Cluster{Name: h.Cloud.Cluster, Cloud: h.Cloud, Hubs: []*hub.Hub{h}}
 	nodes := placement.Nodes(cl)
@@ -33,12 +51,13 @@ func (c *checker) placement(out *gen.Output, chart map[string][]placement.Pod) {
 		text  string
 		envs  []string
 	}
+	var found []hubProblem
 	var problems []*problem
 	byKey := map[string]*problem{}
 	for _, env := range hub.EnvNames {
 		pods, err := podsOf(out, env)
 		if err != nil {
-			c.add(c.at("placement", h, []string{"values"}, "%s: cannot build the hub's pods: %v", env, err))
+			found = append(found, hubProblem{[]string{"values"}, fmt.Sprintf("%s: cannot build the hub's pods: %v", env, err)})
 			continue
 		}
 		pods = append(pods, chart[env]...)
@@ -63,8 +82,9 @@ func (c *checker) placement(out *gen.Output, chart map[string][]placement.Pod) {
 		}
 	}
 	for _, p := range problems {
-		c.add(c.at("placement", h, p.elems, "%s: %s", strings.Join(p.envs, " and "), p.text))
+		found = append(found, hubProblem{p.elems, strings.Join(p.envs, " and ") + ": " + p.text})
 	}
+	return found
 }
 
 // podsOf are the user and Dask pods of a hub-env.

@@ -27,12 +27,33 @@ import (
 // included: a stub is written once, so one written before, say, the hub
 // moved to the gateway backend lacks the gateway's token) and sops files
 // (whose keys are plaintext) are read; git-crypt ciphertext cannot be, and
-// a missing file is the tree check's.
-func (c *checker) secretsCoverage(out *gen.Output, ch *chart.Chart) {
+// a missing file is the tree check's. It reports the lacks secretsLacks
+// found in the files of hub h.
+func (c *checker) secretsCoverage(h *hub.Hub, lacks []secretsLack) {
+	for _, l := range lacks {
+		c.add(&finding.Finding{Check: "secrets", Hub: h.Name, CUEPath: []string{l.rel}, Pos: finding.FilePos(c.fed.Root, l.rel, 1, 1),
+			Message: coverageMessage(l.missing)})
+	}
+}
+
+// secretsLack is a secrets file (slash path rel) that lacks the values
+// missing.
+type secretsLack struct {
+	rel     string
+	missing []secrets.Generated
+}
+
+// secretsLacks are what the secrets files of the envs of the hub of out
+// lack (secretsCoverage; ch is the hub's loaded chart, nil when its charts
+// are not cached), in env order, in the repository at root. It
+// touches neither the checker nor CUE, so that hubs are checked side by
+// side (RunWith).
+func secretsLacks(root string, out *gen.Output, ch *chart.Chart) []secretsLack {
 	h := out.Hub
+	var lacks []secretsLack
 	for _, env := range hub.EnvNames {
 		rel := release.SecretsPath(h.Name, env)
-		data, err := input.ReadFile(filepath.Join(c.fed.Root, filepath.FromSlash(rel)))
+		data, err := input.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 		if err != nil || secretscan.Classify(data) == secretscan.GitCrypt {
 			continue
 		}
@@ -40,13 +61,11 @@ func (c *checker) secretsCoverage(out *gen.Output, ch *chart.Chart) {
 		if err := yaml.Unmarshal(data, &sec); err != nil || sec == nil {
 			continue // not values: render says so
 		}
-		missing := release.GeneratedSecrets(ch, values.Merge(out.Values.Merged(env), sec))
-		if len(missing) == 0 {
-			continue
+		if missing := release.GeneratedSecrets(ch, values.Merge(out.Values.Merged(env), sec)); len(missing) > 0 {
+			lacks = append(lacks, secretsLack{rel, missing})
 		}
-		c.add(&finding.Finding{Check: "secrets", Hub: h.Name, CUEPath: []string{rel}, Pos: finding.FilePos(c.fed.Root, rel, 1, 1),
-			Message: coverageMessage(missing)})
 	}
+	return lacks
 }
 
 // coverageMessage says what a secrets file lacks and how to make each.

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 	"helm.sh/helm/v3/pkg/chart"
@@ -74,6 +75,19 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 		return nil, err
 	}
 	r.Shared = shared
+	// The secrets scan and whether the tree is current read files only:
+	// they run beside the checks before them, and are reported where
+	// they were.
+	scanned := inBackground(func() []dirScan { return scanSecrets(fed.Root) })
+	// Whether the tree is current is only worth saying once gen can run.
+	var compared func() planOrErr
+	if !blocking && len(r.Outputs) == len(fed.Hubs) {
+		files := append(gr.Files(nil), r.Shared...)
+		compared = inBackground(func() planOrErr {
+			plan, err := tree.Compare(fed.Root, files, nil)
+			return planOrErr{plan, err}
+		})
+	}
 	c := &checker{fed: fed, r: r, helm: opts.Helm, charts: map[string]*chart.Chart{}}
 	for _, out := range r.Outputs {
 		if !selected[out.Hub.Name] {
@@ -90,26 +104,58 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 		}
 	}
 	chartPods := c.chartValues(selected)
-	for _, out := range r.Outputs {
+	// The placement and the secrets coverage of each hub are worked out
+	// side by side, then reported in hub order.
+	type hubChecks struct {
+		placement []hubProblem
+		lacks     []secretsLack
+	}
+	checks := make([]hubChecks, len(r.Outputs))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, out := range r.Outputs {
 		if selected[out.Hub.Name] {
-			c.placement(out, chartPods[out.Hub.Name])
-			c.secretsCoverage(out, c.charts[out.Hub.Name])
+			g.Go(func() error {
+				checks[i] = hubChecks{placementProblems(out, chartPods[out.Hub.Name]), secretsLacks(fed.Root, out, c.charts[out.Hub.Name])}
+				return nil
+			})
 		}
 	}
-	if err := c.secrets(); err != nil {
+	g.Wait()
+	for i, out := range r.Outputs {
+		if selected[out.Hub.Name] {
+			c.placement(out.Hub, checks[i].placement)
+			c.secretsCoverage(out.Hub, checks[i].lacks)
+		}
+	}
+	if err := c.secrets(scanned()); err != nil {
 		return nil, err
 	}
-	// Whether the tree is current is only worth saying once gen can run.
-	if !blocking && len(r.Outputs) == len(fed.Hubs) {
-		if err := c.generated(append(gr.Files(nil), r.Shared...)); err != nil {
-			return nil, err
+	if compared != nil {
+		pe := compared()
+		if pe.err != nil {
+			return nil, pe.err
 		}
+		c.generated(pe.plan)
 	}
 	if len(names) > 0 {
 		r.Findings = finding.Filter(r.Findings, selected)
 	}
 	finding.Sort(r.Findings)
 	return r, nil
+}
+
+// planOrErr is tree.Compare's result.
+type planOrErr struct {
+	plan *tree.Plan
+	err  error
+}
+
+// inBackground starts f and returns what waits for its result.
+func inBackground[T any](f func() T) func() T {
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	return sync.OnceValue(func() T { return <-done })
 }
 
 type checker struct {
@@ -306,48 +352,66 @@ var scanDirs = []string{load.HubsDir, "schema", gen.Deployments, gen.Clusters}
 // A file in a hub's secrets/ folder is fine when it is a stub, git-crypt
 // ciphertext, sops-encrypted, or plaintext in a repository whose git-crypt
 // key is unlocked (the filter encrypts it on commit).
-func (c *checker) secrets() error {
-	for _, dir := range scanDirs {
-		root := filepath.Join(c.fed.Root, dir)
-		var files []string // slash paths relative to the root, in walk order
-		walkErr := filepath.WalkDir(root, func(name string, d fs.DirEntry, err error) error {
+func (c *checker) secrets(dirs []dirScan) error {
+	for _, d := range dirs {
+		for i, rel := range d.files {
+			if err := d.scans[i].err; err != nil {
+				return fmt.Errorf("scan for secrets: %w", err)
+			}
+			c.scanFile(rel, d.scans[i])
+		}
+		if d.walkErr != nil {
+			return fmt.Errorf("scan for secrets: %w", d.walkErr)
+		}
+	}
+	return nil
+}
+
+// dirScan is what scanSecrets finds in one of scanDirs: its files (slash
+// paths relative to the root, in walk order), each scanned, and the
+// walk's error.
+type dirScan struct {
+	files   []string
+	scans   []fileScan
+	walkErr error
+}
+
+// scanSecrets walks and scans the folders of scanDirs under root, for the
+// secrets check to report on. It reads files only, touching neither the
+// checker nor CUE, so that it runs beside the other checks (RunWith).
+func scanSecrets(root string) []dirScan {
+	dirs := make([]dirScan, len(scanDirs))
+	for k, dir := range scanDirs {
+		d := &dirs[k]
+		d.walkErr = filepath.WalkDir(filepath.Join(root, dir), func(name string, e fs.DirEntry, err error) error {
 			if err != nil {
 				if os.IsNotExist(err) {
 					return nil
 				}
 				return err
 			}
-			if d.IsDir() || !d.Type().IsRegular() {
+			if e.IsDir() || !e.Type().IsRegular() {
 				return nil
 			}
-			rel, _ := filepath.Rel(c.fed.Root, name)
-			files = append(files, filepath.ToSlash(rel))
+			rel, _ := filepath.Rel(root, name)
+			d.files = append(d.files, filepath.ToSlash(rel))
 			return nil
 		})
-		// Reading and scanning the files is the work: do it side by side,
-		// then report in walk order, stopping at the first file that
-		// cannot be read as the walk did.
-		scans := make([]fileScan, len(files))
+		// Reading and scanning the files is the work: do it side by side
+		// (the report is in walk order, stopping at the first file that
+		// cannot be read as the walk did).
+		d.scans = make([]fileScan, len(d.files))
 		var g errgroup.Group
 		g.SetLimit(runtime.GOMAXPROCS(0))
-		for i, rel := range files {
+		for i, rel := range d.files {
 			g.Go(func() error {
-				scans[i] = scanOne(filepath.Join(c.fed.Root, filepath.FromSlash(rel)), rel)
+				d.scans[i] = scanOne(filepath.Join(root, filepath.FromSlash(rel)), rel)
 				return nil
 			})
 		}
 		g.Wait()
-		for i, rel := range files {
-			if err := scans[i].err; err != nil {
-				return fmt.Errorf("scan for secrets: %w", err)
-			}
-			c.scanFile(rel, scans[i])
-		}
-		if walkErr != nil {
-			return fmt.Errorf("scan for secrets: %w", walkErr)
-		}
 	}
-	return nil
+	return dirs
 }
 
 // fileScan is what the secrets check finds in one file, found without
@@ -431,12 +495,9 @@ func hubOfPath(rel string) string {
 	return ""
 }
 
-// generated: the tree on disk is what gen would write.
-func (c *checker) generated(files []gen.File) error {
-	plan, err := tree.Compare(c.fed.Root, files, nil)
-	if err != nil {
-		return err
-	}
+// generated: the tree on disk is what gen would write (plan, tree.Compare's
+// of the files gen generates).
+func (c *checker) generated(plan *tree.Plan) {
 	c.treeSafety(plan)
 	for _, ch := range plan.Pending() {
 		if ch.Action == tree.Linked {
@@ -463,7 +524,6 @@ func (c *checker) generated(files []gen.File) error {
 		}
 		c.add(f)
 	}
-	return nil
 }
 
 func sourceOf(fed *load.Federation, name string) string {
