@@ -5,19 +5,19 @@ import (
 	"testing"
 )
 
-// TestGCPercentFor: vet and ci plan, found as the root command finds them
-// (so that their paths are the ones cobra gives setGC), run at
-// vetGCPercent; the other commands at gcPercent.
+// TestGCPercentFor: vet, gen and ci plan, found as the root command finds
+// them (so that their paths are the ones cobra gives setGC), run at
+// federationGCPercent; the other commands at gcPercent.
 func TestGCPercentFor(t *testing.T) {
 	root := newRoot(io.Discard, io.Discard)
 	for _, tc := range []struct {
 		args []string
 		want int
 	}{
-		{[]string{"vet"}, vetGCPercent},
-		{[]string{"ci", "plan"}, vetGCPercent},
+		{[]string{"vet"}, federationGCPercent},
+		{[]string{"ci", "plan"}, federationGCPercent},
+		{[]string{"gen"}, federationGCPercent},
 		{[]string{"ci"}, gcPercent},
-		{[]string{"gen"}, gcPercent},
 		{[]string{"render"}, gcPercent},
 	} {
 		cmd, _, err := root.Find(tc.args)

@@ -29,17 +29,20 @@ func main() {
 // unless GOGC is set: a short-lived process whose heap is mostly Helm's and
 // CUE's garbage spends 15-20% less CPU in render at 200 than at Go's 100,
 // within render's memory budget (scripts/bench-render.sh prints the peak
-// RSS against helm's); vet, which renders every hub-env with the charts
-// and has no such budget, and ci plan, which loads and generates two
-// revisions, run at vetGCPercent.
+// RSS against helm's); the commands that work on the whole federation,
+// with no such budget, run at federationGCPercent.
 const gcPercent = 200
 
-// vetGCPercent is vet's and ci plan's GOGC: BenchmarkVetPlacement/hubs=100
-// (100 hubs, the real charts) 5.1 s wall at 200, 4.4 s at 400, for a peak
-// RSS of about 420 MiB; ci plan of 100 hubs spends about 15% less CPU at
-// 400 than at 200 (BenchmarkCIPlan/hubs=100), for a peak RSS of about
-// 430 MB instead of 300.
-const vetGCPercent = 400
+// federationGCPercent is the GOGC of vet, gen and ci plan, which load and
+// generate every hub (ci plan at two revisions) and vet renders every
+// hub-env with the charts. Measured at 200 and at 400, alternated, 100
+// hubs: BenchmarkVetPlacement (the real charts) 2.9/2.4 s wall, 5.4/4.4 s
+// CPU at 200, 2.3/2.6 s, 4.3/4.7 s at 400; gen after one hub's edit,
+// whole process, 0.90/1.00 s (1.13/1.27 s user) at 200, 0.90/0.95 s
+// (1.05/1.13 s) at 400, peak RSS 195 MB against 200; ci plan, whole
+// process, 1.07/1.13 s at 200, 0.99/0.96 s at 400, peak RSS 280-300 MB
+// against 340-370; vet without charts 210-225 MB against 255-270.
+const federationGCPercent = 400
 
 // setGC sets the collector's target for the command cmd
 // (gcPercentFor), unless the user set GOGC (which the runtime has read
@@ -53,12 +56,12 @@ func setGC(cmd *cobra.Command) {
 }
 
 // gcPercentFor is the collector's target of the command whose path (as
-// cobra gives it: "pangeo-gen ci plan") is path: vetGCPercent for vet and
-// ci plan, gcPercent for the others.
+// cobra gives it: "pangeo-gen ci plan") is path: federationGCPercent for
+// vet, gen and ci plan, gcPercent for the others.
 func gcPercentFor(path string) int {
 	switch path {
-	case "pangeo-gen vet", "pangeo-gen ci plan":
-		return vetGCPercent
+	case "pangeo-gen vet", "pangeo-gen gen", "pangeo-gen ci plan":
+		return federationGCPercent
 	}
 	return gcPercent
 }
