@@ -21,11 +21,13 @@ import (
 // the import-values imported, Helm's deep copies of every chart's values
 // on the way) once for all the renders of that *chart.Chart whose values
 // agree on everything that decides them (see dependencyKey), not once per
-// render; the rendered output and errors are the same. The caller must
-// not change a chart it has rendered through the returned engine (the
-// charts vet loads are not changed). Helm's warnings about a condition
-// that is not a boolean are printed once per such set of values. Other
-// majors are returned as they are.
+// render; the templates of each chart so processed are parsed once
+// (parsedChart: Helm's engine parses them on every render) and toYaml
+// remembers its output. The rendered output and errors are the same. The
+// caller must not change a chart it has rendered through the returned
+// engine (the charts vet loads are not changed). Helm's warnings about a
+// condition that is not a boolean are printed once per such set of
+// values. Other majors are returned as they are.
 func Memoized(e Engine) Engine {
 	if v3, ok := e.(v3Engine); ok && v3.deps == nil {
 		return v3Engine{deps: newDepMemo()}
