@@ -50,9 +50,10 @@ func v3Resources(c *chart.Chart, top chartutil.Values, caps *chartutil.Capabilit
 // v3Prepare is what Helm 3's client-only install does before the
 // schemas are checked, with its errors: the release name checked (as
 // availableName does), the dependencies of a copy of the chart processed
-// (chartutil.ProcessDependenciesWithMerge) with a copy of the values, and
-// the render values made (chartutil.ToRenderValuesWithSchemaValidation,
-// the schemas left to the caller) with the default capabilities at
+// (chartutil.ProcessDependenciesWithMerge) with the values, and the
+// render values made (chartutil.ToRenderValuesWithSchemaValidation, as
+// v3RenderValues, the schemas left to the caller) with the default
+// capabilities at
 // Kubernetes version kv: the chart c to render (which the caller must not
 // change: with memo deps it serves other renders), and top, whose
 // "Values" are the coalesced values and "Capabilities" the capabilities.
@@ -60,7 +61,8 @@ func v3Prepare(req Request, kv *chartutil.KubeVersion, deps *depMemo) (c *chart.
 	if err := chartutil.ValidateReleaseName(req.ReleaseName); err != nil {
 		return nil, nil, fmt.Errorf("release name %q: %w", req.ReleaseName, err)
 	}
-	vals := values.CopyMap(req.Values)
+	// Neither step changes the values: both coalesce a copy.
+	vals := req.Values
 	if vals == nil {
 		vals = map[string]any{}
 	}

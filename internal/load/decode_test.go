@@ -21,7 +21,11 @@ func TestDecodeNumbers(t *testing.T) {
 	if err := v.Err(); err != nil {
 		t.Fatal(err)
 	}
-	h, err := decode(v)
+	data, err := v.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 // exportOf is the JSON checkSize gives for v (nil: none) and whether it
-// is the same as v.MarshalJSON(), which decode would call else.
+// is the same as v.MarshalJSON(), which loadHubs calls else.
 func exportOf(t *testing.T, v cue.Value) (got, want []byte, same bool) {
 	t.Helper()
 	limits := Limits{Nodes: DefaultNodes, Bytes: DefaultBytes, CPU: DefaultCPU, Memory: DefaultMemory}
@@ -21,14 +21,14 @@ func exportOf(t *testing.T, v cue.Value) (got, want []byte, same bool) {
 	}
 	want, werr := v.MarshalJSON()
 	if got == nil {
-		return nil, want, true // decode exports the hub itself
+		return nil, want, true // loadHubs exports the hub itself
 	}
 	return got, want, werr == nil && bytes.Equal(got, want)
 }
 
 // TestExportIsMarshalJSON: the JSON the size walk builds is byte for byte
 // what cue.Value.MarshalJSON writes, or none where the walk cannot tell
-// (decode calls MarshalJSON then).
+// (loadHubs calls MarshalJSON then).
 func TestExportIsMarshalJSON(t *testing.T) {
 	for _, tc := range []struct {
 		name, src string

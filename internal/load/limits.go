@@ -128,7 +128,7 @@ type budget struct {
 	// export, in the order Fields gives them, which MarshalJSON follows):
 	// exporting the hub again costs as much as the walk. ok is cleared
 	// where the walk cannot tell what MarshalJSON would write (a
-	// required field, a value of no concrete kind): decode exports the
+	// required field, a value of no concrete kind): loadHubs exports the
 	// hub itself then.
 	json []byte
 	ok   bool

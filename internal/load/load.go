@@ -273,7 +273,7 @@ func loadHubs(root, only string) (*Federation, error) {
 	for i := range hubs {
 		if hubs[i].err == nil {
 			eg.Go(func() error {
-				hubs[i].h, hubs[i].err = decodeData(hubs[i].data)
+				hubs[i].h, hubs[i].err = decode(hubs[i].data)
 				return nil
 			})
 		}
@@ -518,21 +518,12 @@ func labelName(l ast.Label) string {
 	return name
 }
 
-// decode turns one unified hub into the model, strictly (hub.Decode): a
-// field without a home in the Go model is an error. Numbers in free-form
-// trees (raw values, workspace) become int64 when written as integers,
-// float64 otherwise (values.Plain).
-func decode(v cue.Value) (*hub.Hub, error) {
-	data, err := v.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return decodeData(data)
-}
-
-// decodeData is decode of a hub's JSON (cue.Value.MarshalJSON): it reads
-// no CUE value.
-func decodeData(data []byte) (*hub.Hub, error) {
+// decode turns one unified hub, its JSON (cue.Value.MarshalJSON, or the
+// size walk's), into the model, strictly (hub.Decode): a field without a
+// home in the Go model is an error. Numbers in free-form trees (raw
+// values, workspace) become int64 when written as integers, float64
+// otherwise (values.Plain). It reads no CUE value.
+func decode(data []byte) (*hub.Hub, error) {
 	h, err := hub.Decode(data)
 	if err != nil {
 		return nil, err

@@ -72,15 +72,21 @@ const subtreeDepth = 2
 // one goroutine and its opener, which then opens the folders they share
 // once.
 func subtrees(groups []dirFiles) [][]dirFiles {
-	var out [][]dirFiles
+	return runsOf(groups, func(grp dirFiles) string { return grp.dir })
+}
+
+// runsOf splits items (sorted by the folder dirOf gives each) into runs
+// whose folders are under one folder subtreeDepth deep (topOf).
+func runsOf[T any](items []T, dirOf func(T) string) [][]T {
+	var out [][]T
 	last := ""
-	for i, grp := range groups {
-		top := topOf(grp.dir)
+	for i, item := range items {
+		top := topOf(dirOf(item))
 		if i == 0 || top != last {
 			out = append(out, nil)
 			last = top
 		}
-		out[len(out)-1] = append(out[len(out)-1], grp)
+		out[len(out)-1] = append(out[len(out)-1], item)
 	}
 	return out
 }

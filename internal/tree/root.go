@@ -229,13 +229,7 @@ func (in *inspector) readFiles(rels []string) []onDisk {
 		todo = append(todo, i)
 	}
 	slices.SortFunc(todo, func(a, b int) int { return strings.Compare(rels[a], rels[b]) })
-	var runs [][]int
-	for k, i := range todo {
-		if k == 0 || topOf(path.Dir(rels[i])) != topOf(path.Dir(rels[todo[k-1]])) {
-			runs = append(runs, nil)
-		}
-		runs[len(runs)-1] = append(runs[len(runs)-1], i)
-	}
+	runs := runsOf(todo, func(i int) string { return path.Dir(rels[i]) })
 	if len(runs) == 1 {
 		for _, i := range runs[0] {
 			out[i] = readIn(&in.o, rels[i])
