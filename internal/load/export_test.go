@@ -65,9 +65,10 @@ func TestExportIsMarshalJSON(t *testing.T) {
 }
 
 // TestExportOfRepositoryHubs: for the repository's hubs, the size walk
-// gives each hub's JSON, MarshalJSON's byte for byte.
+// gives each hub's JSON, MarshalJSON's byte for byte (the hubs evaluated
+// in one evaluation, which keeps the hubs: struct).
 func TestExportOfRepositoryHubs(t *testing.T) {
-	fed, err := Load(repoRoot(t))
+	fed, err := loadHubs(repoRoot(t), "", 1)
 	if err != nil {
 		t.Fatal(errors.Details(err, nil))
 	}

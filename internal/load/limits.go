@@ -297,8 +297,11 @@ type guard struct {
 	limits Limits
 	// blame names the hubs whose evaluation does not end, for an overrun
 	// while CUE evaluates the whole package (no hub is known then).
-	blame  func() []string
-	hub    atomic.Pointer[string]
+	blame func() []string
+	hub   atomic.Pointer[string]
+	// lanes, while the hubs are evaluated in groups side by side, are
+	// where each group's evaluation is (nil otherwise).
+	lanes  atomic.Pointer[[]*lane]
 	labels map[string]token.Pos
 	done   chan struct{}
 	once   sync.Once
@@ -337,14 +340,96 @@ func startGuard(l Limits, labels map[string]token.Pos, blame func() []string) *g
 	return g
 }
 
+// tracker is told which hub (or, "", the federation) is being
+// evaluated, for the guard's message: the guard itself, or one group's
+// lane of it.
+type tracker interface{ enter(name string) }
+
 // enter records that the hub name (or, "", the federation) is being
 // evaluated, for the guard's message.
 func (g *guard) enter(name string) { g.hub.Store(&name) }
 
+// lane is where the evaluation of one group of hubs is, among groups
+// evaluated side by side. Its point is placed in the order one evaluation
+// of the whole federation passes the same points (loadHubs: the package,
+// each hub's validation, the whole hubs: struct, each hub's export), so
+// that the guard names what that one evaluation would have been stuck
+// at: the earliest point of the groups still running.
+type lane struct {
+	rank map[string]int // each hub's place in the federation's order
+	// phase is 0 before the group's first hub, 1 while its hubs are
+	// validated, 2 after (written by the group's goroutine alone).
+	phase int
+	at    atomic.Pointer[lanePoint]
+}
+
+// lanePoint is a lane's hub ("" for the package or the whole hubs:
+// struct) and its place in the one evaluation's order; done once the
+// group's evaluation has ended.
+type lanePoint struct {
+	name string
+	key  int
+	done bool
+}
+
+func (l *lane) enter(name string) {
+	n := len(l.rank)
+	key := 0 // the package
+	switch {
+	case name != "" && l.phase < 2:
+		l.phase = 1
+		key = 1 + l.rank[name]
+	case name == "" && l.phase > 0:
+		l.phase = 2
+		key = 1 + n
+	case name != "":
+		key = 2 + n + l.rank[name]
+	}
+	l.at.Store(&lanePoint{name: name, key: key})
+}
+
+// end records that the group's evaluation has ended.
+func (l *lane) end() { l.at.Store(&lanePoint{done: true}) }
+
+// split starts a lane for each group of hubs (order is every hub of the
+// groups, in the federation's order); join ends them.
+func (g *guard) split(order []string, groups int) []*lane {
+	rank := make(map[string]int, len(order))
+	for i, name := range order {
+		rank[name] = i
+	}
+	lanes := make([]*lane, groups)
+	for i := range lanes {
+		lanes[i] = &lane{rank: rank}
+		lanes[i].enter("")
+	}
+	g.lanes.Store(&lanes)
+	return lanes
+}
+
+func (g *guard) join() { g.lanes.Store(nil) }
+
+// current is the hub being evaluated ("" for the federation): with lanes,
+// the earliest point of those whose group is still running.
+func (g *guard) current() string {
+	if lanes := g.lanes.Load(); lanes != nil {
+		var first *lanePoint
+		for _, l := range *lanes {
+			if p := l.at.Load(); !p.done && (first == nil || p.key < first.key) {
+				first = p
+			}
+		}
+		if first != nil {
+			return first.name
+		}
+	}
+	return *g.hub.Load()
+}
+
 func (g *guard) stop() { g.once.Do(func() { close(g.done) }) }
 
 func (g *guard) overrun(what, env string) error {
-	name := *g.hub.Load()
+	name := g.current()
 	if name == "" && g.blame != nil {
 		if names := g.blame(); len(names) > 0 {
 			var errs errors.Error
@@ -368,12 +453,7 @@ const blameTime = 3 * time.Second
 // exit. When every hub is slow the shared files are to blame: nil.
 func blamer(inst *build.Instance, sources map[string][]decl, root string) func() []string {
 	return func() []string {
-		byFile := map[string][]string{}
-		for name, ds := range sources {
-			for _, d := range ds {
-				byFile[d.file] = append(byFile[d.file], name)
-			}
-		}
+		byFile := hubsByFile(sources)
 		var shared []*ast.File
 		for _, f := range inst.Files {
 			if rel, err := filepath.Rel(root, f.Filename); err == nil && byFile[filepath.ToSlash(rel)] == nil {
@@ -421,6 +501,18 @@ func blamer(inst *build.Instance, sources map[string][]decl, root string) func()
 		}
 		return slow
 	}
+}
+
+// hubsByFile are the hubs each file declares (sources inverted), by the
+// file's path relative to the root.
+func hubsByFile(sources map[string][]decl) map[string][]string {
+	byFile := map[string][]string{}
+	for name, ds := range sources {
+		for _, d := range ds {
+			byFile[d.file] = append(byFile[d.file], name)
+		}
+	}
+	return byFile
 }
 
 // cpuTime is the CPU time (user and system) the process has used.

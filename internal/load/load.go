@@ -62,6 +62,7 @@ type Federation struct {
 	Hubs []*hub.Hub
 
 	hubs   cue.Value            // the unified hubs: struct, for positions
+	byHub  map[string]cue.Value // or, evaluated in groups, each hub's value in its group's
 	labels map[string]token.Pos // where each hub's "<name>:" label is written
 
 	// only is the hub a LoadHub loaded ("" for Load); declared are the hub
@@ -109,13 +110,23 @@ func (f *Federation) Pos(hubName string, elems ...string) token.Pos {
 		sels = append(sels, cue.Str(e))
 	}
 	for n := len(sels); n > 1; n-- {
-		if v := f.hubs.LookupPath(cue.MakePath(sels[:n]...)); v.Exists() {
+		if v := f.lookup(sels[:n]); v.Exists() {
 			if pos := valuePos(v); pos.IsValid() {
 				return pos
 			}
 		}
 	}
 	return f.labels[hubName]
+}
+
+// lookup is the value at sels, a path from the hub sels[0] (a string
+// selector), of the hubs: struct (the one evaluation's) or, when the hubs
+// were evaluated in groups, of the hub's value in its group's.
+func (f *Federation) lookup(sels []cue.Selector) cue.Value {
+	if f.byHub != nil {
+		return f.byHub[sels[0].Unquoted()].LookupPath(cue.MakePath(sels[1:]...))
+	}
+	return f.hubs.LookupPath(cue.MakePath(sels...))
 }
 
 // SplitPath splits a CUE-like path "environments.prod.profiles[2].cpu"
@@ -165,7 +176,11 @@ func inHubs(p token.Pos) bool {
 // Load loads and validates the federation at root. A CUE problem comes
 // back as a cue/errors.Error list (print it with errors.Print and
 // Config.Cwd = root), every problem, not only the first.
-func Load(root string) (*Federation, error) { return loadHubs(root, "") }
+//
+// The hubs are evaluated in GOMAXPROCS groups side by side when their
+// files allow it (splitHubs), each group in a CUE context of its own;
+// the federation, or its errors, are the same as one evaluation's.
+func Load(root string) (*Federation, error) { return loadHubs(root, "", runtime.GOMAXPROCS(0)) }
 
 // LoadHub loads and validates the hub called name alone: what render
 // needs, at a cost that does not grow with the federation. It reads and
@@ -187,11 +202,13 @@ func LoadHub(root, name string) (*Federation, error) {
 	if name == "" {
 		return nil, fmt.Errorf("load: no hub named")
 	}
-	return loadHubs(root, name)
+	return loadHubs(root, name, 1)
 }
 
-// loadHubs is Load (only empty) or LoadHub (only the hub's name).
-func loadHubs(root, only string) (*Federation, error) {
+// loadHubs is Load (only empty) or LoadHub (only the hub's name). Load
+// evaluates the hubs in up to groups groups side by side (1: in one
+// evaluation, as LoadHub does).
+func loadHubs(root, only string, groups int) (*Federation, error) {
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
@@ -226,6 +243,13 @@ func loadHubs(root, only string) (*Federation, error) {
 	limits := LimitsFromEnv()
 	g := startGuard(limits, labels, blamer(inst, sources, root))
 	defer g.stop()
+	if only == "" {
+		if parts := splitHubs(root, inst.Files, sources, groups); parts != nil {
+			if gf := f.evaluateGroups(inst, sources, parts, limits, g); gf != nil {
+				return gf, nil
+			}
+		}
+	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(inst)
 	hubsV := v.LookupPath(cue.ParsePath("hubs"))
@@ -240,34 +264,53 @@ func loadHubs(root, only string) (*Federation, error) {
 	if err := validate(hubsV, evaluated, limits, g, f.HubPos, exported); err != nil {
 		return f, f.placed(err)
 	}
-	var errs errors.Error
+	hubs, err := exportHubs(hubsV, evaluated, exported, g)
+	if err != nil {
+		return nil, err
+	}
+	return f, f.finish(hubs, sources, g.stop)
+}
+
+// evaluatedHub is one hub of an evaluation: its value and its JSON (or
+// the error exporting it), then its model.
+type evaluatedHub struct {
+	name string
+	v    cue.Value
+	data []byte
+	h    *hub.Hub
+	err  error
+}
+
+// exportHubs are the hubs of hubsV (those of evaluated when it is set) in
+// the order of its fields, each with its JSON: taken from the size walk
+// (exported), or exported here (CUE, one hub at a time).
+func exportHubs(hubsV cue.Value, evaluated map[string]bool, exported map[string][]byte, tr tracker) ([]evaluatedHub, error) {
 	it, err := hubsV.Fields()
 	if err != nil {
 		return nil, err
 	}
-	// The hubs' JSON is taken from the size walk, or exported here (CUE,
-	// one hub at a time); decoding it touches no CUE value and runs for
-	// the hubs side by side. Errors are placed (which reads CUE) in hub
-	// order after.
-	type decoded struct {
-		name string
-		data []byte
-		h    *hub.Hub
-		err  error
-	}
-	var hubs []decoded
+	var hubs []evaluatedHub
 	for it.Next() {
 		name := it.Selector().Unquoted()
 		if evaluated != nil && !evaluated[name] {
 			continue
 		}
-		d := decoded{name: name, data: exported[name]}
+		d := evaluatedHub{name: name, v: it.Value(), data: exported[name]}
 		if d.data == nil {
-			g.enter(name)
+			tr.enter(name)
 			d.data, d.err = it.Value().MarshalJSON()
 		}
 		hubs = append(hubs, d)
 	}
+	return hubs, nil
+}
+
+// finish decodes the hubs, checks what concerns their names, files and
+// shared pins, and sets f.Hubs: the end of loadHubs once the hubs are
+// evaluated. Decoding the JSON touches no CUE value and runs for the hubs
+// side by side; errors are placed (which reads CUE) in hub order after,
+// and then stop is called (the guard's: no CUE is evaluated past it).
+func (f *Federation) finish(hubs []evaluatedHub, sources map[string][]decl, stop func()) error {
 	var eg errgroup.Group
 	eg.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range hubs {
@@ -279,6 +322,7 @@ func loadHubs(root, only string) (*Federation, error) {
 		}
 	}
 	eg.Wait()
+	var errs errors.Error
 	for _, d := range hubs {
 		name, h, err := d.name, d.h, d.err
 		if err != nil {
@@ -295,21 +339,18 @@ func loadHubs(root, only string) (*Federation, error) {
 		}
 		f.Hubs = append(f.Hubs, h)
 	}
-	g.stop()
+	stop()
 	if errs != nil {
-		return f, errs
+		return errs
 	}
-	if only != "" && f.Hub(only) == nil {
-		return f, nil // declared as hubs: name?: {}, not as a hub
+	if f.only != "" && f.Hub(f.only) == nil {
+		return nil // declared as hubs: name?: {}, not as a hub
 	}
 	if len(f.Hubs) == 0 {
-		return f, errors.Newf(token.NoPos, "%s/: the federation has no hubs (add hubs/<name>.cue with hubs: <name>: {...})", HubsDir)
+		return errors.Newf(token.NoPos, "%s/: the federation has no hubs (add hubs/<name>.cue with hubs: <name>: {...})", HubsDir)
 	}
 	slices.SortFunc(f.Hubs, func(a, b *hub.Hub) int { return strings.Compare(a.Name, b.Name) })
-	if err := f.checkPins(); err != nil {
-		return f, err
-	}
-	return f, nil
+	return f.checkPins()
 }
 
 // validate checks that every hub is complete and consistent. CUE stops at
@@ -320,7 +361,7 @@ func loadHubs(root, only string) (*Federation, error) {
 // to export fails here, named, before anything materialises it.
 //
 // With evaluated set (LoadHub), only those hubs are validated.
-func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g *guard, hubPos func(string) token.Pos, exported map[string][]byte) error {
+func validate(hubs cue.Value, evaluated map[string]bool, limits Limits, g tracker, hubPos func(string) token.Pos, exported map[string][]byte) error {
 	var errs errors.Error
 	seen := map[string]bool{}
 	add := func(err error) {
@@ -578,5 +619,6 @@ func normalize(x any) any {
 func (f *Federation) WithoutPositions() *Federation {
 	out := *f
 	out.hubs = cue.Value{}
+	out.byHub = nil
 	return &out
 }

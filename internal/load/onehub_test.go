@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 )
@@ -230,19 +231,8 @@ func TestHubFiles(t *testing.T) {
 				files[k] = v
 			}
 			root := oneHubRepo(t, files["one.cue"], files)
-			overlay, err := readSources(root)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inst := load.Instances([]string{"./" + HubsDir}, &load.Config{Dir: root, Overlay: overlay})[0]
-			if inst.Err != nil {
-				t.Fatal(inst.Err)
-			}
+			inst, sources := parsed(t, root)
 			var got []string
-			sources, _, err := hubSources(root, inst)
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, f := range hubFiles(root, ownHubs("one", sources), inst.Files) {
 				got = append(got, filepath.Base(f.Filename))
 			}
@@ -254,34 +244,31 @@ func TestHubFiles(t *testing.T) {
 	}
 }
 
+// parsed is the package hubs of root as loadHubs parses it, and the hubs
+// its files declare.
+func parsed(t *testing.T, root string) (*build.Instance, map[string][]decl) {
+	t.Helper()
+	overlay, err := readSources(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := load.Instances([]string{"./" + HubsDir}, &load.Config{Dir: root, Overlay: overlay})[0]
+	if inst.Err != nil {
+		t.Fatal(inst.Err)
+	}
+	sources, _, err := hubSources(root, inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst, sources
+}
+
 // BenchmarkLoadHub loads one hub of federations of 3 and 100 hubs (the
 // others copies of alpha), against Load of the whole federation: LoadHub
 // reads and parses every hub file but evaluates one.
 func BenchmarkLoadHub(b *testing.B) {
-	src := repoRoot(b)
-	alpha, err := os.ReadFile(filepath.Join(src, "hubs", "alpha.cue"))
-	if err != nil {
-		b.Fatal(err)
-	}
 	for _, n := range []int{3, 100} {
-		dir := b.TempDir()
-		for _, rel := range []string{"cue.mod/module.cue", "schema/hub.cue", "schema/go.cue", "hubs/hubs.cue", "hubs/templates.cue"} {
-			data, err := os.ReadFile(filepath.Join(src, rel))
-			if err != nil {
-				b.Fatal(err)
-			}
-			os.MkdirAll(filepath.Dir(filepath.Join(dir, rel)), 0o755)
-			if err := os.WriteFile(filepath.Join(dir, rel), data, 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
-		for i := range n {
-			name := fmt.Sprintf("hub%03d", i)
-			body := strings.ReplaceAll(string(alpha), "alpha", name)
-			if err := os.WriteFile(filepath.Join(dir, "hubs", name+".cue"), []byte(body), 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
+		dir := alphaCopies(b, n)
 		b.Run(fmt.Sprintf("one/hubs=%d", n), func(b *testing.B) {
 			for b.Loop() {
 				if _, err := LoadHub(dir, "hub001"); err != nil {
