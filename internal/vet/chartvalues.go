@@ -17,10 +17,115 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
+	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/placement"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
+
+// chartLoad is the charts of a set of pins (charts.ChartRefs of a hub's
+// chart field), loaded for the hub by: the chart with its dependencies,
+// and workloads of it, or the error.
+type chartLoad struct {
+	by string
+	ch *chart.Chart
+	// workloads is workloads(ch), what the hubs are checked against.
+	workloads *chart.Chart
+	err       error
+}
+
+// pinsKey is what tells the pin sets of hubs apart: hubs with the same
+// key share their loaded charts.
+func pinsKey(h *hub.Hub) string { return fmt.Sprint(charts.ChartRefs(h.Chart)) }
+
+// loadHubCharts loads the charts of hub h through cache, never going to
+// the network.
+func loadHubCharts(cache *charts.Cache, fed *load.Federation, h *hub.Hub) *chartLoad {
+	ch, err := release.LoadChart(context.Background(), cache, fed, h, "")
+	l := &chartLoad{by: h.Name, ch: ch, err: err}
+	if err == nil {
+		l.workloads = workloads(ch)
+	}
+	return l
+}
+
+// chartLoads is what loadCharts found: the chart cache (or why there is
+// none), which hubs have their charts there, and the charts of each pin
+// set, loaded for its first hub in fed.Hubs.
+type chartLoads struct {
+	cache    *charts.Cache
+	cacheErr error
+	cached   map[string]bool
+	byPins   map[string]*chartLoad
+}
+
+// loadCharts loads the charts of the hubs of fed selected, once per pin
+// set, for chartValues. It touches neither the checker nor CUE, so that
+// it runs beside GenerateHubs (RunWith).
+func loadCharts(fed *load.Federation, selected map[string]bool) *chartLoads {
+	cache, err := release.NewCache(fed.Root, true)
+	if err != nil {
+		return &chartLoads{cacheErr: err}
+	}
+	l := &chartLoads{cache: cache, cached: map[string]bool{}, byPins: map[string]*chartLoad{}}
+	for _, h := range fed.Hubs {
+		if !selected[h.Name] || !release.ChartsCached(cache, h) {
+			continue
+		}
+		l.cached[h.Name] = true
+		if key := pinsKey(h); l.byPins[key] == nil {
+			l.byPins[key] = loadHubCharts(cache, fed, h)
+		}
+	}
+	return l
+}
+
+// hubJob is the work on one selected hub that runs side by side with the
+// other hubs' (hubJob.run), and what it finds, reported in hub order.
+type hubJob struct {
+	out *gen.Output
+	// ch is the hub's loaded chart and workloads its workloads, engine
+	// the engine that checks its values; all nil when its charts are not
+	// checked.
+	ch, workloads *chart.Chart
+	engine        helmengine.Engine
+	// chartProblems, chartNotes and chartPods are checkCharts'.
+	chartProblems []*valueProblem
+	chartNotes    []string
+	chartPods     map[string][]placement.Pod
+	placement     []hubProblem
+	lacks         []secretsLack
+}
+
+// run checks the values of the hub against its charts (when it has
+// them), then its placement and its secrets coverage, in the repository
+// at root. It touches neither the checker nor CUE (checkCharts,
+// placementProblems, secretsLacks).
+func (j *hubJob) run(root string) {
+	if j.workloads != nil {
+		j.chartProblems, j.chartPods, j.chartNotes = checkCharts(j.out, j.workloads, j.engine)
+	}
+	j.placement = placementProblems(j.out, j.chartPods)
+	j.lacks = secretsLacks(root, j.out, j.ch)
+}
+
+// runJobs starts the jobs in the repository at root, as many at a time
+// as there are CPUs, and returns what waits for them all.
+func runJobs(jobs []*hubJob, root string) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Add(len(jobs))
+	go func() {
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		for _, j := range jobs {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				j.run(root)
+			}()
+		}
+	}()
+	return wg.Wait
+}
 
 // chartValues: the values of every hub-env (as render layers them, with
 // placeholder secrets) meet the values.schema.json files of the charts the
@@ -29,51 +134,39 @@ import (
 // in a note instead (deciding that reads no package, so that it costs next
 // to nothing), and so is a hub whose charts cannot be loaded.
 //
-// It returns the charts' own pods of each hub-env whose values the charts
-// take (rendered by release.CheckStub), by hub and env, for the placement
-// check; a hub whose charts are not there has none.
-func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]placement.Pod {
-	cache, err := release.NewCache(c.fed.Root, true)
-	if err != nil {
-		c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check values against the charts: %v", err))
-		return nil
+// It makes the job of each selected hub, in output order, with the
+// charts loadCharts loaded (the hub's charts are loaded again when they
+// were loaded for another hub than the first of its pins in output order,
+// as after a hub that did not generate), notes the hubs whose charts
+// cannot be checked, and returns the hubs whose charts are not cached:
+// the jobs check the charts' values and render each hub-env whose values
+// they take (release.CheckStub), for the placement check, and
+// reportCharts reports what they found.
+func (c *checker) chartValues(loads *chartLoads, selected map[string]bool) (jobs []*hubJob, uncached []string) {
+	for _, out := range c.r.Outputs {
+		if selected[out.Hub.Name] {
+			jobs = append(jobs, &hubJob{out: out})
+		}
 	}
-	type loaded struct {
-		ch *chart.Chart
-		// workloads is workloads(ch), what the hubs are checked against.
-		workloads *chart.Chart
-		err       error
+	if loads.cacheErr != nil {
+		c.r.Notes = append(c.r.Notes, fmt.Sprintf("cannot check values against the charts: %v", loads.cacheErr))
+		return jobs, nil
 	}
-	byPins := map[string]*loaded{}
-	type job struct {
-		out      *gen.Output
-		ch       *chart.Chart // workloads of the hub's charts
-		engine   helmengine.Engine
-		problems []*valueProblem
-		notes    []string
-		pods     map[string][]placement.Pod
-	}
-	var jobs []job
-	var uncached []string
+	byPins := map[string]*chartLoad{}
 	// One engine per Helm major for the run, memoized: the hubs of a
 	// chart share the processing of its dependencies.
 	engines := map[string]helmengine.Engine{}
-	for _, out := range c.r.Outputs {
-		h := out.Hub
-		if !selected[h.Name] {
-			continue
-		}
-		if !release.ChartsCached(cache, h) {
+	for _, j := range jobs {
+		h := j.out.Hub
+		if !loads.cached[h.Name] {
 			uncached = append(uncached, h.Name)
 			continue
 		}
-		key := fmt.Sprint(charts.ChartRefs(h.Chart))
+		key := pinsKey(h)
 		l := byPins[key]
 		if l == nil {
-			ch, err := release.LoadChart(context.Background(), cache, c.fed, h, "")
-			l = &loaded{ch: ch, err: err}
-			if err == nil {
-				l.workloads = workloads(ch)
+			if l = loads.byPins[key]; l == nil || l.by != h.Name {
+				l = loadHubCharts(loads.cache, c.fed, h)
 			}
 			byPins[key] = l
 		}
@@ -92,36 +185,25 @@ func (c *checker) chartValues(selected map[string]bool) map[string]map[string][]
 			if engines[engine.Major()] == nil {
 				engines[engine.Major()] = helmengine.Memoized(engine)
 			}
-			engine = engines[engine.Major()]
-			jobs = append(jobs, job{out: out, ch: l.workloads, engine: engine})
-			c.charts[h.Name] = l.ch
+			j.ch, j.workloads, j.engine = l.ch, l.workloads, engines[engine.Major()]
 		}
 	}
-	// Helm's coalescing copies the values over and over: check the hubs
-	// side by side, then report in hub order.
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := range jobs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(j *job) {
-			defer func() { <-sem; wg.Done() }()
-			j.problems, j.pods, j.notes = checkCharts(j.out, j.ch, j.engine)
-		}(&jobs[i])
-	}
-	wg.Wait()
-	pods := map[string]map[string][]placement.Pod{}
+	return jobs, uncached
+}
+
+// reportCharts reports what the jobs found of the hubs' values against
+// their charts, and the notes of chartValues about the hubs whose charts
+// are not cached (uncached), after the jobs'.
+func (c *checker) reportCharts(jobs []*hubJob, uncached []string) {
 	for _, j := range jobs {
-		pods[j.out.Hub.Name] = j.pods
-		for _, p := range j.problems {
+		for _, p := range j.chartProblems {
 			c.add(c.at("chart-values", j.out.Hub, p.elems, "%s: %s", strings.Join(p.envs, " and "), p.text))
 		}
-		c.r.Notes = append(c.r.Notes, j.notes...)
+		c.r.Notes = append(c.r.Notes, j.chartNotes...)
 	}
 	if len(uncached) > 0 {
 		c.r.Notes = append(c.r.Notes, fmt.Sprintf("charts of %s not cached: run pangeo-gen charts pull to check values against them", hubList(uncached)))
 	}
-	return pods
 }
 
 // placesPods says whether a kustomize patch may change where a pod runs:

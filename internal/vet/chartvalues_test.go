@@ -3,6 +3,7 @@ package vet
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"github.com/pangeo-data/pangeo-gen/internal/helmengine"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
+	"github.com/pangeo-data/pangeo-gen/internal/charts"
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/placement"
@@ -152,4 +154,92 @@ func upstreamFederation(t testing.TB) (*load.Federation, *chart.Chart) {
 		t.Fatal(err)
 	}
 	return fed, ch
+}
+
+// TestChartValuesJobs: chartValues makes a job for each selected hub that
+// generated, in output order, with the charts loadCharts loaded for it:
+// a hub whose charts are not cached, or whose umbrella's dependencies are
+// not (charts.ErrOffline), is named in the note of uncached hubs; one
+// whose charts do not load is noted; charts loaded for another hub of the
+// same pins (as when the first hub in fed.Hubs did not generate) are
+// loaded again for the first hub in output order, so that what is said
+// of its charts is what loading them for it says.
+func TestChartValuesJobs(t *testing.T) {
+	root := t.TempDir()
+	cache, err := release.NewCache(root, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := &chart.Chart{Metadata: &chart.Metadata{Name: hub.GeneratedChart, Version: "1.0.0"}}
+	loaded := func(by string, err error) *chartLoad {
+		if err != nil {
+			return &chartLoad{by: by, err: err}
+		}
+		return &chartLoad{by: by, ch: ch, workloads: ch}
+	}
+	offline := fmt.Errorf("pull: %w", charts.ErrOffline)
+	for _, tc := range []struct {
+		name  string
+		load  *chartLoad // loadCharts' charts of the hubs' pins, nil when none
+		loads *chartLoads
+		// checked are the hubs whose jobs check their values against ch.
+		checked  []string
+		notes    []string
+		uncached []string
+	}{
+		{name: "loaded", load: loaded("alpha", nil), checked: []string{"alpha", "bravo"}},
+		{name: "not loadable", load: loaded("alpha", errors.New("broken")), notes: []string{
+			"cannot check the values of alpha against its charts: broken",
+			"cannot check the values of bravo against its charts: broken",
+		}},
+		{name: "offline", load: loaded("alpha", offline), uncached: []string{"alpha", "bravo"}},
+		{name: "loaded for another hub", load: loaded("zulu", errors.New("broken")), notes: []string{
+			"cannot check the values of alpha against its charts: " + gen.GeneratedChartDir + "/Chart.yaml is missing: run `pangeo-gen gen`",
+			"cannot check the values of bravo against its charts: " + gen.GeneratedChartDir + "/Chart.yaml is missing: run `pangeo-gen gen`",
+		}},
+		{name: "not cached", uncached: []string{"alpha", "bravo"}},
+		{name: "no cache", loads: &chartLoads{cacheErr: errors.New("no home")}, notes: []string{"cannot check values against the charts: no home"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var outs []*gen.Output
+			var hubs []*hub.Hub
+			for _, name := range []string{"alpha", "bravo", "charlie"} {
+				h := &hub.Hub{Name: name, Chart: hub.Chart{Name: hub.GeneratedChart}}
+				hubs = append(hubs, h)
+				outs = append(outs, &gen.Output{Hub: h})
+			}
+			loads := tc.loads
+			if loads == nil {
+				loads = &chartLoads{cache: cache, cached: map[string]bool{}, byPins: map[string]*chartLoad{}}
+				if tc.load != nil {
+					loads.cached = map[string]bool{"alpha": true, "bravo": true, "charlie": true}
+					loads.byPins[pinsKey(hubs[0])] = tc.load
+				}
+			}
+			c := &checker{fed: &load.Federation{Root: root, Hubs: hubs}, r: &Result{Outputs: outs}}
+			jobs, uncached := c.chartValues(loads, map[string]bool{"alpha": true, "bravo": true})
+			var names, checked []string
+			for _, j := range jobs {
+				names = append(names, j.out.Hub.Name)
+				if j.workloads != nil {
+					if j.ch != ch || j.engine == nil {
+						t.Errorf("%s: job with workloads but chart %v, engine %v", j.out.Hub.Name, j.ch, j.engine)
+					}
+					checked = append(checked, j.out.Hub.Name)
+				}
+			}
+			if want := []string{"alpha", "bravo"}; !reflect.DeepEqual(names, want) {
+				t.Errorf("jobs of %v, want %v", names, want)
+			}
+			if !reflect.DeepEqual(checked, tc.checked) {
+				t.Errorf("charts checked for %v, want %v", checked, tc.checked)
+			}
+			if !reflect.DeepEqual(c.r.Notes, tc.notes) {
+				t.Errorf("notes %q, want %q", c.r.Notes, tc.notes)
+			}
+			if !reflect.DeepEqual(uncached, tc.uncached) {
+				t.Errorf("uncached %v, want %v", uncached, tc.uncached)
+			}
+		})
+	}
 }

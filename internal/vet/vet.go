@@ -22,7 +22,6 @@ import (
 	"sync"
 
 	"golang.org/x/sync/errgroup"
-	"helm.sh/helm/v3/pkg/chart"
 
 	"github.com/pangeo-data/pangeo-gen/gen"
 	"github.com/pangeo-data/pangeo-gen/internal/federation"
@@ -67,6 +66,8 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	// The charts are loaded (files only) beside the hubs' generation.
+	loads := inBackground(func() *chartLoads { return loadCharts(fed, selected) })
 	gr := federation.GenerateHubs(fed, selected)
 	r := &Result{Findings: gr.Findings, Outputs: gr.Outputs}
 	blocking := len(r.Findings) > 0
@@ -88,7 +89,12 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 			return planOrErr{plan, err}
 		})
 	}
-	c := &checker{fed: fed, r: r, helm: opts.Helm, charts: map[string]*chart.Chart{}}
+	c := &checker{fed: fed, r: r, helm: opts.Helm}
+	jobs, uncached := c.chartValues(loads(), selected)
+	// The jobs of the hubs (values against the charts, placement, secrets
+	// coverage) run side by side, beside the checks that read CUE here;
+	// what they find is reported after those, in hub order.
+	done := runJobs(jobs, fed.Root)
 	for _, out := range r.Outputs {
 		if !selected[out.Hub.Name] {
 			continue
@@ -100,33 +106,15 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 		c.fit(out.Hub)
 		c.autoscalerRelease(out.Hub)
 		if err := c.imageContext(out); err != nil {
+			done()
 			return nil, err
 		}
 	}
-	chartPods := c.chartValues(selected)
-	// The placement and the secrets coverage of each hub are worked out
-	// side by side, then reported in hub order.
-	type hubChecks struct {
-		placement []hubProblem
-		lacks     []secretsLack
-	}
-	checks := make([]hubChecks, len(r.Outputs))
-	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, out := range r.Outputs {
-		if selected[out.Hub.Name] {
-			g.Go(func() error {
-				checks[i] = hubChecks{placementProblems(out, chartPods[out.Hub.Name]), secretsLacks(fed.Root, out, c.charts[out.Hub.Name])}
-				return nil
-			})
-		}
-	}
-	g.Wait()
-	for i, out := range r.Outputs {
-		if selected[out.Hub.Name] {
-			c.placement(out.Hub, checks[i].placement)
-			c.secretsCoverage(out.Hub, checks[i].lacks)
-		}
+	done()
+	c.reportCharts(jobs, uncached)
+	for _, j := range jobs {
+		c.placement(j.out.Hub, j.placement)
+		c.secretsCoverage(j.out.Hub, j.lacks)
 	}
 	if err := c.secrets(scanned()); err != nil {
 		return nil, err
@@ -162,8 +150,6 @@ type checker struct {
 	fed  *load.Federation
 	r    *Result
 	helm string // Options.Helm
-	// charts are the hubs' charts that chartValues loaded, by hub.
-	charts map[string]*chart.Chart
 	// manifest reads gen's manifest once (the image-context check of
 	// every hub needs it); nil until the first check.
 	manifest func() (tree.Manifest, error)
