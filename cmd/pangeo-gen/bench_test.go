@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/resultcache"
 	"github.com/pangeo-data/pangeo-gen/internal/shareddata"
 )
 
@@ -187,6 +188,9 @@ func editLoop(b *testing.B, file string, orig, edited []byte, do func()) {
 	}
 }
 
+// titleField is the start of a hub's title.
+var titleField = regexp.MustCompile(`title:(\s*)"`)
+
 // titleEdit is the hub file of one hub of the federation of n hubs at dir
 // (alpha, or hub000), its bytes, and its bytes with the hub's title
 // edited.
@@ -200,7 +204,7 @@ func titleEdit(b *testing.B, dir string, n int) (file string, orig, edited []byt
 	if err != nil {
 		b.Fatal(err)
 	}
-	edited = regexp.MustCompile(`title:(\s*)"`).ReplaceAll(orig, []byte(`title:$1"Edited `))
+	edited = titleField.ReplaceAll(orig, []byte(`title:$1"Edited `))
 	if bytes.Equal(edited, orig) {
 		b.Fatal("no title to edit")
 	}
@@ -244,26 +248,78 @@ func BenchmarkVetChartsVendored(b *testing.B) {
 // dask-gateway charts vendored, so that the placement check also renders
 // every hub-env and checks the charts' own pods (with the stand-ins, which
 // have no templates, it checks the user and Dask pods only, as
-// BenchmarkVetChartsVendored measures). Skipped without ../shared.
+// BenchmarkVetChartsVendored measures). The result cache is off (TestMain),
+// so every run renders every hub-env: a first vet, as a CI job without a
+// cache runs it. Skipped without ../shared.
 func BenchmarkVetPlacement(b *testing.B) {
-	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
-		if dir, ok := shareddata.Locate(releasetest.UpstreamDir(name)); !ok {
-			shareddata.Missing(b, dir)
-		}
-	}
+	needUpstreamCharts(b)
 	for _, n := range []int{3, 100} {
 		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
-			dir := federationOf(b, n)
-			run(b, "--root", dir, "gen")
-			if err := releasetest.Upstream.WriteVendor(filepath.Join(dir, "vendor", "charts"), "", ""); err != nil {
-				b.Fatal(err)
-			}
+			dir := upstreamFederationOf(b, n)
 			defer reportCPU(b)()
 			for b.Loop() {
 				run(b, "--root", dir, "vet")
 			}
 		})
 	}
+}
+
+// BenchmarkVetPlacementCached is BenchmarkVetPlacement with the result
+// cache, filled by a vet before the timer: "unchanged" is vet again, every
+// hub-env read from the cache; "edited" is vet after one hub's title was
+// edited to a title never seen before (and gen run, untimed), so that
+// that hub's two envs are rendered and the others read.
+func BenchmarkVetPlacementCached(b *testing.B) {
+	needUpstreamCharts(b)
+	for _, n := range []int{3, 100} {
+		for _, edit := range []bool{false, true} {
+			name := fmt.Sprintf("hubs=%d/unchanged", n)
+			if edit {
+				name = fmt.Sprintf("hubs=%d/edited", n)
+			}
+			b.Run(name, func(b *testing.B) {
+				dir := upstreamFederationOf(b, n)
+				b.Setenv(resultcache.EnvDir, b.TempDir())
+				run(b, "--root", dir, "vet")
+				file, orig, _ := titleEdit(b, dir, n)
+				defer reportCPU(b)()
+				for i := 0; b.Loop(); i++ {
+					if edit {
+						b.StopTimer()
+						edited := titleField.ReplaceAll(orig, []byte(fmt.Sprintf(`title:$1"Edit %d `, i)))
+						if err := os.WriteFile(file, edited, 0o644); err != nil {
+							b.Fatal(err)
+						}
+						run(b, "--root", dir, "gen")
+						b.StartTimer()
+					}
+					run(b, "--root", dir, "vet")
+				}
+			})
+		}
+	}
+}
+
+// needUpstreamCharts skips b without the real charts of ../shared.
+func needUpstreamCharts(b *testing.B) {
+	b.Helper()
+	for _, name := range []string{releasetest.JupyterHub, releasetest.DaskGateway} {
+		if dir, ok := shareddata.Locate(releasetest.UpstreamDir(name)); !ok {
+			shareddata.Missing(b, dir)
+		}
+	}
+}
+
+// upstreamFederationOf is federationOf n hubs, generated, with the real
+// charts vendored.
+func upstreamFederationOf(b *testing.B, n int) string {
+	b.Helper()
+	dir := federationOf(b, n)
+	run(b, "--root", dir, "gen")
+	if err := releasetest.Upstream.WriteVendor(filepath.Join(dir, "vendor", "charts"), "", ""); err != nil {
+		b.Fatal(err)
+	}
+	return dir
 }
 
 // BenchmarkVetAndGen is the pre-PR routine the target is set for: a hub

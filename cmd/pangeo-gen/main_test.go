@@ -28,6 +28,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/hubdiff"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/resultcache"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
@@ -53,6 +54,12 @@ const TerminalEnv = "PANGEO_GEN_TEST_TERMINAL"
 const HelmEnv = "PANGEO_GEN_TEST_HELM"
 
 func TestMain(m *testing.M) {
+	// The tests and benchmarks that run Main in this process keep no
+	// results in the user's cache folder; the scripts have a cache each
+	// (scriptParams), which a command of theirs sees set.
+	if os.Getenv(resultcache.EnvDir) == "" {
+		os.Setenv(resultcache.EnvDir, resultcache.Off)
+	}
 	testscript.Main(m, map[string]func(){
 		"pangeo-gen": func() {
 			if os.Getenv(TerminalEnv) != "" {
@@ -146,6 +153,9 @@ func scriptParams(t *testing.T, update, major string) testscript.Params {
 		Dir:           dir,
 		UpdateScripts: update != "",
 		Setup: func(env *testscript.Env) error {
+			// Each script has a result cache of its own, beside $WORK
+			// (testscript removes both).
+			env.Setenv(resultcache.EnvDir, env.WorkDir+".results")
 			for _, dir := range []string{"cue.mod", "schema"} {
 				if err := copyDir(filepath.Join(root, dir), filepath.Join(env.WorkDir, dir)); err != nil {
 					return err

@@ -3,6 +3,8 @@ package vet
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
@@ -20,6 +22,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/placement"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
+	"github.com/pangeo-data/pangeo-gen/internal/resultcache"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
 )
 
@@ -29,8 +32,11 @@ import (
 type chartLoad struct {
 	by string
 	ch *chart.Chart
-	// workloads is workloads(ch), what the hubs are checked against.
+	// workloads is workloads(ch), what the hubs are checked against, and
+	// digest the hash of its content (nil when it cannot be hashed: its
+	// hubs' checks are not cached).
 	workloads *chart.Chart
+	digest    []byte
 	err       error
 }
 
@@ -45,6 +51,7 @@ func loadHubCharts(cache *charts.Cache, fed *load.Federation, h *hub.Hub) *chart
 	l := &chartLoad{by: h.Name, ch: ch, err: err}
 	if err == nil {
 		l.workloads = workloads(ch)
+		l.digest, _ = chartDigest(l.workloads)
 	}
 	return l
 }
@@ -89,10 +96,16 @@ type hubJob struct {
 	// checked.
 	ch, workloads *chart.Chart
 	engine        helmengine.Engine
-	// chartProblems, chartNotes and chartPods are checkCharts'.
+	// cache keeps the checks of the hub's envs against workloads, whose
+	// content hashes to chartDigest; nil when they are not kept.
+	cache       *resultcache.Cache
+	chartDigest []byte
+	// chartProblems, chartNotes and chartPods are checkCharts', cached
+	// how many of its envs came from the cache.
 	chartProblems []*valueProblem
 	chartNotes    []string
 	chartPods     map[string][]placement.Pod
+	cached        int
 	placement     []hubProblem
 	lacks         []secretsLack
 }
@@ -103,7 +116,7 @@ type hubJob struct {
 // placementProblems, secretsLacks).
 func (j *hubJob) run(root string) {
 	if j.workloads != nil {
-		j.chartProblems, j.chartPods, j.chartNotes = checkCharts(j.out, j.workloads, j.engine)
+		j.chartProblems, j.chartPods, j.chartNotes = checkCharts(j.out, j.check)
 	}
 	j.placement = placementProblems(j.out, j.chartPods)
 	j.lacks = secretsLacks(root, j.out, j.ch)
@@ -142,7 +155,7 @@ func runJobs(jobs []*hubJob, root string) (wait func()) {
 // the jobs check the charts' values and render each hub-env whose values
 // they take (release.CheckStub), for the placement check, and
 // reportCharts reports what they found.
-func (c *checker) chartValues(loads *chartLoads, selected map[string]bool) (jobs []*hubJob, uncached []string) {
+func (c *checker) chartValues(loads *chartLoads, selected map[string]bool, cache *resultcache.Cache) (jobs []*hubJob, uncached []string) {
 	for _, out := range c.r.Outputs {
 		if selected[out.Hub.Name] {
 			jobs = append(jobs, &hubJob{out: out})
@@ -186,6 +199,9 @@ func (c *checker) chartValues(loads *chartLoads, selected map[string]bool) (jobs
 				engines[engine.Major()] = helmengine.Memoized(engine)
 			}
 			j.ch, j.workloads, j.engine = l.ch, l.workloads, engines[engine.Major()]
+			if l.digest != nil {
+				j.cache, j.chartDigest = cache, l.digest
+			}
 		}
 	}
 	return jobs, uncached
@@ -214,24 +230,20 @@ func placesPods(p hub.Patch) bool {
 	return placementPatch.MatchString(p.Patch) || strings.Contains(p.Patch, "template")
 }
 
-// checkCharts checks the values of each env of a hub against chart ch
-// (the hub's charts, or their workloads), as engine's Helm checks them,
-// and renders each env whose values the charts take to read the charts'
-// own pods from the objects (placement.ObjectPods of its documents, or
-// placement.ChartPods of its objects), both at once
-// (release.CheckStub). A problem of both envs (a value of the hub's, not
-// of one env's) is one problem. The notes of the check come first, then
-// those of an env that does not render. It is safe to call concurrently
-// (it touches no CUE value).
-func checkCharts(out *gen.Output, ch *chart.Chart, engine helmengine.Engine) (problems []*valueProblem, pods map[string][]placement.Pod, notes []string) {
+// checkCharts gathers the checks of the envs of the hub of out against
+// its charts (check, hubJob.check): a problem of both envs (a value of
+// the hub's, not of one env's) is one problem. The notes of the check
+// come first, then those of an env whose charts' pods cannot be read. It
+// is safe to call concurrently (it touches no CUE value).
+func checkCharts(out *gen.Output, check func(env string) envCheck) (problems []*valueProblem, pods map[string][]placement.Pod, notes []string) {
 	h := out.Hub
 	byKey := map[string]*valueProblem{}
 	pods = map[string][]placement.Pod{}
 	var placementNotes []string
 	for _, env := range hub.EnvNames {
-		c := release.CheckStub(context.Background(), engine, out, env, ch, placesPods, placement.DecodeObject)
-		if c.CheckErr != nil {
-			notes = append(notes, fmt.Sprintf("cannot check the %s values of %s against its charts: %v", env, h.Name, c.CheckErr))
+		c := check(env)
+		if c.CheckErr != "" {
+			notes = append(notes, fmt.Sprintf("cannot check the %s values of %s against its charts: %s", env, h.Name, c.CheckErr))
 		}
 		for _, p := range c.Problems {
 			elems := valueElems(h, env, p.Path)
@@ -250,17 +262,128 @@ func checkCharts(out *gen.Output, ch *chart.Chart, engine helmengine.Engine) (pr
 		if len(c.Problems) > 0 {
 			continue
 		}
-		err := c.RenderErr
-		if err == nil && c.Decoded {
-			pods[env], err = placement.ObjectPods(c.Documents, release.Release(h.Name, env))
-		} else if err == nil {
-			pods[env], err = placement.ChartPods(c.Objects, release.Release(h.Name, env))
-		}
-		if err != nil {
-			placementNotes = append(placementNotes, fmt.Sprintf("cannot check the placement of the %s chart pods of %s: %v", env, h.Name, err))
+		pods[env] = c.Pods
+		if c.PodsErr != "" {
+			placementNotes = append(placementNotes, fmt.Sprintf("cannot check the placement of the %s chart pods of %s: %s", env, h.Name, c.PodsErr))
 		}
 	}
 	return problems, pods, append(notes, placementNotes...)
+}
+
+// envCheck is what the check of a hub-env against its charts found
+// (checkEnv): the error that kept the values from being checked, the
+// problems the charts' schemas find in them and, when they have none, the
+// charts' own pods or why they cannot be read (the render's error). It is
+// what the result cache keeps of a hub-env, in JSON.
+type envCheck struct {
+	CheckErr string                     `json:"checkErr,omitempty"`
+	Problems []helmengine.SchemaProblem `json:"problems,omitempty"`
+	Pods     []placement.Pod            `json:"pods,omitempty"`
+	PodsErr  string                     `json:"podsErr,omitempty"`
+}
+
+// checkEnv checks the values of env of the hub of out against chart ch
+// (the hub's charts, or their workloads), as engine's Helm checks them,
+// and, when the charts take them, renders the env to read the charts' own
+// pods from the objects (placement.ObjectPods of its documents, or
+// placement.ChartPods of its objects), both at once (release.CheckStub).
+// It reads nothing but its arguments.
+func checkEnv(out *gen.Output, env string, ch *chart.Chart, engine helmengine.Engine) envCheck {
+	c := release.CheckStub(context.Background(), engine, out, env, ch, placesPods, placement.DecodeObject)
+	var r envCheck
+	if c.CheckErr != nil {
+		r.CheckErr = c.CheckErr.Error()
+	}
+	if r.Problems = c.Problems; len(c.Problems) > 0 {
+		return r
+	}
+	err := c.RenderErr
+	if err == nil && c.Decoded {
+		r.Pods, err = placement.ObjectPods(c.Documents, release.Release(out.Hub.Name, env))
+	} else if err == nil {
+		r.Pods, err = placement.ChartPods(c.Objects, release.Release(out.Hub.Name, env))
+	}
+	if err != nil {
+		r.Pods, r.PodsErr = nil, err.Error()
+	}
+	return r
+}
+
+// check is checkEnv of the job's hub-env env, read from the job's cache
+// when it holds it and kept there when not. The key is everything
+// checkEnv reads: the binary (the cache's build ID), the Helm major, the
+// content of the charts, and all of the hub's generated output (its
+// model, values and files), env last.
+func (j *hubJob) check(env string) envCheck {
+	compute := func() envCheck { return checkEnv(j.out, env, j.workloads, j.engine) }
+	key, ok := j.key(env)
+	if !ok {
+		return compute()
+	}
+	var r envCheck
+	if j.cache.Get(key, &r) {
+		j.cached++
+		return r
+	}
+	r = compute()
+	j.cache.Put(key, r) // best effort: an entry not kept is computed again
+	return r
+}
+
+// key is the key of the check of env in the job's cache (hubJob.check);
+// false when there is no cache or the hub's output does not encode.
+func (j *hubJob) key(env string) (resultcache.Key, bool) {
+	if j.cache == nil {
+		return resultcache.Key{}, false
+	}
+	h := j.cache.NewHasher("vet: hub-env against its charts")
+	h.Add([]byte(j.engine.Major())).Add(j.chartDigest)
+	if h.AddJSON(j.out.Hub) != nil || h.AddJSON(j.out.Values) != nil {
+		return resultcache.Key{}, false
+	}
+	for _, f := range j.out.Files {
+		h.Add([]byte(f.Path)).Add([]byte(f.Mode.String())).Add(f.Data)
+	}
+	return h.Add([]byte(env)).Key(), true
+}
+
+// chartDigest is the hash of the content of chart ch and its
+// dependencies, in order: metadata, lock, values, schema, templates and
+// files, each by name.
+func chartDigest(ch *chart.Chart) ([]byte, error) {
+	h := sha256.New()
+	var walk func(c *chart.Chart) error
+	walk = func(c *chart.Chart) error {
+		for _, v := range []any{c.Metadata, c.Lock, c.Values} {
+			b, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("chart %s: %w", c.Name(), err)
+			}
+			fmt.Fprintf(h, "%d\n", len(b))
+			h.Write(b)
+		}
+		fmt.Fprintf(h, "%d\n", len(c.Schema))
+		h.Write(c.Schema)
+		for _, files := range [][]*chart.File{c.Templates, c.Files} {
+			fmt.Fprintf(h, "%d files\n", len(files))
+			for _, f := range files {
+				fmt.Fprintf(h, "%d %s %d\n", len(f.Name), f.Name, len(f.Data))
+				h.Write(f.Data)
+			}
+		}
+		deps := c.Dependencies()
+		fmt.Fprintf(h, "%d dependencies\n", len(deps))
+		for _, d := range deps {
+			if err := walk(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(ch); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
 }
 
 // valueProblem is a value of a hub that a chart's schema refuses: where

@@ -22,9 +22,11 @@ func BenchmarkChartValues(b *testing.B) {
 		outs = append(outs, out)
 	}
 	engine := helmengine.NewV3()
+	w := workloads(ch)
 	for b.Loop() {
 		for _, out := range outs {
-			_, pods, notes := checkCharts(out, workloads(ch), engine)
+			j := &hubJob{out: out, workloads: w, engine: engine}
+			_, pods, notes := checkCharts(out, j.check)
 			if len(notes) > 0 || len(pods) == 0 {
 				b.Fatalf("%s: %d envs with pods, notes %v", out.Hub.Name, len(pods), notes)
 			}

@@ -20,6 +20,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/placement"
 	"github.com/pangeo-data/pangeo-gen/internal/release"
 	"github.com/pangeo-data/pangeo-gen/internal/release/releasetest"
+	"github.com/pangeo-data/pangeo-gen/internal/resultcache"
 )
 
 // TestWorkloadsChart: the workloads-only copy of the real charts renders
@@ -163,7 +164,8 @@ func upstreamFederation(t testing.TB) (*load.Federation, *chart.Chart) {
 // whose charts do not load is noted; charts loaded for another hub of the
 // same pins (as when the first hub in fed.Hubs did not generate) are
 // loaded again for the first hub in output order, so that what is said
-// of its charts is what loading them for it says.
+// of its charts is what loading them for it says. The jobs of hubs whose
+// charts hashed keep their checks in the result cache.
 func TestChartValuesJobs(t *testing.T) {
 	root := t.TempDir()
 	cache, err := release.NewCache(root, true)
@@ -175,19 +177,24 @@ func TestChartValuesJobs(t *testing.T) {
 		if err != nil {
 			return &chartLoad{by: by, err: err}
 		}
-		return &chartLoad{by: by, ch: ch, workloads: ch}
+		return &chartLoad{by: by, ch: ch, workloads: ch, digest: []byte("digest")}
 	}
+	unhashed := &chartLoad{by: "alpha", ch: ch, workloads: ch}
+	results := resultcache.New(t.TempDir(), "test build")
 	offline := fmt.Errorf("pull: %w", charts.ErrOffline)
 	for _, tc := range []struct {
 		name  string
 		load  *chartLoad // loadCharts' charts of the hubs' pins, nil when none
 		loads *chartLoads
 		// checked are the hubs whose jobs check their values against ch.
-		checked  []string
+		checked []string
+		// kept are the hubs whose jobs keep their checks in the cache.
+		kept     []string
 		notes    []string
 		uncached []string
 	}{
-		{name: "loaded", load: loaded("alpha", nil), checked: []string{"alpha", "bravo"}},
+		{name: "loaded", load: loaded("alpha", nil), checked: []string{"alpha", "bravo"}, kept: []string{"alpha", "bravo"}},
+		{name: "loaded, not hashed", load: unhashed, checked: []string{"alpha", "bravo"}},
 		{name: "not loadable", load: loaded("alpha", errors.New("broken")), notes: []string{
 			"cannot check the values of alpha against its charts: broken",
 			"cannot check the values of bravo against its charts: broken",
@@ -217,10 +224,16 @@ func TestChartValuesJobs(t *testing.T) {
 				}
 			}
 			c := &checker{fed: &load.Federation{Root: root, Hubs: hubs}, r: &Result{Outputs: outs}}
-			jobs, uncached := c.chartValues(loads, map[string]bool{"alpha": true, "bravo": true})
-			var names, checked []string
+			jobs, uncached := c.chartValues(loads, map[string]bool{"alpha": true, "bravo": true}, results)
+			var names, checked, kept []string
 			for _, j := range jobs {
 				names = append(names, j.out.Hub.Name)
+				if j.cache != nil {
+					if j.cache != results || string(j.chartDigest) != "digest" {
+						t.Errorf("%s: job with cache %v, chart digest %q", j.out.Hub.Name, j.cache, j.chartDigest)
+					}
+					kept = append(kept, j.out.Hub.Name)
+				}
 				if j.workloads != nil {
 					if j.ch != ch || j.engine == nil {
 						t.Errorf("%s: job with workloads but chart %v, engine %v", j.out.Hub.Name, j.ch, j.engine)
@@ -233,6 +246,9 @@ func TestChartValuesJobs(t *testing.T) {
 			}
 			if !reflect.DeepEqual(checked, tc.checked) {
 				t.Errorf("charts checked for %v, want %v", checked, tc.checked)
+			}
+			if !reflect.DeepEqual(kept, tc.kept) {
+				t.Errorf("checks kept in the cache for %v, want %v", kept, tc.kept)
 			}
 			if !reflect.DeepEqual(c.r.Notes, tc.notes) {
 				t.Errorf("notes %q, want %q", c.r.Notes, tc.notes)

@@ -29,6 +29,7 @@ import (
 	"github.com/pangeo-data/pangeo-gen/internal/hub"
 	"github.com/pangeo-data/pangeo-gen/internal/load"
 	"github.com/pangeo-data/pangeo-gen/internal/machines"
+	"github.com/pangeo-data/pangeo-gen/internal/resultcache"
 	"github.com/pangeo-data/pangeo-gen/internal/secretscan"
 	"github.com/pangeo-data/pangeo-gen/internal/tree"
 	"github.com/pangeo-data/pangeo-gen/internal/values"
@@ -52,6 +53,10 @@ type Options struct {
 	// the values against the charts, over every hub's helm field; empty:
 	// each hub's.
 	Helm string
+	// Cache keeps what the check of each hub-env against its charts found
+	// (the schemas' problems, the charts' pods) between runs, keyed by
+	// everything it is computed from; nil checks every hub-env afresh.
+	Cache *resultcache.Cache
 }
 
 // Run runs every check on the hubs named (all when none), each hub's
@@ -90,7 +95,7 @@ func RunWith(fed *load.Federation, names []string, opts Options) (*Result, error
 		})
 	}
 	c := &checker{fed: fed, r: r, helm: opts.Helm}
-	jobs, uncached := c.chartValues(loads(), selected)
+	jobs, uncached := c.chartValues(loads(), selected, opts.Cache)
 	// The jobs of the hubs (values against the charts, placement, secrets
 	// coverage) run side by side, beside the checks that read CUE here;
 	// what they find is reported after those, in hub order.

@@ -1,0 +1,251 @@
+// Package resultcache keeps results that pangeo-gen computed from its
+// inputs on disk between runs, as the go command keeps the results of its
+// builds, tests and vet runs: an entry is named by the hash of the
+// binary's build ID and of everything the result was computed from, so
+// that another pangeo-gen, or a change of any input, misses it. vet keeps
+// there what it found of each hub-env against its charts (the values
+// check and the charts' pods), which is most of its work.
+//
+// The cache is best effort: an entry that cannot be read or decoded is a
+// miss, one that cannot be written is not kept, and neither is an error.
+// Entries are written atomically (a temporary file renamed), so readers
+// and writers in several processes never see half an entry; those unused
+// for TrimAge are removed, at most once per TrimInterval.
+package resultcache
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pangeo-data/pangeo-gen/internal/buildinfo"
+)
+
+// EnvDir names the environment variable that sets the cache folder;
+// "off" turns the cache off.
+const EnvDir = "PANGEO_GEN_RESULT_CACHE"
+
+// Off is the value of EnvDir that turns the cache off.
+const Off = "off"
+
+const (
+	// TrimAge is how long an entry is kept unused.
+	TrimAge = 5 * 24 * time.Hour
+	// TrimInterval is how often Trim looks for unused entries.
+	TrimInterval = 24 * time.Hour
+	// touchAfter is how old an entry's modification time must be before a
+	// hit renews it (as the go command does, so that hits rarely write).
+	touchAfter = time.Hour
+	// trimFile holds the time of the last trim.
+	trimFile = "trim.txt"
+)
+
+// Cache is a folder of results, keyed for one pangeo-gen binary.
+type Cache struct {
+	dir   string
+	build string
+	now   func() time.Time
+}
+
+// Dir is the cache folder: $PANGEO_GEN_RESULT_CACHE when set, else
+// pangeo-gen/results in the user's cache folder ($XDG_CACHE_HOME or
+// ~/.cache on Linux, ~/Library/Caches on macOS); on false when the
+// variable is "off".
+func Dir() (dir string, on bool, err error) {
+	switch d := os.Getenv(EnvDir); d {
+	case Off:
+		return "", false, nil
+	case "":
+	default:
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			return "", false, fmt.Errorf("result cache $%s: %w", EnvDir, err)
+		}
+		return abs, true, nil
+	}
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", false, fmt.Errorf("result cache: %w; set $%s", err, EnvDir)
+	}
+	return filepath.Join(d, "pangeo-gen", "results"), true, nil
+}
+
+// Open is the cache in Dir for the running binary (buildinfo.BuildID); nil
+// and no error when the cache is off. An error says why there is no cache
+// (no cache folder, a binary without a build ID); the caller goes on
+// without it.
+func Open() (*Cache, error) {
+	dir, on, err := Dir()
+	if err != nil || !on {
+		return nil, err
+	}
+	build, err := buildinfo.BuildID()
+	if err != nil {
+		return nil, fmt.Errorf("result cache: %w", err)
+	}
+	return New(dir, build), nil
+}
+
+// New is the cache in folder dir for the binary whose build ID is build.
+func New(dir, build string) *Cache {
+	return &Cache{dir: dir, build: build, now: time.Now}
+}
+
+// Key names an entry: the hash of the binary's build ID, the entry's kind
+// and its inputs.
+type Key [sha256.Size]byte
+
+// String is the key in hexadecimal.
+func (k Key) String() string { return hex.EncodeToString(k[:]) }
+
+// Hasher builds a Key from the inputs of a result, each written whole and
+// told apart from the next (Hasher.Add).
+type Hasher struct{ h hash.Hash }
+
+// NewHasher starts the Key of a result of kind (what computed it: "vet
+// chart check") for c's binary.
+func (c *Cache) NewHasher(kind string) *Hasher {
+	h := &Hasher{sha256.New()}
+	h.Add([]byte("pangeo-gen result cache v1"))
+	h.Add([]byte(c.build))
+	h.Add([]byte(kind))
+	return h
+}
+
+// Add adds one input, its length first, so that no two lists of inputs
+// hash alike.
+func (h *Hasher) Add(b []byte) *Hasher {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+	h.h.Write(n[:])
+	h.h.Write(b)
+	return h
+}
+
+// AddJSON adds the JSON encoding of v (encoding/json writes the keys of a
+// map sorted, so equal values add alike).
+func (h *Hasher) AddJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("result cache key: %w", err)
+	}
+	h.Add(b)
+	return nil
+}
+
+// Key is the Key of the inputs added.
+func (h *Hasher) Key() Key {
+	var k Key
+	h.h.Sum(k[:0])
+	return k
+}
+
+// path is where the entry of k is kept: a folder per first byte, as the
+// go command's cache.
+func (c *Cache) path(k Key) string {
+	s := k.String()
+	return filepath.Join(c.dir, s[:2], s+"-r")
+}
+
+// Get decodes the entry of k into v (encoding/json) and says whether it
+// did; a missing, unreadable or undecodable entry is a miss.
+func (c *Cache) Get(k Key, v any) bool {
+	p := c.path(k)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return false
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false
+	}
+	if info, err := os.Stat(p); err == nil && c.now().Sub(info.ModTime()) > touchAfter {
+		now := c.now()
+		os.Chtimes(p, now, now) // best effort: an entry not renewed is only trimmed sooner
+	}
+	return true
+}
+
+// Put keeps v (encoded by encoding/json) as the entry of k, written to a
+// temporary file renamed over the entry, so that a reader sees the old
+// entry, the new one or none.
+func (c *Cache) Put(k Key, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	p := c.path(k)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), p)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("result cache: %w", err)
+	}
+	return nil
+}
+
+// Trim removes the entries unused (neither written nor renewed by a hit)
+// for TrimAge, and temporary files as old, unless the last trim was less
+// than TrimInterval ago.
+func (c *Cache) Trim() error {
+	now := c.now()
+	stamp := filepath.Join(c.dir, trimFile)
+	if data, err := os.ReadFile(stamp); err == nil {
+		if sec, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil && now.Sub(time.Unix(sec, 0)) < TrimInterval {
+			return nil
+		}
+	}
+	entries, err := os.ReadDir(c.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || len(e.Name()) != 2 {
+			continue
+		}
+		sub := filepath.Join(c.dir, e.Name())
+		files, err := os.ReadDir(sub)
+		if err != nil {
+			continue
+		}
+		for _, f := range files {
+			if !strings.HasSuffix(f.Name(), "-r") && !strings.HasPrefix(f.Name(), ".tmp-") {
+				continue
+			}
+			if info, err := f.Info(); err == nil && now.Sub(info.ModTime()) > TrimAge {
+				os.Remove(filepath.Join(sub, f.Name()))
+			}
+		}
+	}
+	if err := os.MkdirAll(c.dir, 0o755); err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	if err := os.WriteFile(stamp, []byte(strconv.FormatInt(now.Unix(), 10)+"\n"), 0o644); err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	return nil
+}
