@@ -112,14 +112,15 @@ func (k Key) String() string { return hex.EncodeToString(k[:]) }
 // told apart from the next (Hasher.Add).
 type Hasher struct{ h hash.Hash }
 
+// NewDigest starts a hash of content, framed as a Key's inputs are but
+// bound to no binary: the digest of a part of the inputs (a chart, a
+// hub's output), which a Key then takes as one input.
+func NewDigest() *Hasher { return &Hasher{sha256.New()} }
+
 // NewHasher starts the Key of a result of kind (what computed it: "vet
 // chart check") for c's binary.
 func (c *Cache) NewHasher(kind string) *Hasher {
-	h := &Hasher{sha256.New()}
-	h.Add([]byte("pangeo-gen result cache v1"))
-	h.Add([]byte(c.build))
-	h.Add([]byte(kind))
-	return h
+	return NewDigest().Add([]byte("pangeo-gen result cache v1")).Add([]byte(c.build)).Add([]byte(kind))
 }
 
 // Add adds one input, its length first, so that no two lists of inputs

@@ -25,7 +25,6 @@ func cacheCases(t *testing.T, hubs []*hub.Hub) []*gen.Output {
 	var outs []*gen.Output
 	for _, h := range hubs {
 		bad := *h
-		bad.Name = h.Name
 		bad.Values = values.Merge(h.Values, map[string]any{"jupyterhub": map[string]any{"bogus": true}})
 		for _, hh := range []*hub.Hub{h, &bad} {
 			out, err := gen.GenerateHub(hh)

@@ -3,13 +3,12 @@ package vet
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -100,6 +99,9 @@ type hubJob struct {
 	// content hashes to chartDigest; nil when they are not kept.
 	cache       *resultcache.Cache
 	chartDigest []byte
+	// hubDigest is the digest of the hub's generated output, made by the
+	// first key.
+	hubDigest []byte
 	// chartProblems, chartNotes and chartPods are checkCharts', cached
 	// how many of its envs came from the cache.
 	chartProblems []*valueProblem
@@ -336,43 +338,42 @@ func (j *hubJob) key(env string) (resultcache.Key, bool) {
 	if j.cache == nil {
 		return resultcache.Key{}, false
 	}
+	if j.hubDigest == nil {
+		h := resultcache.NewDigest()
+		if h.AddJSON(j.out.Hub) != nil || h.AddJSON(j.out.Values) != nil {
+			return resultcache.Key{}, false
+		}
+		for _, f := range j.out.Files {
+			h.Add([]byte(f.Path)).Add([]byte(f.Mode.String())).Add(f.Data)
+		}
+		d := h.Key()
+		j.hubDigest = d[:]
+	}
 	h := j.cache.NewHasher("vet: hub-env against its charts")
-	h.Add([]byte(j.engine.Major())).Add(j.chartDigest)
-	if h.AddJSON(j.out.Hub) != nil || h.AddJSON(j.out.Values) != nil {
-		return resultcache.Key{}, false
-	}
-	for _, f := range j.out.Files {
-		h.Add([]byte(f.Path)).Add([]byte(f.Mode.String())).Add(f.Data)
-	}
-	return h.Add([]byte(env)).Key(), true
+	return h.Add([]byte(j.engine.Major())).Add(j.chartDigest).Add(j.hubDigest).Add([]byte(env)).Key(), true
 }
 
 // chartDigest is the hash of the content of chart ch and its
 // dependencies, in order: metadata, lock, values, schema, templates and
 // files, each by name.
 func chartDigest(ch *chart.Chart) ([]byte, error) {
-	h := sha256.New()
+	h := resultcache.NewDigest()
 	var walk func(c *chart.Chart) error
 	walk = func(c *chart.Chart) error {
 		for _, v := range []any{c.Metadata, c.Lock, c.Values} {
-			b, err := json.Marshal(v)
-			if err != nil {
+			if err := h.AddJSON(v); err != nil {
 				return fmt.Errorf("chart %s: %w", c.Name(), err)
 			}
-			fmt.Fprintf(h, "%d\n", len(b))
-			h.Write(b)
 		}
-		fmt.Fprintf(h, "%d\n", len(c.Schema))
-		h.Write(c.Schema)
+		h.Add(c.Schema)
 		for _, files := range [][]*chart.File{c.Templates, c.Files} {
-			fmt.Fprintf(h, "%d files\n", len(files))
+			h.Add([]byte(strconv.Itoa(len(files))))
 			for _, f := range files {
-				fmt.Fprintf(h, "%d %s %d\n", len(f.Name), f.Name, len(f.Data))
-				h.Write(f.Data)
+				h.Add([]byte(f.Name)).Add(f.Data)
 			}
 		}
 		deps := c.Dependencies()
-		fmt.Fprintf(h, "%d dependencies\n", len(deps))
+		h.Add([]byte(strconv.Itoa(len(deps))))
 		for _, d := range deps {
 			if err := walk(d); err != nil {
 				return err
@@ -383,7 +384,8 @@ func chartDigest(ch *chart.Chart) ([]byte, error) {
 	if err := walk(ch); err != nil {
 		return nil, err
 	}
-	return h.Sum(nil), nil
+	d := h.Key()
+	return d[:], nil
 }
 
 // valueProblem is a value of a hub that a chart's schema refuses: where
