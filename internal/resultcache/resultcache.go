@@ -158,15 +158,29 @@ func (c *Cache) path(k Key) string {
 	return filepath.Join(c.dir, s[:2], s+"-r")
 }
 
+// entry is what an entry's file holds: the result under the key it was
+// put with, so that a file whose content is valid JSON but not an entry
+// of that key (another tool's file, one copied into the wrong name) is a
+// miss rather than a result.
+type entry struct {
+	Key    string          `json:"key"`
+	Result json.RawMessage `json:"result"`
+}
+
 // Get decodes the entry of k into v (encoding/json) and says whether it
-// did; a missing, unreadable or undecodable entry is a miss.
+// did; a missing, unreadable or undecodable entry, or one not put under
+// k, is a miss.
 func (c *Cache) Get(k Key, v any) bool {
 	p := c.path(k)
 	data, err := os.ReadFile(p)
 	if err != nil {
 		return false
 	}
-	if err := json.Unmarshal(data, v); err != nil {
+	var e entry
+	if err := json.Unmarshal(data, &e); err != nil || e.Key != k.String() || len(e.Result) == 0 {
+		return false
+	}
+	if err := json.Unmarshal(e.Result, v); err != nil {
 		return false
 	}
 	if info, err := os.Stat(p); err == nil && c.now().Sub(info.ModTime()) > touchAfter {
@@ -178,9 +192,15 @@ func (c *Cache) Get(k Key, v any) bool {
 
 // Put keeps v (encoded by encoding/json) as the entry of k, written to a
 // temporary file renamed over the entry, so that a reader sees the old
-// entry, the new one or none.
+// entry, the new one or none. Entries are readable by all (0644), as the
+// go command's are, so that a cache folder shared by several users (set
+// with $PANGEO_GEN_RESULT_CACHE) serves all of them.
 func (c *Cache) Put(k Key, v any) error {
-	data, err := json.Marshal(v)
+	result, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("result cache: %w", err)
+	}
+	data, err := json.Marshal(entry{Key: k.String(), Result: result})
 	if err != nil {
 		return fmt.Errorf("result cache: %w", err)
 	}
@@ -193,6 +213,9 @@ func (c *Cache) Put(k Key, v any) error {
 		return fmt.Errorf("result cache: %w", err)
 	}
 	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644) // CreateTemp makes the file 0600
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -208,13 +231,16 @@ func (c *Cache) Put(k Key, v any) error {
 
 // Trim removes the entries unused (neither written nor renewed by a hit)
 // for TrimAge, and temporary files as old, unless the last trim was less
-// than TrimInterval ago.
+// than TrimInterval ago. A last trim dated in the future (a clock that
+// was set back) does not hold trimming off.
 func (c *Cache) Trim() error {
 	now := c.now()
 	stamp := filepath.Join(c.dir, trimFile)
 	if data, err := os.ReadFile(stamp); err == nil {
-		if sec, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil && now.Sub(time.Unix(sec, 0)) < TrimInterval {
-			return nil
+		if sec, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64); err == nil {
+			if since := now.Sub(time.Unix(sec, 0)); since >= 0 && since < TrimInterval {
+				return nil
+			}
 		}
 	}
 	entries, err := os.ReadDir(c.dir)

@@ -31,13 +31,24 @@ func TestGetPut(t *testing.T) {
 	if !c.Get(key, &got) || got.Text != want.Text || strings.Join(got.Items, ",") != "a,b" {
 		t.Fatalf("Get = %+v, want %+v", got, want)
 	}
-	if other := c.NewHasher("test").Add([]byte("other input")).Key(); c.Get(other, &got) {
+	if c.Get(other(c), &got) {
 		t.Error("hit for another input")
 	}
 	if c.Get(New(dir, "build-2").NewHasher("test").Add([]byte("input")).Key(), &got) {
 		t.Error("hit for another binary")
 	}
-	for name, data := range map[string]string{"truncated": `{"text": "fou`, "not JSON": "\x00\x01", "empty": ""} {
+	if info, err := os.Stat(c.path(key)); err != nil || info.Mode().Perm() != 0o644 {
+		t.Errorf("entry's mode: %v %v, want 0644 (a shared cache folder serves every user)", info.Mode(), err)
+	}
+	for name, data := range map[string]string{
+		"truncated":              `{"key": "` + key.String() + `", "result": {"text": "fou`,
+		"not JSON":               "\x00\x01",
+		"empty":                  "",
+		"a bare result":          `{"text": "found", "items": ["a", "b"]}`,
+		"another key's entry":    `{"key": "` + other(c).String() + `", "result": {"text": "found"}}`,
+		"no result":              `{"key": "` + key.String() + `"}`,
+		"a result not JSON of v": `{"key": "` + key.String() + `", "result": {"text": 1}}`,
+	} {
 		if err := os.WriteFile(c.path(key), []byte(data), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -57,6 +68,9 @@ func TestGetPut(t *testing.T) {
 		t.Errorf("temporary files left: %v %v", files, err)
 	}
 }
+
+// other is the key of another input than TestGetPut's.
+func other(c *Cache) Key { return c.NewHasher("test").Add([]byte("other input")).Key() }
 
 // TestHasher: inputs are told apart by their lengths, so that splitting
 // the same bytes otherwise, or another kind, is another key.
@@ -152,6 +166,19 @@ func TestTrim(t *testing.T) {
 	}
 	if _, err := os.Stat(c.path(stale)); !os.IsNotExist(err) {
 		t.Errorf("stale entry kept a TrimInterval later: %v", err)
+	}
+	// A last trim dated in the future (the clock set back) does not hold
+	// trimming off.
+	stale = put("stale again", TrimAge+time.Hour)
+	now = now.Add(-30 * 24 * time.Hour)
+	if err := os.Chtimes(c.path(stale), now.Add(-TrimAge-time.Hour), now.Add(-TrimAge-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Trim(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(c.path(stale)); !os.IsNotExist(err) {
+		t.Errorf("stale entry kept after the clock was set back: %v", err)
 	}
 }
 
