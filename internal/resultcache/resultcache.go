@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,6 +142,55 @@ func (h *Hasher) AddJSON(v any) error {
 		return fmt.Errorf("result cache key: %w", err)
 	}
 	h.Add(b)
+	return nil
+}
+
+// AddValue adds a value decoded from YAML, JSON or CUE (maps with string
+// keys, lists, strings, numbers, booleans, nil), each part with its Go
+// type, so that what JSON would write alike stays apart: int 1 and float
+// 1.0, which a chart's typeOf tells apart, or a string and its invalid
+// UTF-8 that JSON writes as U+FFFD. Another type is added as its JSON,
+// after its type.
+func (h *Hasher) AddValue(v any) error {
+	switch v := v.(type) {
+	case map[string]any:
+		if v == nil {
+			h.Add([]byte("nil map")) // JSON's null, not {}
+			return nil
+		}
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		h.Add([]byte("map")).Add([]byte(strconv.Itoa(len(keys))))
+		for _, k := range keys {
+			h.Add([]byte(k))
+			if err := h.AddValue(v[k]); err != nil {
+				return err
+			}
+		}
+	case []any:
+		if v == nil {
+			h.Add([]byte("nil list")) // JSON's null, not []
+			return nil
+		}
+		h.Add([]byte("list")).Add([]byte(strconv.Itoa(len(v))))
+		for _, e := range v {
+			if err := h.AddValue(e); err != nil {
+				return err
+			}
+		}
+	case string:
+		h.Add([]byte("string")).Add([]byte(v))
+	case nil:
+		h.Add([]byte("nil"))
+	case bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		h.Add(fmt.Appendf(nil, "%T", v)).Add(fmt.Appendf(nil, "%v", v))
+	default:
+		h.Add(fmt.Appendf(nil, "%T", v))
+		return h.AddJSON(v)
+	}
 	return nil
 }
 

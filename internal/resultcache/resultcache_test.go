@@ -106,6 +106,48 @@ func TestHasher(t *testing.T) {
 	}
 }
 
+// TestAddValue: values that JSON writes alike (int 1 and float 1.0, a
+// string with invalid UTF-8 and one with U+FFFD, a nil and an empty map)
+// hash apart; equal values, maps in any order, hash alike.
+func TestAddValue(t *testing.T) {
+	c := New(t.TempDir(), "build")
+	key := func(v any) Key {
+		h := c.NewHasher("k")
+		if err := h.AddValue(v); err != nil {
+			t.Fatalf("AddValue(%#v): %v", v, err)
+		}
+		return h.Key()
+	}
+	m := func(v any) map[string]any { return map[string]any{"a": v, "b": []any{"x", true}} }
+	tests := []struct {
+		name string
+		a, b any
+		same bool
+	}{
+		{"equal maps built apart", m(1), m(1), true},
+		{"int and float", m(1), m(1.0), false},
+		{"int and int64", m(1), m(int64(1)), false},
+		{"invalid UTF-8 and U+FFFD", m("\xff"), m("\ufffd"), false},
+		{"nil and empty map", m(nil), m(map[string]any{}), false},
+		{"nil map and empty map", m(map[string]any(nil)), m(map[string]any{}), false},
+		{"nil list and empty list", m([]any(nil)), m([]any{}), false},
+		{"string and number", m("1"), m(1), false},
+		{"list split otherwise", []any{[]any{"a", "b"}, "c"}, []any{[]any{"a"}, "b", "c"}, false},
+		{"other type, as JSON", m(struct{ X int }{1}), m(struct{ X int }{1}), true},
+		{"other type and a map", m(struct{ X int }{1}), m(map[string]any{"X": 1}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if same := key(tt.a) == key(tt.b); same != tt.same {
+				t.Errorf("keys alike = %v, want %v", same, tt.same)
+			}
+		})
+	}
+	if err := c.NewHasher("k").AddValue(m(func() {})); err == nil {
+		t.Error("AddValue of a func: no error")
+	}
+}
+
 // TestTrim: entries and temporary files unused for TrimAge go, the
 // others stay; a hit renews an old entry; a trim within TrimInterval of
 // the last does nothing.

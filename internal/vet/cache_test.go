@@ -141,6 +141,22 @@ func TestCheckCached(t *testing.T) {
 			t.Errorf("%s: key %v (%v), the same as the check's", tc.name, k, ok)
 		}
 	}
+	// A value that JSON writes alike but a chart's typeOf tells apart (int
+	// 1, float 1.0), and an env's overlay, are inputs too.
+	refloated := *out
+	refloated.Values = gen.ValueSet{Common: values.Merge(out.Values.Common, map[string]any{"extra": 1.0}), Env: out.Values.Env}
+	reoverlaid := *out
+	reoverlaid.Values = gen.ValueSet{Common: out.Values.Common, Env: map[string]map[string]any{env: values.Merge(out.Values.Env[env], map[string]any{"extra": 1})}}
+	keyOf := func(o *gen.Output) resultcache.Key {
+		k, _ := (&hubJob{out: o, engine: engine, cache: cache, chartDigest: digest}).key(env)
+		return k
+	}
+	if keyOf(&revalued) == keyOf(&refloated) {
+		t.Error("values 1 and 1.0: one key")
+	}
+	if keyOf(&reoverlaid) == key {
+		t.Error("other env overlay: the same key as the check's")
+	}
 	if k, _ := (&hubJob{out: out, engine: engine, cache: cache, chartDigest: digest}).key(env); k != key {
 		t.Error("the same inputs: another key")
 	}

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -340,7 +342,7 @@ func (j *hubJob) key(env string) (resultcache.Key, bool) {
 	}
 	if j.hubDigest == nil {
 		h := resultcache.NewDigest()
-		if h.AddJSON(j.out.Hub) != nil || h.AddJSON(j.out.Values) != nil {
+		if h.AddJSON(j.out.Hub) != nil || j.addValues(h) != nil {
 			return resultcache.Key{}, false
 		}
 		for _, f := range j.out.Files {
@@ -508,3 +510,20 @@ var (
 	workloadKind = regexp.MustCompile(`(?m)^kind:\s*(Deployment|StatefulSet|DaemonSet)\s*$`)
 	anyKind      = regexp.MustCompile(`(?m)^kind:`)
 )
+
+// addValues adds the hub's Helm values to h, each part with its type
+// (resultcache.Hasher.AddValue): the common values, then each env's
+// overlay in the order of the envs' names.
+func (j *hubJob) addValues(h *resultcache.Hasher) error {
+	if err := h.AddValue(j.out.Values.Common); err != nil {
+		return err
+	}
+	h.Add([]byte(strconv.Itoa(len(j.out.Values.Env))))
+	for _, env := range slices.Sorted(maps.Keys(j.out.Values.Env)) {
+		h.Add([]byte(env))
+		if err := h.AddValue(j.out.Values.Env[env]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
