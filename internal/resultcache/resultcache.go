@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"hash"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -158,11 +159,7 @@ func (h *Hasher) AddValue(v any) error {
 			h.Add([]byte("nil map")) // JSON's null, not {}
 			return nil
 		}
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
+		keys := slices.Sorted(maps.Keys(v))
 		h.Add([]byte("map")).Add([]byte(strconv.Itoa(len(keys))))
 		for _, k := range keys {
 			h.Add([]byte(k))

@@ -37,8 +37,10 @@ func TestGetPut(t *testing.T) {
 	if c.Get(New(dir, "build-2").NewHasher("test").Add([]byte("input")).Key(), &got) {
 		t.Error("hit for another binary")
 	}
-	if info, err := os.Stat(c.path(key)); err != nil || info.Mode().Perm() != 0o644 {
-		t.Errorf("entry's mode: %v %v, want 0644 (a shared cache folder serves every user)", info.Mode(), err)
+	if info, err := os.Stat(c.path(key)); err != nil {
+		t.Error(err)
+	} else if info.Mode().Perm() != 0o644 {
+		t.Errorf("entry's mode: %v, want 0644 (a shared cache folder serves every user)", info.Mode())
 	}
 	for name, data := range map[string]string{
 		"truncated":              `{"key": "` + key.String() + `", "result": {"text": "fou`,

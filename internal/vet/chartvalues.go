@@ -362,10 +362,13 @@ func chartDigest(ch *chart.Chart) ([]byte, error) {
 	h := resultcache.NewDigest()
 	var walk func(c *chart.Chart) error
 	walk = func(c *chart.Chart) error {
-		for _, v := range []any{c.Metadata, c.Lock, c.Values} {
+		for _, v := range []any{c.Metadata, c.Lock} {
 			if err := h.AddJSON(v); err != nil {
 				return fmt.Errorf("chart %s: %w", c.Name(), err)
 			}
+		}
+		if err := h.AddValue(c.Values); err != nil {
+			return fmt.Errorf("chart %s: %w", c.Name(), err)
 		}
 		h.Add(c.Schema)
 		for _, files := range [][]*chart.File{c.Templates, c.Files} {
