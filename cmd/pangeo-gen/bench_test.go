@@ -363,14 +363,20 @@ func BenchmarkVetAndGenFresh(b *testing.B) {
 }
 
 // BenchmarkCIPlan decides the affected hubs between two commits of a git
-// repository of n hubs, the second editing one hub's title: both revisions
-// are taken out with git archive, loaded and generated, and compared.
+// repository of n hubs, the second editing one hub's title, checked out:
+// both revisions are taken out with git archive, loaded and generated, and
+// compared; format=json prints the list, format=config the continuation
+// config a CI job runs (the checked-out federation taken from the head).
 func BenchmarkCIPlan(b *testing.B) {
 	if _, err := exec.LookPath("git"); err != nil {
 		b.Skip("needs git")
 	}
-	for _, n := range []int{3, 100} {
-		b.Run(fmt.Sprintf("hubs=%d", n), func(b *testing.B) {
+	for _, c := range []struct {
+		n      int
+		format string
+	}{{3, "json"}, {100, "json"}, {3, "config"}, {100, "config"}} {
+		n := c.n
+		b.Run(fmt.Sprintf("hubs=%d/format=%s", n, c.format), func(b *testing.B) {
 			dir := federationOf(b, n)
 			git := func(args ...string) {
 				cmd := exec.Command("git", append([]string{"-c", "user.email=t@e", "-c", "user.name=t"}, args...)...)
@@ -390,7 +396,7 @@ func BenchmarkCIPlan(b *testing.B) {
 			git("commit", "-q", "-a", "-m", "second")
 			defer reportCPU(b)()
 			for b.Loop() {
-				run(b, "--root", dir, "ci", "plan", "--format", "json", "--base", "base", "--head", "HEAD")
+				run(b, "--root", dir, "ci", "plan", "--format", c.format, "--base", "base", "--head", "HEAD")
 			}
 		})
 	}

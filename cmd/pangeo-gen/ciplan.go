@@ -51,10 +51,12 @@ applies to both sides alike). Run the head's pangeo-gen (go run ./cmd/pangeo-gen
 
 By default it prints the continuation config for CircleCI: one independent
 vet → build → deploy chain per affected hub (removed hubs have nothing to
-build), built from the checked-out federation. When that does not load, each
-hub listed gets a vet job alone, which prints why the hub is listed, runs
-pangeo-gen vet (file:line:col of each problem) and fails; the problems are
-also printed on stderr, with a warning.
+build), built from the checked-out federation (the head plan loaded, when the
+working tree holds the head's cue.mod/, schema/, hubs/ and root *.cue byte for
+byte, as in a CI job; otherwise the working tree, loaded again). When that
+does not load, each hub listed gets a vet job alone, which prints why the hub
+is listed, runs pangeo-gen vet (file:line:col of each problem) and fails; the
+problems are also printed on stderr, with a warning.
 
 Clusters: each cluster's generated definition (clusters/<cluster>/...) is
 compared too. A changed cluster is listed with its provider and reasons
@@ -107,9 +109,14 @@ lists when nothing changed); --format yaml the same as YAML.`,
 				_, err = g.stdout.Write(data)
 				return err
 			}
-			fed, findings, err := g.loadFederation()
-			if err != nil {
-				return err
+			// The checked-out federation: the head Plan loaded when it
+			// is the working tree's (a CI job checks out the head), or
+			// the working tree loaded here.
+			fed, findings := res.Checkout, []*finding.Finding(nil)
+			if fed == nil {
+				if fed, findings, err = g.loadFederation(); err != nil {
+					return err
+				}
 			}
 			var build []ci.Affected
 			if findings != nil {

@@ -78,6 +78,13 @@ type Result struct {
 	// sorted by cluster. A cluster change does not by itself affect its
 	// hubs (see ci.AffectedCluster).
 	Clusters []ci.AffectedCluster `json:"clusters"`
+	// Checkout is the federation of the working tree at opts.Root, when
+	// Plan has it at no cost: the head is the working tree, or the head's
+	// sources are byte for byte the working tree's (load.SameSources, as
+	// in a CI job that checked out the head), and it loaded; taken from a
+	// head taken out of git, it has no positions (load.Federation.At). nil
+	// otherwise: load the working tree to have it.
+	Checkout *load.Federation `json:"-"`
 }
 
 // Plan returns the hubs and the clusters affected between opts.Base and
@@ -118,15 +125,24 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 	var sides sides
 	var baseSnap, headSnap *Snapshot
 	var headErr error
+	var checkout *load.Federation
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		if head == Worktree {
-			headSnap = sides.snapshot(loadAt(opts.Root))
+			l := loadAt(opts.Root)
+			if l.err == nil {
+				checkout = l.fed
+			}
+			headSnap = sides.snapshot(l)
 			return
 		}
 		dir := filepath.Join(tmp, "head")
 		if headErr = repo.Materialise(ctx, headCommit, dir, load.SourceDirs...); headErr == nil {
-			headSnap = sides.snapshot(loadAt(dir))
+			l := loadAt(dir)
+			if l.err == nil && load.SameSources(dir, opts.Root) {
+				checkout = l.fed.At(opts.Root)
+			}
+			headSnap = sides.snapshot(l)
 		}
 	})
 	baseCommit, baseErr := resolveBase(ctx, repo, opts.Base, headCommit, log)
@@ -150,13 +166,13 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 		reason := fmt.Sprintf("base %s could not be resolved (%v): every hub is listed", opts.Base, baseErr)
 		fmt.Fprintf(log, "ci plan: warning: %s\n", reason)
 		clusterReason := fmt.Sprintf("base %s could not be resolved (%v): every cluster is listed", opts.Base, baseErr)
-		return Result{Hubs: all(headSnap, nil, reason), Clusters: allClusters(headSnap, nil, clusterReason)}, nil
+		return Result{Hubs: all(headSnap, nil, reason), Clusters: allClusters(headSnap, nil, clusterReason), Checkout: checkout}, nil
 	}
 	baseSnap.Rev = opts.Base
 	if baseCommit != opts.Base && !strings.HasPrefix(baseCommit, opts.Base) {
 		baseSnap.Rev = fmt.Sprintf("%s (%.12s)", opts.Base, baseCommit)
 	}
-	affected := Result{Hubs: Compare(baseSnap, headSnap), Clusters: CompareClusters(baseSnap, headSnap)}
+	affected := Result{Hubs: Compare(baseSnap, headSnap), Clusters: CompareClusters(baseSnap, headSnap), Checkout: checkout}
 	for _, s := range []*Snapshot{baseSnap, headSnap} {
 		if s.Err != nil {
 			fmt.Fprintf(log, "ci plan: warning: the federation at %s does not generate: every hub is listed\n", s.Rev)

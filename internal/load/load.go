@@ -622,3 +622,11 @@ func (f *Federation) WithoutPositions() *Federation {
 	out.byHub = nil
 	return &out
 }
+
+// At is f as the federation of root, a repository root that holds the
+// sources f was loaded from (SameSources): the same hubs, without any
+// position, since f's point into f.Root (Pos and HubPos give none). ci
+// plan takes the checked-out federation so from the head it loaded.
+func (f *Federation) At(root string) *Federation {
+	return &Federation{Root: root, Hubs: f.Hubs, only: f.only, declared: f.declared}
+}

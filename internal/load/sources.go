@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"fmt"
 	"io/fs"
 	"os"
@@ -241,4 +242,69 @@ func (e *chained) Error() string {
 		return p + ": " + msg
 	}
 	return msg
+}
+
+// SameSources reports whether the repository roots a and b hold the same
+// sources of a federation, byte for byte: the same folders and regular
+// files, of the same bytes, under each of SourceDirs (both may lack one),
+// and the same *.cue entries at the root, so that Load gives the same hubs
+// at both (what it reads, and what cue/load could, lies there). A symbolic
+// link or any entry that is neither a folder nor a regular file, at
+// either, makes them differ (where a link leads depends on the root), as
+// does any error reading either: an answer of false costs a caller a
+// second load, never a wrong federation.
+func SameSources(a, b string) bool {
+	for _, dir := range SourceDirs {
+		if !sameDir(filepath.Join(a, dir), filepath.Join(b, dir), nil) {
+			return false
+		}
+	}
+	return sameDir(a, b, func(name string) bool { return strings.HasSuffix(name, ".cue") })
+}
+
+// sameDir reports whether the folders a and b hold the same entries (those
+// keep says so of, all for nil), folders compared in depth and regular
+// files by their bytes; when neither exists, they are the same.
+func sameDir(a, b string, keep func(name string) bool) bool {
+	ia, errA := os.Lstat(a)
+	ib, errB := os.Lstat(b)
+	if errors.Is(errA, fs.ErrNotExist) && errors.Is(errB, fs.ErrNotExist) {
+		return true
+	}
+	if errA != nil || errB != nil || !ia.IsDir() || !ib.IsDir() {
+		return false
+	}
+	ea, errA := os.ReadDir(a)
+	eb, errB := os.ReadDir(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	if keep != nil {
+		drop := func(e fs.DirEntry) bool { return !keep(e.Name()) }
+		ea, eb = slices.DeleteFunc(ea, drop), slices.DeleteFunc(eb, drop)
+	}
+	if len(ea) != len(eb) {
+		return false
+	}
+	for i, e := range ea {
+		if e.Name() != eb[i].Name() || e.Type() != eb[i].Type() {
+			return false
+		}
+		pa, pb := filepath.Join(a, e.Name()), filepath.Join(b, e.Name())
+		switch e.Type() {
+		case fs.ModeDir:
+			if !sameDir(pa, pb, nil) {
+				return false
+			}
+		case 0:
+			da, errA := os.ReadFile(pa)
+			db, errB := os.ReadFile(pb)
+			if errA != nil || errB != nil || !bytes.Equal(da, db) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
