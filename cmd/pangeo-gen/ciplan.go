@@ -51,12 +51,12 @@ applies to both sides alike). Run the head's pangeo-gen (go run ./cmd/pangeo-gen
 
 By default it prints the continuation config for CircleCI: one independent
 vet → build → deploy chain per affected hub (removed hubs have nothing to
-build), built from the checked-out federation (the head plan loaded, when the
-working tree holds the head's cue.mod/, schema/, hubs/ and root *.cue byte for
-byte, as in a CI job; otherwise the working tree, loaded again). When that
-does not load, each hub listed gets a vet job alone, which prints why the hub
-is listed, runs pangeo-gen vet (file:line:col of each problem) and fails; the
-problems are also printed on stderr, with a warning.
+build), built from the checked-out federation: the head that plan loaded, when
+the working tree holds the head's cue.mod/, schema/ and hubs/ byte for byte and
+no *.cue at its root, as in a CI job; otherwise the working tree, loaded again.
+When that does not load, each hub listed gets a vet job alone, which prints
+why the hub is listed, runs pangeo-gen vet (file:line:col of each problem) and
+fails; the problems are also printed on stderr, with a warning.
 
 Clusters: each cluster's generated definition (clusters/<cluster>/...) is
 compared too. A changed cluster is listed with its provider and reasons

@@ -80,8 +80,9 @@ type Result struct {
 	Clusters []ci.AffectedCluster `json:"clusters"`
 	// Checkout is the federation of the working tree at opts.Root, when
 	// Plan has it at no cost: the head is the working tree, or the head's
-	// sources are byte for byte the working tree's (load.SameSources, as
-	// in a CI job that checked out the head), and it loaded; taken from a
+	// sources are byte for byte the working tree's (load.SameSources: the
+	// same cue.mod/, schema/ and hubs/, and no *.cue at the root, as in a
+	// CI job that checked out the head), and it loaded; taken from a
 	// head taken out of git, it has no positions (load.Federation.At). nil
 	// otherwise: load the working tree to have it.
 	Checkout *load.Federation `json:"-"`
@@ -139,8 +140,8 @@ func Plan(ctx context.Context, opts PlanOptions) (Result, error) {
 		dir := filepath.Join(tmp, "head")
 		if headErr = repo.Materialise(ctx, headCommit, dir, load.SourceDirs...); headErr == nil {
 			l := loadAt(dir)
-			if l.err == nil && load.SameSources(dir, opts.Root) {
-				checkout = l.fed.At(opts.Root)
+			if root, err := filepath.Abs(opts.Root); err == nil && l.err == nil && load.SameSources(dir, root) {
+				checkout = l.fed.At(root)
 			}
 			headSnap = sides.snapshot(l)
 		}

@@ -247,12 +247,14 @@ func (e *chained) Error() string {
 // SameSources reports whether the repository roots a and b hold the same
 // sources of a federation, byte for byte: the same folders and regular
 // files, of the same bytes, under each of SourceDirs (both may lack one),
-// and the same *.cue entries at the root, so that Load gives the same hubs
-// at both (what it reads, and what cue/load could, lies there). A symbolic
-// link or any entry that is neither a folder nor a regular file, at
-// either, makes them differ (where a link leads depends on the root), as
-// does any error reading either: an answer of false costs a caller a
-// second load, never a wrong federation.
+// and the same *.cue entries at the root. Load reads its files there, so
+// it gives the same hubs at both, unless a hub imports a package from
+// elsewhere (another folder of the module, a registry), which is not
+// compared: a root that holds SourceDirs alone (a revision git took out)
+// fails to load such a hub. A symbolic link or any entry that is neither a
+// folder nor a regular file, at either, makes them differ (where a link
+// leads depends on the root), as does any error reading either: an answer
+// of false costs a caller a second load, never a wrong federation.
 func SameSources(a, b string) bool {
 	for _, dir := range SourceDirs {
 		if !sameDir(filepath.Join(a, dir), filepath.Join(b, dir), nil) {
