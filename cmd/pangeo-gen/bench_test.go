@@ -371,34 +371,32 @@ func BenchmarkCIPlan(b *testing.B) {
 	if _, err := exec.LookPath("git"); err != nil {
 		b.Skip("needs git")
 	}
-	for _, c := range []struct {
-		n      int
-		format string
-	}{{3, "json"}, {100, "json"}, {3, "config"}, {100, "config"}} {
-		n := c.n
-		b.Run(fmt.Sprintf("hubs=%d/format=%s", n, c.format), func(b *testing.B) {
-			dir := federationOf(b, n)
-			git := func(args ...string) {
-				cmd := exec.Command("git", append([]string{"-c", "user.email=t@e", "-c", "user.name=t"}, args...)...)
-				cmd.Dir = dir
-				if out, err := cmd.CombinedOutput(); err != nil {
-					b.Fatalf("git %v: %v\n%s", args, err, out)
+	for _, format := range []string{"json", "config"} {
+		for _, n := range []int{3, 100} {
+			b.Run(fmt.Sprintf("hubs=%d/format=%s", n, format), func(b *testing.B) {
+				dir := federationOf(b, n)
+				git := func(args ...string) {
+					cmd := exec.Command("git", append([]string{"-c", "user.email=t@e", "-c", "user.name=t"}, args...)...)
+					cmd.Dir = dir
+					if out, err := cmd.CombinedOutput(); err != nil {
+						b.Fatalf("git %v: %v\n%s", args, err, out)
+					}
 				}
-			}
-			git("init", "-q")
-			git("add", "-A")
-			git("commit", "-q", "-m", "first")
-			git("tag", "base")
-			file, _, edited := titleEdit(b, dir, n)
-			if err := os.WriteFile(file, edited, 0o644); err != nil {
-				b.Fatal(err)
-			}
-			git("commit", "-q", "-a", "-m", "second")
-			defer reportCPU(b)()
-			for b.Loop() {
-				run(b, "--root", dir, "ci", "plan", "--format", c.format, "--base", "base", "--head", "HEAD")
-			}
-		})
+				git("init", "-q")
+				git("add", "-A")
+				git("commit", "-q", "-m", "first")
+				git("tag", "base")
+				file, _, edited := titleEdit(b, dir, n)
+				if err := os.WriteFile(file, edited, 0o644); err != nil {
+					b.Fatal(err)
+				}
+				git("commit", "-q", "-a", "-m", "second")
+				defer reportCPU(b)()
+				for b.Loop() {
+					run(b, "--root", dir, "ci", "plan", "--format", format, "--base", "base", "--head", "HEAD")
+				}
+			})
+		}
 	}
 }
 

@@ -112,7 +112,8 @@ lists when nothing changed); --format yaml the same as YAML.`,
 			// The checked-out federation: the head Plan loaded when it
 			// is the working tree's (a CI job checks out the head), or
 			// the working tree loaded here.
-			fed, findings := res.Checkout, []*finding.Finding(nil)
+			fed := res.Checkout
+			var findings []*finding.Finding
 			if fed == nil {
 				if fed, findings, err = g.loadFederation(); err != nil {
 					return err
